@@ -1,0 +1,151 @@
+/**
+ * Level numbers and names, as in Python's `logging` module.
+ *
+ * @module
+ */
+
+/** Serious errors: the program may not be able to go on. Python's `CRITICAL` (50). */
+export const CRITICAL = 50;
+/** Alias of {@linkcode CRITICAL}, as in Python. */
+export const FATAL = CRITICAL;
+/** An error: something failed. Python's `ERROR` (40). */
+export const ERROR = 40;
+/** Something unexpected that the program survived. Python's `WARNING` (30). */
+export const WARNING = 30;
+/** Alias of {@linkcode WARNING}, as in Python. */
+export const WARN = WARNING;
+/** Confirmation that things work as expected. Python's `INFO` (20). */
+export const INFO = 20;
+/** Detail for diagnosing problems. Python's `DEBUG` (10). */
+export const DEBUG = 10;
+/** No level set: the logger defers to its parent. Python's `NOTSET` (0). */
+export const NOTSET = 0;
+
+/** A level as accepted everywhere: a number, or a registered level name such as `"INFO"`. */
+export type Level = number | string;
+
+const levelToName = new Map<number, string>([
+  [CRITICAL, "CRITICAL"],
+  [ERROR, "ERROR"],
+  [WARNING, "WARNING"],
+  [INFO, "INFO"],
+  [DEBUG, "DEBUG"],
+  [NOTSET, "NOTSET"],
+]);
+
+const nameToLevel = new Map<string, number>([
+  ["CRITICAL", CRITICAL],
+  ["FATAL", FATAL],
+  ["ERROR", ERROR],
+  ["WARN", WARNING],
+  ["WARNING", WARNING],
+  ["INFO", INFO],
+  ["DEBUG", DEBUG],
+  ["NOTSET", NOTSET],
+]);
+
+/**
+ * Returns the name of a level number, or the number of a level name, like Python's
+ * `logging.getLevelName`. An unknown number gives `"Level N"`; an unknown name gives
+ * `"Level NAME"`, as Python does.
+ *
+ * @param level A level number or a level name.
+ * @returns The level's name for a number, the level's number for a registered name.
+ *
+ * @example
+ * ```ts
+ * import { getLevelName } from "./levels.ts";
+ * console.assert(getLevelName(30) === "WARNING");
+ * console.assert(getLevelName("ERROR") === 40);
+ * console.assert(getLevelName(35) === "Level 35");
+ * ```
+ */
+export function getLevelName(level: number): string;
+export function getLevelName(level: string): number | string;
+export function getLevelName(level: Level): number | string;
+export function getLevelName(level: Level): number | string {
+  if (typeof level === "number") {
+    return levelToName.get(level) ?? `Level ${level}`;
+  }
+  return nameToLevel.get(level) ?? `Level ${level}`;
+}
+
+/**
+ * Associates `name` with the level number `level`, in both directions, like Python's
+ * `logging.addLevelName`. The name is used when records of that level are formatted, and may
+ * be passed wherever a level is accepted.
+ *
+ * @param level The level number.
+ * @param name The level's name.
+ * @throws {TypeError} If `level` is not an integer or `name` is empty.
+ *
+ * @example
+ * ```ts
+ * import { addLevelName, getLevelName } from "./levels.ts";
+ * addLevelName(25, "NOTICE");
+ * console.assert(getLevelName(25) === "NOTICE");
+ * console.assert(getLevelName("NOTICE") === 25);
+ * ```
+ */
+export function addLevelName(level: number, name: string): void {
+  if (!Number.isInteger(level)) {
+    throw new TypeError(
+      `Cannot add level name as 'level' must be an integer: current value is ${String(level)}`,
+    );
+  }
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError("Cannot add level name as 'name' must be a non-empty string");
+  }
+  levelToName.set(level, name);
+  nameToLevel.set(name, level);
+}
+
+/**
+ * Returns a snapshot of the registered level names and numbers, like Python's
+ * `logging.getLevelNamesMapping()`.
+ *
+ * @returns A new object mapping each registered name to its number.
+ *
+ * @example
+ * ```ts
+ * import { getLevelNamesMapping } from "./levels.ts";
+ * console.assert(getLevelNamesMapping().INFO === 20);
+ * ```
+ */
+export function getLevelNamesMapping(): Record<string, number> {
+  return Object.fromEntries(nameToLevel);
+}
+
+/**
+ * Turns a level given as a number or a registered name into its number, like Python's
+ * private `_checkLevel`, used by every `setLevel`.
+ *
+ * @param level A level number or a registered level name.
+ * @returns The level number.
+ * @throws {RangeError} If `level` is a name that is not registered; the message lists the known names.
+ * @throws {TypeError} If `level` is neither an integer nor a string.
+ *
+ * @example
+ * ```ts
+ * import { checkLevel } from "./levels.ts";
+ * console.assert(checkLevel("INFO") === 20);
+ * console.assert(checkLevel(15) === 15);
+ * ```
+ */
+export function checkLevel(level: Level): number {
+  if (typeof level === "number") {
+    if (Number.isInteger(level)) return level;
+    throw new TypeError(`Level must be an integer or a level name: current value is ${level}`);
+  }
+  if (typeof level === "string") {
+    const n = nameToLevel.get(level);
+    if (n !== undefined) return n;
+    throw new RangeError(
+      `Unknown level: '${level}'. Use one of ${[...nameToLevel.keys()].join(", ")}, ` +
+        "a number, or register the name first with addLevelName()",
+    );
+  }
+  throw new TypeError(
+    `Level must be an integer or a level name: current value is ${String(level)}`,
+  );
+}

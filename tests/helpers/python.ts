@@ -1,0 +1,62 @@
+/**
+ * Runs CPython as the test oracle: a script reads JSON on stdin and prints JSON on stdout.
+ *
+ * CPython 3.13 is used through pyenv when it is installed (`PYENV_VERSION=3.13.0`), else the
+ * `python3` on the PATH. Outside CI a missing Python skips the differential tests loudly; under
+ * `CI=true` it is a failure.
+ */
+
+/** The CPython version the oracle asks pyenv for. */
+export const PYTHON_VERSION = "3.13.0";
+
+let available: Promise<boolean> | undefined;
+
+/** Whether `python3` can be run; logs a loud warning when it cannot (and fails under CI). */
+export function pythonAvailable(): Promise<boolean> {
+  return available ??= (async () => {
+    try {
+      const out = await new Deno.Command("python3", {
+        args: ["-c", "import sys; print(sys.version_info[:2])"],
+        env: { PYENV_VERSION: PYTHON_VERSION },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (out.success) return true;
+    } catch {
+      // fall through
+    }
+    if (Deno.env.get("CI") === "true") {
+      throw new Error("python3 (CPython, the test oracle) is required under CI=true");
+    }
+    console.error("!!! python3 not found: CPython differential tests are SKIPPED");
+    return false;
+  })();
+}
+
+/**
+ * Runs `script` under CPython with `input` as JSON on stdin and returns the JSON it prints.
+ *
+ * @param script Python source; it reads `json.load(sys.stdin)` and prints `json.dumps(...)`.
+ * @param input Any JSON value.
+ * @param env Extra environment variables, such as `TZ`.
+ */
+export async function runPython<T = unknown>(
+  script: string,
+  input: unknown = null,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const child = new Deno.Command("python3", {
+    args: ["-c", script],
+    env: { PYENV_VERSION: PYTHON_VERSION, PYTHONIOENCODING: "utf-8", ...env },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
+  await writer.close();
+  const out = await child.output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  if (!out.success) throw new Error(`python3 failed:\n${stderr}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
+}
