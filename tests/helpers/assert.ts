@@ -84,8 +84,9 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 function checkError(e: unknown, cls?: ErrorClass, includes?: string): Error {
   if (!(e instanceof Error)) throw new AssertionError(`Expected an Error, got ${show(e)}`);
+  const err: Error = e;
   if (cls && !(e instanceof cls)) {
-    throw new AssertionError(`Expected ${cls.name}, got ${e.name}: ${e.message}`);
+    throw new AssertionError(`Expected ${cls.name}, got ${err.name}: ${err.message}`);
   }
   if (includes !== undefined && !e.message.includes(includes)) {
     throw new AssertionError(`Expected the message to include ${show(includes)}: ${e.message}`);

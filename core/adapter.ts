@@ -1,0 +1,204 @@
+/**
+ * `LoggerAdapter`: a logger with contextual attributes added to every record.
+ *
+ * @module
+ */
+
+import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
+import { checkLevel } from "./levels.ts";
+import { kw, type Logger, LogKwargs, type LogKwargsInit, type Manager } from "./logger.ts";
+
+/** Options of {@linkcode LoggerAdapter}. */
+export interface LoggerAdapterOptions {
+  /**
+   * Whether a call's own `extra` is merged over the adapter's (Python 3.13's `merge_extra`);
+   * when false, the adapter's `extra` replaces the call's.
+   *
+   * @default {false}
+   */
+  mergeExtra?: boolean;
+}
+
+/**
+ * Python's `logging.LoggerAdapter`: wraps a logger and adds `extra` to every record it logs.
+ * Override {@linkcode LoggerAdapter.process} to change the message or keyword arguments.
+ *
+ * @example
+ * ```ts
+ * import { LoggerAdapter } from "./adapter.ts";
+ * import { getLogger } from "./logger.ts";
+ * const log = new LoggerAdapter(getLogger("doc.adapter"), { request: "r-17" });
+ * log.warning("slow query"); // every record carries record.request === "r-17"
+ * ```
+ */
+export class LoggerAdapter {
+  /** The wrapped logger. */
+  readonly logger: Logger;
+  /** The attributes added to every record. */
+  extra: Readonly<Record<string, unknown>> | null;
+  /** Whether a call's own `extra` is merged over the adapter's. */
+  readonly mergeExtra: boolean;
+
+  /**
+   * @param logger The logger to wrap.
+   * @param extra The attributes to add to every record.
+   * @param options See {@linkcode LoggerAdapterOptions}.
+   */
+  constructor(
+    logger: Logger,
+    extra: Readonly<Record<string, unknown>> | null = null,
+    options: LoggerAdapterOptions = {},
+  ) {
+    this.logger = logger;
+    this.extra = extra;
+    this.mergeExtra = options.mergeExtra ?? false;
+  }
+
+  /**
+   * Adjusts the message and keyword arguments of each call. By default it puts the adapter's
+   * `extra` into the keyword arguments (merged with the call's when `mergeExtra` is set).
+   *
+   * @param msg The message.
+   * @param kwargs The call's keyword arguments.
+   * @returns The message and keyword arguments to log with.
+   */
+  process(msg: unknown, kwargs: LogKwargsInit): [unknown, LogKwargsInit] {
+    if (this.mergeExtra && kwargs.extra) {
+      return [msg, { ...kwargs, extra: { ...this.extra, ...kwargs.extra } }];
+    }
+    return [msg, { ...kwargs, extra: this.extra }];
+  }
+
+  /**
+   * Logs at `level` through the wrapped logger, after {@linkcode LoggerAdapter.process}.
+   *
+   * @param level A level number or name.
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  log(level: Level, msg: unknown, ...args: unknown[]): void {
+    const n = checkLevel(level);
+    if (!this.isEnabledFor(n)) return;
+    const last = args.length === 0 ? undefined : args[args.length - 1];
+    let init: LogKwargsInit = {};
+    if (last instanceof LogKwargs) {
+      args.length--;
+      init = last.init;
+    }
+    const [m, k] = this.process(msg, init);
+    this.logger.log(n, m, ...args, kw(k));
+  }
+
+  /**
+   * Logs at DEBUG.
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  debug(msg: unknown, ...args: unknown[]): void {
+    this.log(DEBUG, msg, ...args);
+  }
+
+  /**
+   * Logs at INFO.
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  info(msg: unknown, ...args: unknown[]): void {
+    this.log(INFO, msg, ...args);
+  }
+
+  /**
+   * Logs at WARNING.
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  warning(msg: unknown, ...args: unknown[]): void {
+    this.log(WARNING, msg, ...args);
+  }
+
+  /**
+   * Logs at ERROR.
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  error(msg: unknown, ...args: unknown[]): void {
+    this.log(ERROR, msg, ...args);
+  }
+
+  /**
+   * Logs at ERROR with an error attached (see `Logger.exception`).
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  exception(msg: unknown, ...args: unknown[]): void {
+    const last = args.length === 0 ? undefined : args[args.length - 1];
+    if (!(last instanceof LogKwargs) || last.init.exc_info === undefined) {
+      const error = args.findLast((a) => a instanceof Error) ?? null;
+      if (last instanceof LogKwargs) args[args.length - 1] = kw({ ...last.init, exc_info: error });
+      else args.push(kw({ exc_info: error }));
+    }
+    this.log(ERROR, msg, ...args);
+  }
+
+  /**
+   * Logs at CRITICAL.
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  critical(msg: unknown, ...args: unknown[]): void {
+    this.log(CRITICAL, msg, ...args);
+  }
+
+  /**
+   * Whether the wrapped logger is enabled for `level`.
+   *
+   * @param level The level number.
+   * @returns `true` when enabled.
+   */
+  isEnabledFor(level: number): boolean {
+    return this.logger.isEnabledFor(level);
+  }
+
+  /**
+   * Sets the wrapped logger's level.
+   *
+   * @param level A number or a registered name.
+   */
+  setLevel(level: Level): void {
+    this.logger.setLevel(level);
+  }
+
+  /**
+   * The wrapped logger's effective level.
+   *
+   * @returns The level number.
+   */
+  getEffectiveLevel(): number {
+    return this.logger.getEffectiveLevel();
+  }
+
+  /**
+   * Whether the wrapped logger has handlers.
+   *
+   * @returns `true` when a handler would see records.
+   */
+  hasHandlers(): boolean {
+    return this.logger.hasHandlers();
+  }
+
+  /** The wrapped logger's manager. */
+  get manager(): Manager {
+    return this.logger.manager;
+  }
+
+  /** The wrapped logger's name. */
+  get name(): string {
+    return this.logger.name;
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The `Handler` base class: level, filters, formatter, and the I/O contract every handler keeps.
+ *
+ * @module
+ */
+
+import { Filterer } from "./filter.ts";
+import { Formatter } from "./formatter.ts";
+import { checkLevel, getLevelName, type Level, NOTSET } from "./levels.ts";
+import type { LogRecord } from "./record.ts";
+import { pyRepr, pyStr } from "./pystr.ts";
+import { bumpConfigGeneration, settings } from "./settings.ts";
+import { registerHandler, unregisterHandler } from "./shutdown.ts";
+
+let defaultFormatter: Formatter | undefined;
+const CALLER_FIELDS = /pathname|filename|module|lineno|funcName/;
+let reporting = false;
+
+/**
+ * Python's `logging.Handler`: the base of every handler.
+ *
+ * The I/O contract: {@linkcode Handler.handle} and {@linkcode Handler.emit} are synchronous and
+ * never throw into the caller; a failure goes to {@linkcode Handler.handleError}. Every handler
+ * has `flush()` (resolves when everything handled before the call has been delivered or has
+ * definitely failed), `close()` (flushes, releases, idempotent) and `[Symbol.asyncDispose]`, so
+ * `await using handler = new ...` works. Subclasses implement `emit`.
+ *
+ * @example
+ * ```ts
+ * import { Handler } from "./handler.ts";
+ * import type { LogRecord } from "./record.ts";
+ * import { getLogger } from "./logger.ts";
+ *
+ * class ListHandler extends Handler {
+ *   lines: string[] = [];
+ *   override emit(record: LogRecord): void {
+ *     this.lines.push(this.format(record));
+ *   }
+ * }
+ * const h = new ListHandler();
+ * const log = getLogger("doc.handler");
+ * log.addHandler(h);
+ * log.warning("disk at %d%%", 91);
+ * console.assert(h.lines[0] === "disk at 91%");
+ * ```
+ */
+export abstract class Handler extends Filterer {
+  /** The handler's name, or `null`. */
+  name: string | null = null;
+  #level: number;
+  #formatter: Formatter | null = null;
+  #closed = false;
+
+  /**
+   * @param level The handler's threshold: a number or a registered level name.
+   * @throws {RangeError} For an unknown level name.
+   */
+  constructor(level: Level = NOTSET) {
+    super();
+    this.#level = checkLevel(level);
+    registerHandler(this);
+  }
+
+  /** The handler's threshold: records below it are not handled. */
+  get level(): number {
+    return this.#level;
+  }
+  set level(level: number) {
+    this.setLevel(level);
+  }
+
+  /** The formatter, or `null` for the default one (`%(message)s`). */
+  get formatter(): Formatter | null {
+    return this.#formatter;
+  }
+  set formatter(formatter: Formatter | null) {
+    this.setFormatter(formatter);
+  }
+
+  /** Whether {@linkcode Handler.close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Whether the records this handler receives need caller information (`pathname`, `lineno`,
+   * ...). By default: whether the formatter's format uses one of those fields. Handlers that send
+   * whole records elsewhere override it to return `true`.
+   */
+  get needsCallerInfo(): boolean {
+    const f = this.#formatter;
+    return f !== null && CALLER_FIELDS.test(f.fmt);
+  }
+
+  /**
+   * Whether records are still waiting for asynchronous delivery. Handlers with an outbox
+   * override it; the exit hooks keep the program alive while it is true.
+   */
+  get pending(): boolean {
+    return false;
+  }
+
+  /**
+   * Sets the threshold.
+   *
+   * @param level A number or a registered level name.
+   * @throws {RangeError} For an unknown level name, listing the known ones.
+   */
+  setLevel(level: Level): void {
+    this.#level = checkLevel(level);
+  }
+
+  /**
+   * Sets the formatter used by {@linkcode Handler.format}.
+   *
+   * @param formatter The formatter, or `null` for the default.
+   */
+  setFormatter(formatter: Formatter | null): void {
+    this.#formatter = formatter;
+    bumpConfigGeneration();
+  }
+
+  /**
+   * Formats `record` with the handler's formatter, or with the default `%(message)s` one.
+   *
+   * @param record The record.
+   * @returns The text.
+   */
+  format(record: LogRecord): string {
+    return (this.#formatter ?? (defaultFormatter ??= new Formatter())).format(record);
+  }
+
+  /**
+   * Runs the filters and, if the record passes, emits it. Never throws: an error in a filter
+   * or in `emit` goes to {@linkcode Handler.handleError}.
+   *
+   * @param record The record.
+   * @returns Whether the record was emitted.
+   */
+  handle(record: LogRecord): boolean {
+    let r: LogRecord | false = record;
+    try {
+      if (this.filters.length !== 0) r = this.filter(record);
+      if (r === false) return false;
+      this.emit(r);
+    } catch (error) {
+      this.handleError(r || record, error);
+    }
+    return true;
+  }
+
+  /**
+   * Does whatever it takes to log `record`. Subclasses implement it; it must be synchronous and
+   * report failures through {@linkcode Handler.handleError}.
+   *
+   * @param record The record.
+   */
+  abstract emit(record: LogRecord): void;
+
+  /**
+   * Reports a failure to handle `record`: while `settings.raiseExceptions` is true, prints
+   * Python's "--- Logging error ---" report to stderr; otherwise stays silent. Never throws, and
+   * never logs through a logger (so it cannot recurse).
+   *
+   * @param record The record being handled.
+   * @param error What went wrong.
+   */
+  handleError(record: LogRecord | null, error: unknown): void {
+    if (!settings.raiseExceptions || reporting) return;
+    reporting = true;
+    try {
+      let text = "--- Logging error ---\n";
+      text += describeError(error) + "\n";
+      text += "Call stack:\n" + callStack() + "\n";
+      if (record !== null) {
+        try {
+          text += `Message: ${pyRepr(record.msg)}\nArguments: ${pyStr(record.args)}\n`;
+        } catch {
+          text += "Unable to print the message and arguments - possible formatting error.\n" +
+            "Use the traceback above to help find the error.\n";
+        }
+      }
+      writeStderr(text);
+    } catch {
+      // Nothing more can be done: stderr itself failed.
+    } finally {
+      reporting = false;
+    }
+  }
+
+  /**
+   * Writes out, synchronously, whatever this handler holds in memory (a write buffer). Called
+   * by the exit hooks on `unload`, when nothing asynchronous can run any more.
+   */
+  flushSync(): void {}
+
+  /**
+   * Resolves when everything handled before the call has been delivered or has definitely
+   * failed.
+   *
+   * @returns A promise that never rejects; failures go to `handleError`.
+   */
+  flush(): Promise<void> {
+    try {
+      this.flushSync();
+    } catch (error) {
+      this.handleError(null, error);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Flushes and releases the handler's resources. Idempotent. Subclasses call `super.close()`.
+   *
+   * @returns A promise that resolves when the handler is closed.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
+    unregisterHandler(this);
+    return Promise.resolve();
+  }
+
+  /** Closes the handler: `await using handler = new ...`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Python's repr: `<ClassName (LEVEL)>`.
+   *
+   * @returns The description.
+   */
+  override toString(): string {
+    return `<${this.constructor.name} (${getLevelName(this.#level)})>`;
+  }
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    let text = error.stack ?? `${error.name}: ${error.message}`;
+    let cause = error.cause;
+    for (let depth = 0; cause !== undefined && depth < 8; depth++) {
+      text += "\nCaused by: " + (cause instanceof Error ? cause.stack ?? String(cause) : pyStr(cause));
+      cause = cause instanceof Error ? cause.cause : undefined;
+    }
+    return text;
+  }
+  return `Error: ${pyStr(error)}`;
+}
+
+function callStack(): string {
+  const stack = new Error().stack ?? "";
+  return stack.split("\n").slice(3).join("\n");
+}
+
+const stderrEncoder = new TextEncoder();
+
+/** Writes `text` to stderr synchronously, falling back to `console.error` where Deno has no stderr. */
+export function writeStderr(text: string): void {
+  const stderr = typeof Deno === "object" ? Deno.stderr : undefined;
+  if (stderr && typeof stderr.writeSync === "function") {
+    const bytes = stderrEncoder.encode(text);
+    let n = 0;
+    while (n < bytes.length) n += stderr.writeSync(bytes.subarray(n));
+  } else {
+    console.error(text.endsWith("\n") ? text.slice(0, -1) : text);
+  }
+}

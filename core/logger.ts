@@ -1,0 +1,841 @@
+/**
+ * Loggers: Python's dotted logger tree, `getLogger`, keyword arguments, `LoggerAdapter`.
+ *
+ * @module
+ */
+
+import { Filterer } from "./filter.ts";
+import { Handler, writeStderr } from "./handler.ts";
+import { KeyError } from "./errors.ts";
+import {
+  checkLevel,
+  CRITICAL,
+  DEBUG,
+  ERROR,
+  getLevelName,
+  INFO,
+  type Level,
+  NOTSET,
+  WARNING,
+} from "./levels.ts";
+import { type LogArgs, LogRecord } from "./record.ts";
+import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
+
+/**
+ * Python's keyword arguments of a logging call, in TypeScript: pass them with
+ * {@linkcode kw} as the last argument.
+ */
+export interface LogKwargsInit {
+  /** The error to report with the record (Python's `exc_info`): any thrown value. */
+  exc_info?: unknown;
+  /** Whether to add the stack of the logging call to the record (`stack_info`). */
+  stack_info?: boolean;
+  /**
+   * Which caller to report, counting from the logging call: 1 is the function that called the
+   * logging method, 2 its caller, and so on (`stacklevel`).
+   *
+   * @default {1}
+   */
+  stacklevel?: number;
+  /** Attributes to add to the record (`extra`); they may not overwrite the record's own. */
+  extra?: Readonly<Record<string, unknown>> | null;
+}
+
+/**
+ * The keyword arguments of one logging call. Made by {@linkcode kw}; recognised only as the
+ * last argument, so that a trailing plain object stays a `%(key)s` mapping, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { kw, LogKwargs } from "./logger.ts";
+ * console.assert(kw({ stacklevel: 2 }) instanceof LogKwargs);
+ * ```
+ */
+export class LogKwargs {
+  /** The keyword arguments. */
+  readonly init: Readonly<LogKwargsInit>;
+
+  /**
+   * @param init The keyword arguments.
+   */
+  constructor(init: LogKwargsInit) {
+    this.init = init;
+  }
+}
+
+/**
+ * Wraps Python's keyword arguments (`exc_info`, `stack_info`, `stacklevel`, `extra`) for a
+ * logging call; pass the result as the last argument. An `Error` alone means `{ exc_info: error }`.
+ *
+ * @param init The keyword arguments, or an error to report.
+ * @returns The wrapped keyword arguments.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, kw } from "./logger.ts";
+ * const log = getLogger("doc.kw");
+ * log.error("upload of %s failed", "a.txt", kw({ extra: { user: "ada" } }));
+ * try {
+ *   JSON.parse("{");
+ * } catch (err) {
+ *   log.error("bad config", kw(err as Error)); // same as kw({ exc_info: err })
+ * }
+ * ```
+ */
+export function kw(init: LogKwargsInit | Error): LogKwargs {
+  return new LogKwargs(init instanceof Error ? { exc_info: init } : init);
+}
+
+/** Builds a record; the default is `new LogRecord(...)`. See {@linkcode setLogRecordFactory}. */
+export type LogRecordFactory = (
+  name: string,
+  level: number,
+  pathname: string,
+  lineno: number,
+  msg: unknown,
+  args: LogArgs | null,
+  excInfo: unknown,
+  func: string | null,
+  sinfo: string | null,
+) => LogRecord;
+
+function defaultFactory(
+  name: string,
+  level: number,
+  pathname: string,
+  lineno: number,
+  msg: unknown,
+  args: LogArgs | null,
+  excInfo: unknown,
+  func: string | null,
+  sinfo: string | null,
+): LogRecord {
+  return new LogRecord(name, level, pathname, lineno, msg, args, excInfo, func, sinfo);
+}
+let recordFactory: LogRecordFactory = defaultFactory;
+
+/**
+ * Sets the function that makes every record, like Python's `logging.setLogRecordFactory`.
+ *
+ * @param factory The factory; pass the value of {@linkcode getLogRecordFactory} to restore.
+ *
+ * @example
+ * ```ts
+ * import { getLogRecordFactory, setLogRecordFactory } from "./logger.ts";
+ * const old = getLogRecordFactory();
+ * setLogRecordFactory((...a) => {
+ *   const r = old(...a);
+ *   r.custom = "x";
+ *   return r;
+ * });
+ * setLogRecordFactory(old);
+ * ```
+ */
+export function setLogRecordFactory(factory: LogRecordFactory): void {
+  recordFactory = factory;
+}
+
+/**
+ * Returns the function that makes every record.
+ *
+ * @returns The current factory.
+ *
+ * @example
+ * ```ts
+ * import { getLogRecordFactory } from "./logger.ts";
+ * const r = getLogRecordFactory()("x", 20, "", 0, "hi", null, null, null, null);
+ * console.assert(r.getMessage() === "hi");
+ * ```
+ */
+export function getLogRecordFactory(): LogRecordFactory {
+  return recordFactory;
+}
+
+type Frame = {
+  getFileName(): string | null | undefined;
+  getLineNumber(): number | null;
+  getFunctionName(): string | null;
+  getMethodName(): string | null;
+  isToplevel(): boolean | null;
+};
+const INTERNAL_PREFIXES = [new URL("./", import.meta.url).href, new URL("../handlers/", import.meta.url).href];
+
+function isInternal(file: string): boolean {
+  return file.startsWith(INTERNAL_PREFIXES[0]) || file.startsWith(INTERNAL_PREFIXES[1]);
+}
+
+function pathOf(file: string): string {
+  if (!file.startsWith("file://")) return file;
+  const path = decodeURIComponent(file.slice(7));
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
+}
+
+function functionName(frame: Frame): string {
+  const name = frame.getFunctionName() ?? frame.getMethodName();
+  if (name) return name;
+  return frame.isToplevel() ? "<module>" : "<anonymous>";
+}
+
+function captureFrames(above: (...args: never[]) => unknown, limit: number): Frame[] {
+  const E = Error as unknown as {
+    prepareStackTrace?: (e: Error, frames: Frame[]) => unknown;
+    stackTraceLimit: number;
+    captureStackTrace(target: object, fn?: (...args: never[]) => unknown): void;
+  };
+  const prepare = E.prepareStackTrace;
+  const oldLimit = E.stackTraceLimit;
+  const holder: { stack?: unknown } = {};
+  try {
+    E.prepareStackTrace = (_e, frames) => frames;
+    E.stackTraceLimit = limit;
+    E.captureStackTrace(holder, above);
+    const frames = holder.stack;
+    return Array.isArray(frames) ? frames as Frame[] : [];
+  } finally {
+    E.prepareStackTrace = prepare;
+    E.stackTraceLimit = oldLimit;
+  }
+}
+
+/** Caller information: `[pathname, lineno, funcName, stack_info]`. */
+export type CallerInfo = [pathname: string, lineno: number, funcName: string, sinfo: string | null];
+
+const UNKNOWN_CALLER: CallerInfo = ["(unknown file)", 0, "(unknown function)", null];
+
+/** Python's `logging.PlaceHolder`: stands in the tree for a logger not created yet. */
+class PlaceHolder {
+  readonly loggers = new Set<Logger>();
+  constructor(logger: Logger) {
+    this.loggers.add(logger);
+  }
+}
+
+/**
+ * Python's `logging.Manager`: holds the logger tree. There is one, `Logger.manager`.
+ */
+export class Manager {
+  /** The root logger. */
+  readonly root: Logger;
+  /** Every logger and placeholder by name. */
+  readonly loggerDict: Map<string, Logger | PlaceHolder> = new Map();
+  #disable = 0;
+
+  /**
+   * @param root The root logger.
+   */
+  constructor(root: Logger) {
+    this.root = root;
+  }
+
+  /** The level set by {@linkcode disable}: records at or below it are dropped everywhere. */
+  get disable(): number {
+    return this.#disable;
+  }
+  set disable(level: number) {
+    this.#disable = checkLevel(level);
+    bumpConfigGeneration();
+  }
+
+  /**
+   * Returns the logger called `name`, creating it and fixing up the tree if needed.
+   *
+   * @param name A dotted name.
+   * @returns The logger.
+   */
+  getLogger(name: string): Logger {
+    if (typeof name !== "string") throw new TypeError("A logger name must be a string");
+    const existing = this.loggerDict.get(name);
+    if (existing instanceof Logger) return existing;
+    const logger = new Logger(name);
+    logger.manager = this;
+    this.loggerDict.set(name, logger);
+    if (existing !== undefined) this.#fixupChildren(existing, logger);
+    this.#fixupParents(logger);
+    bumpConfigGeneration();
+    return logger;
+  }
+
+  #fixupParents(logger: Logger): void {
+    const name = logger.name;
+    let i = name.lastIndexOf(".");
+    let parent: Logger | null = null;
+    while (i > 0 && parent === null) {
+      const prefix = name.slice(0, i);
+      const obj = this.loggerDict.get(prefix);
+      if (obj === undefined) this.loggerDict.set(prefix, new PlaceHolder(logger));
+      else if (obj instanceof Logger) parent = obj;
+      else obj.loggers.add(logger);
+      i = name.lastIndexOf(".", i - 1);
+    }
+    logger.parent = parent ?? this.root;
+  }
+
+  #fixupChildren(placeholder: PlaceHolder, logger: Logger): void {
+    const name = logger.name;
+    for (const child of placeholder.loggers) {
+      if (child.parent !== null && !child.parent.name.startsWith(name)) {
+        logger.parent = child.parent;
+        child.parent = logger;
+      }
+    }
+  }
+}
+
+/**
+ * Python's `logging.Logger`. Get one with {@linkcode getLogger}; never construct it directly.
+ *
+ * Logging methods take Python's arguments: `log.info("user %s from %s", name, ip)`, a single
+ * mapping for `%(key)s` (`log.info("%(user)s", { user })`), and Python's keyword arguments
+ * through {@linkcode kw} as the last argument.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, kw } from "./logger.ts";
+ * const log = getLogger("doc.logger");
+ * log.setLevel("INFO");
+ * log.debug("not shown");
+ * log.info("%d items", 3, kw({ extra: { batch: 7 } }));
+ * ```
+ */
+export class Logger extends Filterer {
+  /** The dotted name. */
+  readonly name: string;
+  /** The parent in the tree (`null` only for the root). */
+  parent: Logger | null = null;
+  /** The handlers attached to this logger. */
+  handlers: Handler[] = [];
+  /** The manager of the tree this logger belongs to. */
+  manager!: Manager;
+  #level: number;
+  #propagate = true;
+  #disabled = false;
+  #generation = -1;
+  #threshold = 0;
+  #needsCaller = false;
+
+  /**
+   * @param name The dotted name.
+   * @param level The level.
+   */
+  constructor(name: string, level: Level = NOTSET) {
+    super();
+    this.name = name;
+    this.#level = checkLevel(level);
+  }
+
+  /** The level set on this logger (`NOTSET` defers to the parent). */
+  get level(): number {
+    return this.#level;
+  }
+  set level(level: number) {
+    this.setLevel(level);
+  }
+
+  /** Whether records are passed on to the parent's handlers. */
+  get propagate(): boolean {
+    return this.#propagate;
+  }
+  set propagate(value: boolean) {
+    this.#propagate = value;
+    bumpConfigGeneration();
+  }
+
+  /** A disabled logger drops every record. */
+  get disabled(): boolean {
+    return this.#disabled;
+  }
+  set disabled(value: boolean) {
+    this.#disabled = value;
+    bumpConfigGeneration();
+  }
+
+  /**
+   * Sets the level.
+   *
+   * @param level A number or a registered level name.
+   * @throws {RangeError} For an unknown name; the message lists the known ones.
+   */
+  setLevel(level: Level): void {
+    this.#level = checkLevel(level);
+    bumpConfigGeneration();
+  }
+
+  #refresh(): void {
+    this.#generation = configGeneration();
+    const effective = this.getEffectiveLevel();
+    const disable = this.manager?.disable ?? 0;
+    this.#threshold = this.#disabled ? Infinity : Math.max(effective, disable + 1);
+    let needs = false;
+    let found = false;
+    for (let c: Logger | null = this; c !== null && !needs; c = c.#propagate ? c.parent : null) {
+      for (const h of c.handlers) {
+        found = true;
+        if (h.needsCallerInfo) {
+          needs = true;
+          break;
+        }
+      }
+    }
+    if (!found && lastResort !== null) needs = lastResort.needsCallerInfo;
+    this.#needsCaller = needs;
+  }
+
+  /**
+   * Whether a record of `level` would be processed (Python's cached `isEnabledFor`).
+   *
+   * @param level The level number.
+   * @returns `true` when enabled.
+   */
+  isEnabledFor(level: number): boolean {
+    if (this.#generation !== configGeneration()) this.#refresh();
+    return level >= this.#threshold;
+  }
+
+  /**
+   * The level that applies: this logger's, or the nearest ancestor's that is not `NOTSET`.
+   *
+   * @returns The level number.
+   */
+  getEffectiveLevel(): number {
+    for (let l: Logger | null = this; l !== null; l = l.parent) {
+      if (l.#level !== NOTSET) return l.#level;
+    }
+    return NOTSET;
+  }
+
+  /**
+   * Logs at DEBUG.
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  debug(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(DEBUG)) this.#log(DEBUG, msg, args, null, this.debug);
+  }
+
+  /**
+   * Logs at INFO.
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  info(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(INFO)) this.#log(INFO, msg, args, null, this.info);
+  }
+
+  /**
+   * Logs at WARNING.
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  warning(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(WARNING)) this.#log(WARNING, msg, args, null, this.warning);
+  }
+
+  /**
+   * Logs at WARNING (Python's deprecated alias of {@linkcode Logger.warning}).
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  warn(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(WARNING)) this.#log(WARNING, msg, args, null, this.warn);
+  }
+
+  /**
+   * Logs at ERROR.
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  error(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(ERROR)) this.#log(ERROR, msg, args, null, this.error);
+  }
+
+  /**
+   * Logs at ERROR with the error attached. JavaScript has no "current exception", so the error
+   * is the `exc_info` given with {@linkcode kw}, or else the last argument that is an `Error`
+   * (so `log.exception("save failed: %s", err)` prints the message and the error's stack).
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  exception(msg: unknown, ...args: unknown[]): void {
+    if (!this.isEnabledFor(ERROR)) return;
+    let error: unknown = null;
+    for (let i = args.length - 1; i >= 0; i--) {
+      if (args[i] instanceof Error) {
+        error = args[i];
+        break;
+      }
+    }
+    this.#log(ERROR, msg, args, error, this.exception);
+  }
+
+  /**
+   * Logs at CRITICAL.
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  critical(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(CRITICAL)) this.#log(CRITICAL, msg, args, null, this.critical);
+  }
+
+  /**
+   * Logs at CRITICAL (Python's alias `fatal`).
+   *
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   */
+  fatal(msg: unknown, ...args: unknown[]): void {
+    if (this.isEnabledFor(CRITICAL)) this.#log(CRITICAL, msg, args, null, this.fatal);
+  }
+
+  /**
+   * Logs at `level`.
+   *
+   * @param level A level number or a registered level name.
+   * @param msg The message, with `%` placeholders.
+   * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
+   * @throws {TypeError} For a level that is neither, while `settings.raiseExceptions` is true
+   * (as Python does).
+   */
+  log(level: Level, msg: unknown, ...args: unknown[]): void {
+    let n: number;
+    try {
+      n = checkLevel(level);
+    } catch (error) {
+      if (settings.raiseExceptions) throw error;
+      return;
+    }
+    if (this.isEnabledFor(n)) this.#log(n, msg, args, null, this.log);
+  }
+
+  #log(
+    level: number,
+    msg: unknown,
+    args: unknown[],
+    defaultExc: unknown,
+    entry: (...args: never[]) => unknown,
+  ): void {
+    let excInfo = defaultExc;
+    let stackInfo = false;
+    let stacklevel = 1;
+    let extra: Readonly<Record<string, unknown>> | null | undefined = null;
+    const last = args.length === 0 ? undefined : args[args.length - 1];
+    if (last instanceof LogKwargs) {
+      args.length--;
+      const k = last.init;
+      if (k.exc_info !== undefined) excInfo = k.exc_info;
+      stackInfo = k.stack_info === true;
+      if (k.stacklevel !== undefined) stacklevel = k.stacklevel;
+      extra = k.extra;
+    }
+    if (excInfo === true || excInfo === false) excInfo = null;
+    const mode = settings.callerInfo;
+    const caller = stackInfo || mode === "always" || (mode === "auto" && this.#needsCaller)
+      ? this.findCaller(stackInfo, stacklevel, entry)
+      : UNKNOWN_CALLER;
+    const record = this.makeRecord(
+      this.name,
+      level,
+      caller[0],
+      caller[1],
+      msg,
+      args,
+      excInfo,
+      caller[2],
+      extra,
+      caller[3],
+    );
+    this.handle(record);
+  }
+
+  /**
+   * Finds the user's call site: the `stacklevel`-th frame outside this library, like Python's
+   * `findCaller`.
+   *
+   * @param stackInfo Whether to also return the stack text.
+   * @param stacklevel Which caller (1 is the function that called the logging method).
+   * @param above Frames at and above this function are left out (internal use).
+   * @returns `[pathname, lineno, funcName, sinfo]`.
+   */
+  findCaller(
+    stackInfo = false,
+    stacklevel = 1,
+    above: (...args: never[]) => unknown = this.findCaller,
+  ): CallerInfo {
+    const level = Math.max(1, Math.trunc(stacklevel));
+    const frames = captureFrames(above, stackInfo ? 200 : level + 16).filter((f) => {
+      const file = f.getFileName();
+      return file == null || !isInternal(file);
+    });
+    if (frames.length === 0) return UNKNOWN_CALLER;
+    const at = Math.min(level, frames.length) - 1;
+    const f = frames[at];
+    let sinfo: string | null = null;
+    if (stackInfo) {
+      const lines = ["Stack (most recent call last):"];
+      for (let i = frames.length - 1; i >= at; i--) {
+        const g = frames[i];
+        lines.push(
+          `  File "${pathOf(g.getFileName() ?? "<unknown>")}", line ${
+            g.getLineNumber() ?? 0
+          }, in ${functionName(g)}`,
+        );
+      }
+      sinfo = lines.join("\n");
+    }
+    return [pathOf(f.getFileName() ?? "(unknown file)"), f.getLineNumber() ?? 0, functionName(f), sinfo];
+  }
+
+  /**
+   * Builds the record (Python's `makeRecord`), adding `extra`'s attributes.
+   *
+   * @param name The logger's name.
+   * @param level The level number.
+   * @param fn The pathname.
+   * @param lno The line number.
+   * @param msg The message.
+   * @param args The arguments.
+   * @param excInfo The error, or `null`.
+   * @param func The function name.
+   * @param extra Attributes to add.
+   * @param sinfo The stack text.
+   * @returns The record.
+   * @throws {KeyError} When `extra` would overwrite a record attribute, `message` or `asctime`.
+   */
+  makeRecord(
+    name: string,
+    level: number,
+    fn: string,
+    lno: number,
+    msg: unknown,
+    args: LogArgs | null,
+    excInfo: unknown,
+    func: string | null = null,
+    extra: Readonly<Record<string, unknown>> | null = null,
+    sinfo: string | null = null,
+  ): LogRecord {
+    const rv = recordFactory === defaultFactory
+      ? new LogRecord(name, level, fn, lno, msg, args, excInfo, func, sinfo)
+      : recordFactory(name, level, fn, lno, msg, args, excInfo, func, sinfo);
+    if (extra != null) {
+      for (const key in extra) {
+        if (key === "message" || key === "asctime" || key in rv) {
+          throw new KeyError(`Attempt to overwrite '${key}' in LogRecord`);
+        }
+        rv[key] = extra[key];
+      }
+    }
+    return rv;
+  }
+
+  /**
+   * Passes `record` through this logger's filters and on to the handlers.
+   *
+   * @param record The record.
+   */
+  handle(record: LogRecord): void {
+    if (this.#disabled) return;
+    if (this.filters.length !== 0) {
+      const r = this.filter(record);
+      if (r === false) return;
+      record = r;
+    }
+    this.callHandlers(record);
+  }
+
+  /**
+   * Hands `record` to every handler of this logger and, while `propagate` holds, of its
+   * ancestors; to the last-resort handler when there is none.
+   *
+   * @param record The record.
+   */
+  callHandlers(record: LogRecord): void {
+    let found = 0;
+    for (let c: Logger | null = this; c !== null; c = c.#propagate ? c.parent : null) {
+      const handlers = c.handlers;
+      for (let i = 0; i < handlers.length; i++) {
+        const h = handlers[i];
+        found++;
+        if (record.levelno >= h.level) h.handle(record);
+      }
+    }
+    if (found === 0 && lastResort !== null && record.levelno >= lastResort.level) {
+      lastResort.handle(record);
+    }
+  }
+
+  /**
+   * Attaches `handler` unless it is already attached.
+   *
+   * @param handler The handler.
+   */
+  addHandler(handler: Handler): void {
+    if (!this.handlers.includes(handler)) {
+      this.handlers.push(handler);
+      bumpConfigGeneration();
+    }
+  }
+
+  /**
+   * Detaches `handler` if it is attached (it is not closed).
+   *
+   * @param handler The handler.
+   */
+  removeHandler(handler: Handler): void {
+    const i = this.handlers.indexOf(handler);
+    if (i >= 0) {
+      this.handlers.splice(i, 1);
+      bumpConfigGeneration();
+    }
+  }
+
+  /**
+   * Whether this logger or an ancestor it propagates to has a handler.
+   *
+   * @returns `true` when a handler would see records.
+   */
+  hasHandlers(): boolean {
+    for (let c: Logger | null = this; c !== null; c = c.#propagate ? c.parent : null) {
+      if (c.handlers.length !== 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Returns the descendant logger `this.name + "." + suffix`.
+   *
+   * @param suffix A dotted suffix.
+   * @returns The logger.
+   */
+  getChild(suffix: string): Logger {
+    const name = this === this.manager.root ? suffix : `${this.name}.${suffix}`;
+    return this.manager.getLogger(name);
+  }
+
+  /**
+   * Returns the loggers directly below this one (Python 3.12).
+   *
+   * @returns The children.
+   */
+  getChildren(): Set<Logger> {
+    const depth = (l: Logger) => l === l.manager.root ? 0 : 1 + l.name.split(".").length - 1;
+    const out = new Set<Logger>();
+    for (const item of this.manager.loggerDict.values()) {
+      if (item instanceof Logger && item.parent === this && depth(item) === 1 + depth(this)) {
+        out.add(item);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Python's repr: `<Logger name (LEVEL)>`.
+   *
+   * @returns The description.
+   */
+  override toString(): string {
+    return `<${this.constructor.name} ${this.name} (${getLevelName(this.getEffectiveLevel())})>`;
+  }
+}
+
+/** The root logger's class (Python's `RootLogger`). */
+export class RootLogger extends Logger {
+  /**
+   * @param level The root's level.
+   */
+  constructor(level: Level) {
+    super("root", level);
+  }
+}
+
+/** The handler used when a record finds no handler at all (Python's `lastResort`). */
+class LastResortHandler extends Handler {
+  override emit(record: LogRecord): void {
+    writeStderr(this.format(record) + "\n");
+  }
+}
+
+/**
+ * The handler that gets records for which no handler was found: WARNING and above, written to
+ * stderr as `%(message)s` (Python's `logging.lastResort`). Set it to `null` to drop such records.
+ */
+export let lastResort: Handler | null = null;
+
+/**
+ * Replaces the last-resort handler.
+ *
+ * @param handler The new handler, or `null` to drop records that find no handler.
+ *
+ * @example
+ * ```ts
+ * import { setLastResort } from "./logger.ts";
+ * setLastResort(null);
+ * ```
+ */
+export function setLastResort(handler: Handler | null): void {
+  lastResort = handler;
+  bumpConfigGeneration();
+}
+
+/** The root logger (Python's `logging.root`). */
+export const root: RootLogger = new RootLogger(WARNING);
+root.manager = new Manager(root);
+
+function makeLastResort(): Handler {
+  const h = new LastResortHandler(WARNING);
+  return h;
+}
+// Created on first use so that importing the module registers no handler.
+let lastResortMade = false;
+function ensureLastResort(): void {
+  if (!lastResortMade) {
+    lastResortMade = true;
+    if (lastResort === null) lastResort = makeLastResort();
+  }
+}
+
+/**
+ * Returns the logger called `name`, creating it if needed, like Python's `logging.getLogger`:
+ * dotted names form a tree (`"app.db"` is a child of `"app"`); no name, `""` or `"root"` gives
+ * the root logger.
+ *
+ * @param name The dotted name.
+ * @returns The logger; the same object for the same name.
+ * @throws {TypeError} If `name` is not a string.
+ *
+ * @example
+ * ```ts
+ * import { getLogger } from "./logger.ts";
+ * const db = getLogger("app.db");
+ * console.assert(db.parent === getLogger("app"));
+ * console.assert(getLogger("app.db") === db);
+ * ```
+ */
+export function getLogger(name?: string): Logger {
+  ensureLastResort();
+  if (name === undefined || name === "" || name === root.name) return root;
+  return root.manager.getLogger(name);
+}
+
+/**
+ * Disables every record at or below `level`, in every logger (Python's `logging.disable`);
+ * `disable(NOTSET)` undoes it.
+ *
+ * @param level The level.
+ *
+ * @example
+ * ```ts
+ * import { disable, getLogger } from "./logger.ts";
+ * disable("INFO");
+ * console.assert(!getLogger("doc.disable").isEnabledFor(20));
+ * disable(0);
+ * ```
+ */
+export function disable(level: Level = CRITICAL): void {
+  root.manager.disable = checkLevel(level);
+}

@@ -1,0 +1,51 @@
+/**
+ * The logging core without any handler that touches the file system: levels, records,
+ * formatting, filters, the `Handler` base, loggers and `shutdown`. Works on Deno Deploy.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, Handler, type LogRecord } from "./mod.ts";
+ * class Collect extends Handler {
+ *   out: string[] = [];
+ *   override emit(r: LogRecord) {
+ *     this.out.push(this.format(r));
+ *   }
+ * }
+ * const h = new Collect();
+ * getLogger("doc.core").addHandler(h);
+ * getLogger("doc.core").error("x=%d", 1);
+ * console.assert(h.out[0] === "x=1");
+ * ```
+ *
+ * @module
+ */
+
+export * from "./levels.ts";
+export * from "./errors.ts";
+export { LogRecord, makeLogRecord } from "./record.ts";
+export type { LogArgs } from "./record.ts";
+export { percentFormat } from "./percent.ts";
+export * from "./strftime.ts";
+export * from "./formatter.ts";
+export * from "./filter.ts";
+export { Handler } from "./handler.ts";
+export { type LoggingSettings, settings } from "./settings.ts";
+export {
+  type CallerInfo,
+  disable,
+  getLogger,
+  getLogRecordFactory,
+  kw,
+  lastResort,
+  Logger,
+  LogKwargs,
+  type LogKwargsInit,
+  type LogRecordFactory,
+  Manager,
+  root,
+  RootLogger,
+  setLastResort,
+  setLogRecordFactory,
+} from "./logger.ts";
+export * from "./adapter.ts";
+export { handleSignals, shutdown } from "./shutdown.ts";

@@ -1,0 +1,332 @@
+/**
+ * `FileHandler`: records appended to a file, synchronously.
+ *
+ * @module
+ */
+
+import { createEncoder, type Encoder } from "../core/encoding.ts";
+import { explainFileError, toAbsolutePath, writeAllSync } from "../core/io.ts";
+import { getLevelName } from "../core/levels.ts";
+import type { LogRecord } from "../core/record.ts";
+import { registerHandler } from "../core/shutdown.ts";
+import { WriteBuffer } from "../core/write_buffer.ts";
+import { StreamHandler } from "./stream.ts";
+
+/** How a {@linkcode FileHandler} opens its file, as in Python: append, truncate, or create new. */
+export type FileMode = "a" | "w" | "x";
+
+/** Options of {@linkcode FileHandler}; the keys are Python's parameter names. */
+export interface FileHandlerOptions {
+  /**
+   * `"a"` appends, `"w"` truncates the file when it is opened (and never reopens it after
+   * `close()`), `"x"` fails if the file exists.
+   *
+   * @default {"a"}
+   */
+  mode?: FileMode;
+  /**
+   * The text encoding: `utf-8`, `utf-16` (with a BOM at the start of a new file),
+   * `utf-16-le`, `utf-16-be`, `latin-1` or `ascii`, with Python's aliases.
+   *
+   * @default {"utf-8"}
+   */
+  encoding?: string;
+  /**
+   * What to do with a character the encoding cannot hold: `strict` (the record is reported
+   * through `handleError` and not written), `ignore`, `replace`, `backslashreplace` or
+   * `xmlcharrefreplace`.
+   *
+   * @default {"strict"}
+   */
+  errors?: string;
+  /**
+   * Open the file on the first record instead of in the constructor.
+   *
+   * @default {false}
+   */
+  delay?: boolean;
+  /**
+   * Opt-in write buffer size in bytes. `0` writes every record before `handle()` returns
+   * (Python's guarantee). A positive size trades that for speed: records wait in memory for at
+   * most `bufferSize` bytes and `flushInterval` ms, and are written on `flush()`, `close()` and
+   * at exit (also on `Deno.exit()`). A crash of the process loses what is waiting.
+   *
+   * @default {0}
+   */
+  bufferSize?: number;
+  /**
+   * With `bufferSize`, the longest time in ms a record waits in memory.
+   *
+   * @default {1000}
+   */
+  flushInterval?: number;
+}
+
+const MODES: readonly FileMode[] = ["a", "w", "x"];
+
+function openOptions(mode: FileMode): Deno.OpenOptions {
+  if (mode === "w") return { write: true, create: true, truncate: true };
+  if (mode === "x") return { write: true, createNew: true };
+  return { write: true, append: true, create: true };
+}
+
+/**
+ * Python's `logging.FileHandler`: writes formatted records to a file. Writes are synchronous:
+ * when `handle()` returns, the record's bytes are in the operating system (unless the opt-in
+ * `bufferSize` is set). A failed open is reported through `handleError` with the path and, when
+ * Deno refused it, the permission flag to add.
+ *
+ * Requires `--allow-write` for the file (and `--allow-read` to resolve a relative name against
+ * the current directory).
+ *
+ * @example
+ * ```ts
+ * import { FileHandler } from "./file.ts";
+ * import { getLogger } from "../core/logger.ts";
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   using h = new FileHandler(`${dir}/app.log`);
+ *   const log = getLogger("doc.file");
+ *   log.addHandler(h);
+ *   log.warning("disk at %d%%", 91);
+ *   log.removeHandler(h);
+ * }
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log`) === "disk at 91%\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class FileHandler extends StreamHandler {
+  /** The absolute path of the file. */
+  readonly baseFilename: string;
+  /** The open mode. */
+  readonly mode: FileMode;
+  /** The canonical encoding name. */
+  readonly encoding: string;
+  /** The error policy. */
+  readonly errors: string;
+  /** Whether the file is opened on the first record. */
+  readonly delay: boolean;
+  #file: Deno.FsFile | null = null;
+  #encoder: Encoder;
+  #buffer: WriteBuffer | null = null;
+  #bufferSize: number;
+  #flushInterval: number;
+  #bomPending = false;
+  #wasClosed = false;
+
+  /**
+   * @param filename The file's path or `file:` URL.
+   * @param options See {@linkcode FileHandlerOptions}.
+   * @throws {RangeError} For an unknown mode, encoding or error policy, or a negative buffer size.
+   * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
+   */
+  constructor(filename: string | URL, options: FileHandlerOptions = {}) {
+    const mode = options.mode ?? "a";
+    if (!MODES.includes(mode)) {
+      throw new RangeError(
+        `Cannot create FileHandler as 'mode' must be one of ${MODES.join(", ")}: current value is '${
+          String(mode)
+        }'`,
+      );
+    }
+    const encoder = createEncoder(options.encoding ?? "utf-8", options.errors ?? "strict", "FileHandler");
+    const bufferSize = options.bufferSize ?? 0;
+    if (!Number.isInteger(bufferSize) || bufferSize < 0) {
+      throw new RangeError(
+        `Cannot create FileHandler as 'bufferSize' must be an integer >= 0: current value is ${bufferSize}`,
+      );
+    }
+    const flushInterval = options.flushInterval ?? 1000;
+    if (!(flushInterval > 0)) {
+      throw new RangeError(
+        `Cannot create FileHandler as 'flushInterval' must be > 0 ms: current value is ${flushInterval}`,
+      );
+    }
+    const baseFilename = toAbsolutePath(filename);
+    // A FileHandler's stream is its file; until it is open, writes go nowhere.
+    super({ writeSync: (p: Uint8Array) => p.length });
+    this.baseFilename = baseFilename;
+    this.mode = mode;
+    this.encoding = encoder.encoding;
+    this.errors = encoder.errors;
+    this.delay = options.delay ?? false;
+    this.#encoder = encoder;
+    this.#bufferSize = bufferSize;
+    this.#flushInterval = flushInterval;
+    if (!this.delay) this.#file = this._open();
+  }
+
+  /** The open file, or `null` before the first record (with `delay`) and after `close()`. */
+  override get stream(): Deno.FsFile | null {
+    return this.#file;
+  }
+
+  /**
+   * Opens the file with the handler's mode, like Python's `_open`. Subclasses may override it.
+   *
+   * @returns The open file.
+   * @throws {Error} When it cannot be opened, naming the path and what to change.
+   */
+  _open(): Deno.FsFile {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(this.baseFilename, openOptions(this.mode));
+    } catch (error) {
+      throw explainFileError(error, "open log file", this.baseFilename, "write");
+    }
+    if (this.#encoder.bom.length !== 0) {
+      try {
+        this.#bomPending = file.statSync().size === 0;
+      } catch {
+        this.#bomPending = true;
+      }
+    }
+    if (this.#bufferSize > 0) {
+      if (this.#buffer === null) {
+        this.#buffer = new WriteBuffer(
+          file,
+          this.#bufferSize,
+          this.#flushInterval,
+          (error) => this.handleError(null, error),
+        );
+      } else {
+        this.#buffer.target = file;
+      }
+    }
+    return file;
+  }
+
+  /**
+   * Encodes the formatted record and terminator with the handler's encoding. The result is a
+   * view that is valid until the next call. Used by `emit` and by rotating subclasses, which
+   * need the encoded size before they write.
+   *
+   * @param record The record.
+   * @returns The bytes to write.
+   * @throws {Error} A `UnicodeEncodeError` under the `strict` policy.
+   */
+  encodeRecord(record: LogRecord): Uint8Array {
+    return this.#encoder.encode(this.format(record) + this.terminator);
+  }
+
+  /**
+   * Writes `bytes` to the file (opening it if needed), through the write buffer when one is set.
+   *
+   * @param bytes The bytes.
+   */
+  writeBytes(bytes: Uint8Array): void {
+    const file = this.#ensureOpen();
+    if (file === null) return;
+    if (this.#bomPending) {
+      this.#bomPending = false;
+      this.#write(file, this.#encoder.bom);
+    }
+    this.#write(file, bytes);
+  }
+
+  #write(file: Deno.FsFile, bytes: Uint8Array): void {
+    if (this.#buffer !== null) this.#buffer.write(bytes);
+    else writeAllSync(file, bytes);
+  }
+
+  #ensureOpen(): Deno.FsFile | null {
+    if (this.#file === null) {
+      // Python: a file opened with mode "w" is never reopened after close().
+      if (this.mode === "w" && this.#wasClosed) return null;
+      this.#file = this._open();
+      if (this.#wasClosed) registerHandler(this);
+    }
+    return this.#file;
+  }
+
+  /**
+   * Formats the record, encodes it and writes it. Failures go to `handleError`.
+   *
+   * @param record The record.
+   */
+  override emit(record: LogRecord): void {
+    if (this.#file === null && this.mode === "w" && this.#wasClosed) return;
+    this.writeBytes(this.encodeRecord(record));
+  }
+
+  /**
+   * Replaces the open file, like Python's `setStream` on a FileHandler.
+   *
+   * @param stream The new file.
+   * @returns The old file, or `null` when `stream` is the current one.
+   */
+  override setStream(stream: Deno.FsFile): Deno.FsFile | null {
+    if (stream === this.#file) return null;
+    this.flushSync();
+    const old = this.#file;
+    this.#file = stream;
+    if (this.#buffer !== null) this.#buffer.target = stream;
+    return old;
+  }
+
+  /** Writes out the write buffer, if any. */
+  override flushSync(): void {
+    this.#buffer?.flush();
+  }
+
+  /**
+   * Writes out the write buffer.
+   *
+   * @returns A promise that never rejects; failures go to `handleError`.
+   */
+  override flush(): Promise<void> {
+    try {
+      this.flushSync();
+    } catch (error) {
+      this.handleError(null, error);
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Flushes and closes the file, synchronously. Idempotent. With mode `"a"` a later record
+   * reopens the file, as in Python; with `"w"` it is dropped.
+   */
+  closeSync(): void {
+    try {
+      this.flushSync();
+    } catch (error) {
+      this.handleError(null, error);
+    } finally {
+      this.#buffer?.dispose();
+      const file = this.#file;
+      this.#file = null;
+      this.#wasClosed = true;
+      try {
+        file?.close();
+      } catch (error) {
+        this.handleError(null, error);
+      }
+      void super.close();
+    }
+  }
+
+  /**
+   * Flushes and closes the file. Idempotent.
+   *
+   * @returns A promise that resolves when the file is closed.
+   */
+  override close(): Promise<void> {
+    this.closeSync();
+    return Promise.resolve();
+  }
+
+  /** Closes the file: `using handler = new FileHandler(...)`. */
+  override [Symbol.dispose](): void {
+    this.closeSync();
+  }
+
+  /**
+   * Python's repr: `<FileHandler /path/app.log (NOTSET)>`.
+   *
+   * @returns The description.
+   */
+  override toString(): string {
+    return `<${this.constructor.name} ${this.baseFilename} (${getLevelName(this.level)})>`;
+  }
+}

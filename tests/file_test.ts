@@ -1,0 +1,269 @@
+import { FileHandler, Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./helpers/assert.ts";
+import { MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+import { pythonAvailable, runPython } from "./helpers/python.ts";
+
+const hasPython = await pythonAvailable();
+
+function record(msg: string, ...args: unknown[]): LogRecord {
+  return makeLogRecord({ name: "t", msg, args, levelno: 30, levelname: "WARNING" });
+}
+
+async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("FileHandler appends formatted records, in the OS when handle() returns", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/app.log`;
+    await Deno.writeTextFile(path, "existing\n");
+    const h = new FileHandler(path);
+    h.handle(record("one %d", 1));
+    assertEquals(await Deno.readTextFile(path), "existing\none 1\n", "written before close");
+    h.handle(record("two"));
+    await h.close();
+    assertEquals(await Deno.readTextFile(path), "existing\none 1\ntwo\n");
+  });
+});
+
+Deno.test("FileHandler resolves a relative name or file URL to an absolute baseFilename", async () => {
+  await withDir(async (dir) => {
+    const h = new FileHandler(new URL(`file://${dir}/u.log`), { delay: true });
+    assertEquals(h.baseFilename, `${dir}/u.log`);
+    assertEquals(String(h), `<FileHandler ${dir}/u.log (NOTSET)>`);
+    const rel = new FileHandler("some/../rel.log", { delay: true });
+    assertEquals(rel.baseFilename, `${Deno.cwd()}/rel.log`);
+    await h.close();
+    await rel.close();
+  });
+});
+
+Deno.test("FileHandler with delay creates the file only on the first record", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/lazy.log`;
+    const h = new FileHandler(path, { delay: true });
+    assertEquals(h.stream, null);
+    assert(!(await exists(path)), "no file before the first record");
+    h.handle(record("first"));
+    assertEquals(await Deno.readTextFile(path), "first\n");
+    await h.close();
+  });
+});
+
+Deno.test("mode 'w' truncates and never reopens after close(); mode 'a' reopens", async () => {
+  await withDir(async (dir) => {
+    const w = `${dir}/w.log`;
+    await Deno.writeTextFile(w, "old contents\n");
+    const hw = new FileHandler(w, { mode: "w" });
+    hw.handle(record("new"));
+    await hw.close();
+    hw.handle(record("after close"));
+    assertEquals(await Deno.readTextFile(w), "new\n");
+
+    const a = `${dir}/a.log`;
+    const ha = new FileHandler(a);
+    ha.handle(record("before"));
+    await ha.close();
+    await ha.close(); // idempotent
+    ha.handle(record("after close"));
+    await ha.close();
+    assertEquals(await Deno.readTextFile(a), "before\nafter close\n");
+  });
+});
+
+Deno.test("mode 'x' refuses an existing file, with the path in the error", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/x.log`;
+    await Deno.writeTextFile(path, "");
+    const e = assertThrows(() => new FileHandler(path, { mode: "x" }), Error, path);
+    assertEquals(e.name, "AlreadyExists");
+  });
+});
+
+Deno.test("bad options are errors at construction that name the valid values", () => {
+  assertThrows(() => new FileHandler("x.log", { mode: "r" as "a" }), RangeError, "'mode' must be one of a, w, x");
+  assertThrows(() => new FileHandler("x.log", { encoding: "klingon", delay: true }), RangeError, "klingon");
+  assertThrows(() => new FileHandler("x.log", { errors: "loud", delay: true }), RangeError, "loud");
+  assertThrows(() => new FileHandler("x.log", { bufferSize: -1, delay: true }), RangeError, "bufferSize");
+});
+
+Deno.test("setStream swaps the file and returns the old one, or null for the same", async () => {
+  await withDir(async (dir) => {
+    const h = new FileHandler(`${dir}/one.log`);
+    const other = await Deno.open(`${dir}/two.log`, { write: true, create: true });
+    const old = h.setStream(other);
+    assert(old !== null);
+    assertEquals(h.setStream(other), null);
+    h.handle(record("to two"));
+    old.close();
+    await h.close();
+    assertEquals(await Deno.readTextFile(`${dir}/two.log`), "to two\n");
+    assertEquals(await Deno.readTextFile(`${dir}/one.log`), "");
+  });
+});
+
+Deno.test("a bounded write buffer holds records until flush(), then writes them", async () => {
+  await withDir(async (dir) => {
+    const path = `${dir}/buf.log`;
+    const h = new FileHandler(path, { bufferSize: 64, flushInterval: 60_000 });
+    h.handle(record("a"));
+    h.handle(record("b"));
+    assertEquals(await Deno.readTextFile(path), "", "still in memory");
+    await h.flush();
+    assertEquals(await Deno.readTextFile(path), "a\nb\n");
+    h.handle(record("x".repeat(100))); // larger than the buffer: written at once
+    assertEquals((await Deno.readTextFile(path)).length, 4 + 101);
+    await h.close();
+  });
+});
+
+Deno.test("buffered records reach the file on Deno.exit() and when the program ends", async () => {
+  for (const ending of ["Deno.exit(0);", ""]) {
+    const out = await runScript(`
+      import { FileHandler, getLogger } from ${JSON.stringify(MOD_URL)};
+      const log = getLogger("buffered");
+      log.addHandler(new FileHandler("out.log", { bufferSize: 1 << 20, flushInterval: 60_000 }));
+      for (let i = 0; i < 1000; i++) log.warning("record %d", i);
+      ${ending}
+    `);
+    assertEquals(out.code, 0, out.stderr);
+    const lines = (await Deno.readTextFile(`${out.dir}/out.log`)).split("\n");
+    assertEquals(lines.length, 1001, `ending: ${ending || "return"}`);
+    assertEquals(lines[999], "record 999");
+    await Deno.remove(out.dir, { recursive: true });
+  }
+});
+
+Deno.test("a denied write permission is reported with the path and the flag to add", async () => {
+  const out = await runScript(
+    `
+    import { FileHandler, getLogger } from ${JSON.stringify(MOD_URL)};
+    const log = getLogger("denied");
+    log.addHandler(new FileHandler("/tmp/denied-${uniqueName()}.log", { delay: true }));
+    log.warning("lost");
+    console.log("caller unharmed");
+  `,
+    ["--allow-read"],
+  );
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "caller unharmed\n");
+  assertStringIncludes(out.stderr, "--- Logging error ---");
+  assertMatch(out.stderr, /Cannot open log file '\/tmp\/denied-[^']+\.log': write access is not granted/);
+  assertMatch(out.stderr, /--allow-write=\/tmp\/denied-/);
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("a missing directory is reported through handleError with the path", async () => {
+  const out = await runScript(`
+    import { FileHandler, getLogger } from ${JSON.stringify(MOD_URL)};
+    const log = getLogger("missing");
+    log.addHandler(new FileHandler("no/such/dir/app.log", { delay: true }));
+    log.warning("lost");
+  `);
+  assertEquals(out.code, 0);
+  assertMatch(out.stderr, /Cannot open log file '.*no\/such\/dir\/app\.log': No such file/);
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("using and await using close the file", async () => {
+  await withDir(async (dir) => {
+    {
+      using h = new FileHandler(`${dir}/u.log`);
+      h.handle(record("sync dispose"));
+    }
+    {
+      await using h = new FileHandler(`${dir}/u.log`);
+      h.handle(record("async dispose"));
+    }
+    assertEquals(await Deno.readTextFile(`${dir}/u.log`), "sync dispose\nasync dispose\n");
+  });
+});
+
+const ENCODING_TEXTS = [
+  "plain ascii",
+  "café naïve",
+  "price €5 — ok",
+  "日本語のログ",
+  "emoji 🎉 done",
+  "lone \ud800 high",
+  "lone \udc00 low",
+];
+const ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "ascii"];
+const POLICIES = ["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace"];
+
+Deno.test({
+  name: "FileHandler writes the same bytes as CPython's for every encoding and error policy",
+  ignore: !hasPython,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const cases: { file: string; encoding: string; errors: string }[] = [];
+      for (const encoding of ENCODINGS) {
+        for (const errors of POLICIES) {
+          cases.push({ file: `${dir}/ours-${encoding}-${errors}.log`, encoding, errors });
+          const h = new FileHandler(cases.at(-1)!.file, { encoding, errors });
+          h.setFormatter(new Formatter("%(levelname)s %(message)s"));
+          const log = getLogger(uniqueName());
+          log.propagate = false;
+          log.addHandler(h);
+          const saved = (await import("../mod.ts")).settings;
+          saved.raiseExceptions = false; // strict failures are expected here
+          try {
+            for (const text of ENCODING_TEXTS) log.warning("%s", text);
+          } finally {
+            saved.raiseExceptions = true;
+          }
+          await h.close();
+        }
+      }
+      const theirs = await runPython<string[]>(
+        `
+import json, logging, sys
+inp = json.load(sys.stdin)
+logging.raiseExceptions = False
+out = []
+for i, c in enumerate(inp["cases"]):
+    path = c["file"].replace("/ours-", "/py-")
+    h = logging.FileHandler(path, encoding=c["encoding"], errors=c["errors"])
+    h.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    log = logging.getLogger("py%d" % i)
+    log.propagate = False
+    log.addHandler(h)
+    for t in inp["texts"]:
+        log.warning("%s", t)
+    h.close()
+    out.append(open(path, "rb").read().hex())
+print(json.dumps(out))
+`,
+        { cases, texts: ENCODING_TEXTS },
+      );
+      let compared = 0;
+      for (const [i, c] of cases.entries()) {
+        const ours = await Deno.readFile(c.file);
+        const hex = Array.from(ours, (b) => b.toString(16).padStart(2, "0")).join("");
+        assertEquals(hex, theirs[i], `${c.encoding}/${c.errors}`);
+        compared++;
+      }
+      assertEquals(compared, ENCODINGS.length * POLICIES.length);
+    });
+  },
+});
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

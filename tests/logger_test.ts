@@ -1,0 +1,327 @@
+import {
+  basicConfig,
+  CRITICAL,
+  DEBUG,
+  disable,
+  ERROR,
+  Filter,
+  Formatter,
+  getLogger,
+  INFO,
+  kw,
+  KeyError,
+  LoggerAdapter,
+  type LogRecord,
+  NOTSET,
+  root,
+  settings,
+  WARNING,
+} from "../mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./helpers/assert.ts";
+import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+
+Deno.test("getLogger returns one logger per name and builds the dotted tree", () => {
+  const base = uniqueName();
+  const child = getLogger(`${base}.a.b`);
+  assertEquals(child.parent, root, "no ancestor exists yet: the parent is root");
+  const mid = getLogger(`${base}.a`);
+  assertEquals(child.parent, mid, "the placeholder was replaced by the new logger");
+  assertEquals(mid.parent, root);
+  const top = getLogger(base);
+  assertEquals(mid.parent, top);
+  assertEquals(getLogger(`${base}.a.b`), child);
+  assertEquals(getLogger(), root);
+  assertEquals(getLogger("root"), root);
+  assertEquals(top.getChild("a"), mid);
+  assertEquals([...top.getChildren()], [mid]);
+  assertEquals(String(child), `<Logger ${base}.a.b (WARNING)>`);
+});
+
+Deno.test("records propagate to ancestors' handlers unless propagate is false", () => {
+  const base = uniqueName();
+  const top = getLogger(base);
+  const child = getLogger(`${base}.child`);
+  const topH = new CollectHandler();
+  const childH = new CollectHandler();
+  top.addHandler(topH);
+  child.addHandler(childH);
+  child.warning("one");
+  assertEquals(topH.lines, ["one"]);
+  assertEquals(childH.lines, ["one"]);
+  child.propagate = false;
+  child.warning("two");
+  assertEquals(topH.lines, ["one"]);
+  assertEquals(childH.lines, ["one", "two"]);
+});
+
+Deno.test("effective level comes from the nearest ancestor with a level, names accepted", () => {
+  const base = uniqueName();
+  const top = getLogger(base);
+  const child = getLogger(`${base}.x.y`);
+  const h = new CollectHandler();
+  child.addHandler(h);
+  child.propagate = false;
+  assertEquals(child.getEffectiveLevel(), WARNING);
+  top.setLevel("DEBUG");
+  assertEquals(child.getEffectiveLevel(), DEBUG);
+  child.debug("shown");
+  top.setLevel(ERROR);
+  child.warning("hidden");
+  child.error("shown too");
+  assertEquals(h.lines, ["shown", "shown too"]);
+  child.setLevel(INFO);
+  assert(child.isEnabledFor(INFO) && !child.isEnabledFor(DEBUG));
+  assertEquals(child.level, INFO);
+});
+
+Deno.test("an unknown level name is an error that lists the known names", () => {
+  const log = getLogger(uniqueName());
+  const e = assertThrows(() => log.setLevel("VERBOSE"), RangeError, "'VERBOSE'");
+  assertStringIncludes(e.message, "DEBUG");
+  assertStringIncludes(e.message, "addLevelName");
+  assertThrows(() => log.log("VERBOSE", "x"), RangeError);
+});
+
+Deno.test("handler levels filter independently of logger levels", () => {
+  const log = getLogger(uniqueName());
+  log.setLevel(DEBUG);
+  log.propagate = false;
+  const all = new CollectHandler();
+  const errors = new CollectHandler(ERROR);
+  log.addHandler(all);
+  log.addHandler(errors);
+  log.info("i");
+  log.error("e");
+  log.critical("c");
+  assertEquals(all.lines, ["i", "e", "c"]);
+  assertEquals(errors.lines, ["e", "c"]);
+});
+
+Deno.test("Filter passes a logger and its descendants only", () => {
+  const base = uniqueName();
+  const h = new CollectHandler();
+  h.addFilter(new Filter(`${base}.db`));
+  const top = getLogger(base);
+  top.addHandler(h);
+  getLogger(`${base}.db`).warning("db");
+  getLogger(`${base}.db.pool`).warning("pool");
+  getLogger(`${base}.dbx`).warning("dbx");
+  top.warning("top");
+  assertEquals(h.lines, ["db", "pool"]);
+});
+
+Deno.test("function filters drop records, and a filter may return a replacement record", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  log.addFilter((r: LogRecord) => r.getMessage() !== "drop me");
+  h.addFilter((r: LogRecord) => {
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(r)), r) as LogRecord;
+    copy.msg = `[redacted] ${r.msg}`;
+    return copy;
+  });
+  log.warning("drop me");
+  log.warning("keep");
+  assertEquals(h.lines, ["[redacted] keep"]);
+  assertEquals(h.records[0].msg, "[redacted] keep");
+});
+
+Deno.test("disable(level) silences that level and below everywhere until disable(NOTSET)", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  disable(WARNING);
+  try {
+    log.warning("off");
+    log.error("on");
+    assert(!log.isEnabledFor(WARNING));
+  } finally {
+    disable(NOTSET);
+  }
+  log.warning("on again");
+  assertEquals(h.lines, ["on", "on again"]);
+  log.disabled = true;
+  log.critical("disabled logger");
+  log.disabled = false;
+  assertEquals(h.lines.length, 2);
+  assertEquals(CRITICAL, 50);
+});
+
+Deno.test("a trailing object is a %(key)s mapping, and kw() carries keyword arguments", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(user)s:%(message)s"));
+  log.addHandler(h);
+  log.warning("%(n)d items", { n: 3 }, kw({ extra: { user: "ada" } }));
+  assertEquals(h.lines, ["ada:3 items"]);
+  assertEquals(h.records[0].user, "ada");
+});
+
+Deno.test("extra may not overwrite a record attribute, message or asctime", () => {
+  const log = getLogger(uniqueName());
+  for (const key of ["msg", "levelno", "message", "asctime"]) {
+    const e = assertThrows(
+      () => log.warning("x", kw({ extra: { [key]: 1 } })),
+      KeyError,
+    );
+    assertEquals(e.message, `Attempt to overwrite '${key}' in LogRecord`);
+  }
+});
+
+function helperThatLogs(log: ReturnType<typeof getLogger>, level: number): void {
+  log.warning("from helper", kw({ stacklevel: level }));
+}
+
+Deno.test("caller information points at the user's call site and honours stacklevel", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(filename)s:%(lineno)d:%(funcName)s:%(module)s"));
+  log.addHandler(h);
+  const here = new Error().stack!.split("\n")[1].match(/:(\d+):\d+\)?$/)![1];
+  log.warning("direct"); // the line after `here`
+  helperThatLogs(log, 1);
+  helperThatLogs(log, 2); // reported at this line, in this test
+  const [direct, inHelper, atCaller] = h.records;
+  assertEquals(direct.filename, "logger_test.ts");
+  assertEquals(direct.module, "logger_test");
+  assertEquals(direct.lineno, Number(here) + 1);
+  assertEquals(direct.pathname, new URL(import.meta.url).pathname);
+  assertEquals(inHelper.funcName, "helperThatLogs");
+  assertEquals(atCaller.lineno, Number(here) + 3);
+  assertEquals(atCaller.funcName, direct.funcName);
+});
+
+Deno.test("caller information is skipped when no handler needs it, unless settings say always", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  log.warning("cheap");
+  assertEquals(h.records[0].pathname, "(unknown file)");
+  assertEquals(h.records[0].lineno, 0);
+  assertEquals(h.records[0].funcName, "(unknown function)");
+  settings.callerInfo = "always";
+  try {
+    log.warning("full");
+  } finally {
+    settings.callerInfo = "auto";
+  }
+  assertEquals(h.records[1].filename, "logger_test.ts");
+});
+
+Deno.test("stack_info adds Python's 'Stack (most recent call last):' block", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  log.warning("with stack", kw({ stack_info: true }));
+  const text = h.lines[0];
+  assertMatch(text, /^with stack\nStack \(most recent call last\):\n {2}File "/);
+  assertMatch(text, /logger_test\.ts", line \d+, in /);
+});
+
+Deno.test("exception() attaches the error and the formatted stack follows the message", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  const err = new TypeError("bad thing");
+  log.exception("failed: %s", err);
+  log.error("explicit", kw(err));
+  assertEquals(h.records[0].exc_info, err);
+  assertEquals(h.records[0].levelno, ERROR);
+  assertMatch(h.lines[0], /^failed: bad thing\nTypeError: bad thing\n {4}at /);
+  assertMatch(h.lines[1], /^explicit\nTypeError: bad thing/);
+});
+
+Deno.test("LoggerAdapter adds its extra, merging with the call's when mergeExtra is set", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(request)s %(message)s"));
+  log.addHandler(h);
+  const plain = new LoggerAdapter(log, { request: "r1" });
+  plain.warning("a %d", 1, kw({ extra: { request: "ignored" } }));
+  const merging = new LoggerAdapter(log, { request: "r1", user: "u" }, { mergeExtra: true });
+  merging.warning("b", kw({ extra: { request: "r2" } }));
+  assertEquals(h.lines, ["r1 a 1", "r2 b"]);
+  assertEquals(h.records[1].user, "u");
+});
+
+Deno.test("basicConfig configures root once, and force replaces its handlers", () => {
+  const saved = [...root.handlers];
+  const savedLevel = root.level;
+  for (const h of saved) root.removeHandler(h);
+  try {
+    const first: string[] = [];
+    const second: string[] = [];
+    basicConfig({ stream: { write: (t: string) => first.push(t) }, level: "INFO" });
+    basicConfig({ stream: { write: (t: string) => second.push(t) } }); // ignored: root has one
+    const log = getLogger(uniqueName());
+    log.info("hello");
+    basicConfig({
+      force: true,
+      stream: { write: (t: string) => second.push(t) },
+      format: "{levelname}|{message}",
+      style: "{",
+    });
+    log.warning("again");
+    assertEquals(first, [`INFO:${log.name}:hello\n`]);
+    assertEquals(second, ["WARNING|again\n"]);
+    assertThrows(
+      () => basicConfig({ force: true, stream: Deno.stderr, filename: "x.log" }),
+      Error,
+      "'stream' and 'filename' should not be specified together",
+    );
+    assertThrows(
+      () => basicConfig({ force: true, bogus: 1 } as never),
+      Error,
+      "Unrecognised argument(s): bogus",
+    );
+  } finally {
+    for (const h of [...root.handlers]) root.removeHandler(h);
+    for (const h of saved) root.addHandler(h);
+    root.setLevel(savedLevel);
+  }
+});
+
+Deno.test("a record no handler takes goes to the last-resort handler on stderr", async () => {
+  const out = await runScript(`
+    import { getLogger } from ${JSON.stringify(MOD_URL)};
+    getLogger("lonely").info("not shown");
+    getLogger("lonely").warning("shown on stderr %d", 1);
+  `);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stderr, "shown on stderr 1\n");
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("handleError prints Python's report to stderr and never throws into the caller", async () => {
+  const out = await runScript(`
+    import { getLogger, StreamHandler, settings } from ${JSON.stringify(MOD_URL)};
+    const log = getLogger("broken");
+    log.addHandler(new StreamHandler(Deno.stdout));
+    log.warning("%d apples", "three");
+    console.log("still running");
+    settings.raiseExceptions = false;
+    log.warning("%d pears", "four");
+    console.log("silent");
+  `);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "still running\nsilent\n");
+  assertMatch(out.stderr, /^--- Logging error ---\nTypeError: %d format: a real number is required, not str\n/);
+  assertStringIncludes(out.stderr, "Call stack:\n");
+  assertStringIncludes(out.stderr, "Message: '%d apples'\nArguments: ");
+  assertEquals(out.stderr.split("--- Logging error ---").length, 2, "reported once");
+  await Deno.remove(out.dir, { recursive: true });
+});
