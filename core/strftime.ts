@@ -1,0 +1,1208 @@
+/**
+ * Python's `time` module slice that logging needs: `struct_time` ({@linkcode TimeStruct}),
+ * {@linkcode localtime}, {@linkcode gmtime}, {@linkcode mktime}, {@linkcode timegm},
+ * {@linkcode tzset} and {@linkcode strftime}, printing exactly what CPython prints on Linux (glibc,
+ * C/POSIX locale): every directive of Python's documentation, the glibc extensions (`%e %k %l %s
+ * %P %G %V ...`), the flags `_ - 0 ^ #`, field widths, the `E`/`O` modifiers, and unknown
+ * directives copied through as text (so `%f` prints `%f`, as `time.strftime` does in 3.13).
+ *
+ * Local time follows the JavaScript `Date`, which honours the `TZ` environment variable. The
+ * zone abbreviation (`tm_zone`, `%Z`) and `tm_isdst` come from the system's TZif file
+ * (`/usr/share/zoneinfo/<zone>`, what glibc reads) when read access to it is already granted;
+ * otherwise they are derived from `Intl` (`EST`, `CET`, `BST`, or numeric ones such as `+03`,
+ * the tzdata style) and from the year's offsets, which can differ from glibc for zones whose
+ * abbreviation `Intl` does not know and for zones with negative DST such as Europe/Dublin.
+ * UTC offsets are always the JavaScript engine's; before 1970 its time zone data differs from
+ * the system's for a few zones. After changing `TZ` at run time, call {@linkcode tzset}, as in
+ * Python.
+ *
+ * A log formatter formats the same second many times: {@linkcode compileStrftime} parses a
+ * format once, and {@linkcode cachedStrftime} formats each whole second once.
+ *
+ * @module
+ */
+
+import { OverflowError, ValueError } from "./errors.ts";
+
+/**
+ * Python's `time.struct_time`: a broken-down time, with Python's field names and conventions.
+ */
+export interface TimeStruct {
+  /** The year, e.g. `2024`. */
+  readonly tm_year: number;
+  /** The month, 1-12. */
+  readonly tm_mon: number;
+  /** The day of the month, 1-31. */
+  readonly tm_mday: number;
+  /** The hour, 0-23. */
+  readonly tm_hour: number;
+  /** The minute, 0-59. */
+  readonly tm_min: number;
+  /** The second, 0-61. */
+  readonly tm_sec: number;
+  /** The day of the week, Monday is 0. */
+  readonly tm_wday: number;
+  /** The day of the year, 1-366. */
+  readonly tm_yday: number;
+  /** 1 when daylight saving time is in effect, 0 when not, -1 when unknown. */
+  readonly tm_isdst: number;
+  /** The zone's abbreviation, e.g. `"EST"`; `"GMT"` for {@linkcode gmtime}, as on glibc. */
+  readonly tm_zone: string;
+  /** The offset east of UTC, in seconds. */
+  readonly tm_gmtoff: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar arithmetic (proleptic Gregorian, any integer year)
+
+function floorDiv(a: number, b: number): number {
+  return Math.floor(a / b);
+}
+
+function mod(a: number, b: number): number {
+  const r = a % b;
+  return r < 0 ? r + b : r;
+}
+
+/** Days from 1970-01-01 to the given date (month 1-12). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = floorDiv(y, 400);
+  const yearOfEra = y - era * 400;
+  const shifted = month > 2 ? month - 3 : month + 9;
+  const dayOfYear = floorDiv(153 * shifted + 2, 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100) +
+    dayOfYear;
+  return era * 146097 + dayOfEra - 719468;
+}
+
+function isLeap(year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+const MONTH_START = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+
+function checkFinite(seconds: number): number {
+  if (Number.isNaN(seconds)) throw new ValueError("Invalid value NaN (not a number)");
+  if (!Number.isFinite(seconds) || Math.abs(seconds) > 9e15) {
+    throw new OverflowError("timestamp out of range for platform time_t");
+  }
+  return Math.floor(seconds);
+}
+
+function currentSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// gmtime / timegm
+
+/**
+ * Converts seconds since the epoch to a UTC {@linkcode TimeStruct}, like Python's `time.gmtime`.
+ * Fractions of a second are dropped (rounded down). `tm_zone` is `"GMT"`, as glibc sets it.
+ *
+ * @param seconds Seconds since the epoch; the current time when omitted.
+ * @returns The broken-down UTC time.
+ * @throws {ValueError} When `seconds` is NaN.
+ * @throws {OverflowError} When `seconds` is infinite or too large (a `RangeError`).
+ *
+ * @example
+ * ```ts
+ * import { gmtime } from "./strftime.ts";
+ * const t = gmtime(1700000000.5);
+ * console.assert(t.tm_year === 2023 && t.tm_mon === 11 && t.tm_hour === 22 && t.tm_wday === 1);
+ * ```
+ */
+export function gmtime(seconds?: number): TimeStruct {
+  const s = seconds === undefined ? currentSeconds() : checkFinite(seconds);
+  const days = floorDiv(s, 86400);
+  const rest = s - days * 86400;
+  // civil from days
+  const z = days + 719468;
+  const era = floorDiv(z, 146097);
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = floorDiv(
+    dayOfEra - floorDiv(dayOfEra, 1460) + floorDiv(dayOfEra, 36524) - floorDiv(dayOfEra, 146096),
+    365,
+  );
+  const dayOfYear = dayOfEra -
+    (365 * yearOfEra + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100));
+  const mp = floorDiv(5 * dayOfYear + 2, 153);
+  const mday = dayOfYear - floorDiv(153 * mp + 2, 5) + 1;
+  const mon = mp < 10 ? mp + 3 : mp - 9;
+  const year = yearOfEra + era * 400 + (mon <= 2 ? 1 : 0);
+  return {
+    tm_year: year,
+    tm_mon: mon,
+    tm_mday: mday,
+    tm_hour: floorDiv(rest, 3600),
+    tm_min: floorDiv(rest % 3600, 60),
+    tm_sec: rest % 60,
+    tm_wday: mod(days + 3, 7),
+    tm_yday: MONTH_START[mon - 1] + (mon > 2 && isLeap(year) ? 1 : 0) + mday,
+    tm_isdst: 0,
+    tm_zone: "GMT",
+    tm_gmtoff: 0,
+  };
+}
+
+type CivilFields = Pick<
+  TimeStruct,
+  "tm_year" | "tm_mon" | "tm_mday" | "tm_hour" | "tm_min" | "tm_sec"
+>;
+
+/** Seconds of the broken-down time read as UTC; months, days and times may be out of range. */
+function linearSeconds(tm: CivilFields): number {
+  const month0 = tm.tm_mon - 1;
+  const year = tm.tm_year + floorDiv(month0, 12);
+  const days = daysFromCivil(year, mod(month0, 12) + 1, 1) + tm.tm_mday - 1;
+  return days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+/**
+ * The inverse of {@linkcode gmtime}, like Python's `calendar.timegm`: reads the fields as UTC and
+ * ignores `tm_wday`, `tm_yday` and `tm_isdst`. Days, hours, minutes and seconds may be out of
+ * range (they carry over).
+ *
+ * @param tm The broken-down UTC time (only the first six fields are read).
+ * @returns Seconds since the epoch.
+ * @throws {ValueError} When the month is not 1-12 or the year is not 1-9999, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { gmtime, timegm } from "./strftime.ts";
+ * console.assert(timegm(gmtime(1700000000)) === 1700000000);
+ * ```
+ */
+export function timegm(
+  tm: Pick<TimeStruct, "tm_year" | "tm_mon" | "tm_mday" | "tm_hour" | "tm_min" | "tm_sec">,
+): number {
+  if (!(tm.tm_mon >= 1 && tm.tm_mon <= 12)) throw new ValueError("month must be in 1..12");
+  if (!(tm.tm_year >= 1 && tm.tm_year <= 9999)) {
+    throw new ValueError(`year ${tm.tm_year} is out of range`);
+  }
+  return linearSeconds(tm);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The local zone: offsets from Date, abbreviations and DST flags from TZif (or Intl)
+
+interface TimeType {
+  readonly utoff: number;
+  readonly isdst: number;
+  readonly abbr: string;
+}
+
+interface ZoneData {
+  readonly transitions: readonly number[];
+  readonly typeIndex: readonly number[];
+  readonly types: readonly TimeType[];
+  /** glibc's type before the first transition: the first non-DST type. */
+  readonly initial: TimeType;
+  /** From the footer's POSIX TZ string, for times after the last transition. */
+  readonly rule: readonly TimeType[] | null;
+}
+
+interface ZoneState {
+  readonly name: string | undefined;
+  readonly data: ZoneData | null;
+  /** Whether a lookup has agreed with Date since the data was loaded. */
+  matched: boolean;
+  /** Intl formatters for the abbreviation fallback, created on first use. */
+  intl: Intl.DateTimeFormat[] | undefined;
+  readonly abbrCache: Map<number, string>;
+  readonly stdOffsetCache: Map<number, number>;
+  /** C's `tzname`: the standard and daylight-saving abbreviations. */
+  names: [string, string] | undefined;
+}
+
+let zoneState: ZoneState | undefined;
+
+function resolveZoneName(): string | undefined {
+  try {
+    return new Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+function readZoneFile(name: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(name)) return null;
+  const path = `/usr/share/zoneinfo/${name}`;
+  try {
+    if (typeof Deno !== "object" || typeof Deno.permissions?.querySync !== "function") {
+      return null;
+    }
+    // Only read when it needs no prompt: a formatter must never stop a program to ask.
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return null;
+    return Deno.readFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function parsePosixTz(spec: string): TimeType[] | null {
+  let i = 0;
+  const readName = (): string | null => {
+    if (spec[i] === "<") {
+      const end = spec.indexOf(">", i);
+      if (end < 0) return null;
+      const name = spec.slice(i + 1, end);
+      i = end + 1;
+      return name;
+    }
+    const start = i;
+    while (i < spec.length && /[A-Za-z]/.test(spec[i])) i++;
+    return i - start >= 3 ? spec.slice(start, i) : null;
+  };
+  const readOffset = (): number | null => {
+    let sign = 1;
+    if (spec[i] === "+" || spec[i] === "-") sign = spec[i++] === "-" ? -1 : 1;
+    const m = /^(\d{1,3})(?::(\d{1,2}))?(?::(\d{1,2}))?/.exec(spec.slice(i));
+    if (m === null) return null;
+    i += m[0].length;
+    // POSIX offsets count west of Greenwich: "EST5" is UTC-5.
+    return -sign * (Number(m[1]) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
+  };
+  const std = readName();
+  if (std === null) return null;
+  const stdOff = readOffset();
+  if (stdOff === null) return null;
+  const types: TimeType[] = [{ utoff: stdOff, isdst: 0, abbr: std }];
+  if (i < spec.length && spec[i] !== ",") {
+    const dst = readName();
+    if (dst !== null) {
+      const c = spec[i];
+      const dstOff = c !== undefined && /[+\-0-9]/.test(c) ? readOffset() : stdOff + 3600;
+      types.push({ utoff: dstOff ?? stdOff + 3600, isdst: 1, abbr: dst });
+    }
+  }
+  return types;
+}
+
+function parseTzif(bytes: Uint8Array): ZoneData | null {
+  try {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
+    if (magic !== "TZif") return null;
+    const version = bytes[4];
+    const counts = (at: number) => {
+      const c: number[] = [];
+      for (let k = 0; k < 6; k++) c.push(view.getUint32(at + 20 + 4 * k));
+      return c; // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
+    };
+    let header = 0;
+    let c = counts(0);
+    let timeSize = 4;
+    if (version >= 0x32) {
+      header = 44 + c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
+      c = counts(header);
+      timeSize = 8;
+    }
+    const [isut, isstd, leap, timecnt, typecnt, charcnt] = c;
+    let p = header + 44;
+    const transitions: number[] = [];
+    for (let k = 0; k < timecnt; k++, p += timeSize) {
+      transitions.push(timeSize === 8 ? Number(view.getBigInt64(p)) : view.getInt32(p));
+    }
+    const typeIndex: number[] = [];
+    for (let k = 0; k < timecnt; k++) typeIndex.push(bytes[p++]);
+    const raw: [number, number, number][] = [];
+    for (let k = 0; k < typecnt; k++, p += 6) {
+      raw.push([view.getInt32(p), bytes[p + 4], bytes[p + 5]]);
+    }
+    const chars = bytes.subarray(p, p + charcnt);
+    p += charcnt + leap * (timeSize + 4) + isstd + isut;
+    const types = raw.map(([utoff, isdst, idx]): TimeType => {
+      let end = idx;
+      while (end < chars.length && chars[end] !== 0) end++;
+      return {
+        utoff,
+        isdst: isdst ? 1 : 0,
+        abbr: String.fromCharCode(...chars.subarray(idx, end)),
+      };
+    });
+    if (types.length === 0) return null;
+    let rule: TimeType[] | null = null;
+    if (timeSize === 8 && bytes[p] === 0x0a) {
+      const end = bytes.indexOf(0x0a, p + 1);
+      if (end > p) rule = parsePosixTz(String.fromCharCode(...bytes.subarray(p + 1, end)));
+    }
+    return {
+      transitions,
+      typeIndex,
+      types,
+      initial: types.find((t) => t.isdst === 0) ?? types[0],
+      rule,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function loadZone(): ZoneState {
+  const name = resolveZoneName();
+  const bytes = name === undefined ? null : readZoneFile(name);
+  return zoneState = {
+    name,
+    data: bytes === null ? null : parseTzif(bytes),
+    matched: false,
+    intl: undefined,
+    abbrCache: new Map(),
+    stdOffsetCache: new Map(),
+    names: undefined,
+  };
+}
+
+/** C's `tzname[isdst]` for the local zone, which glibc's `%Z` prints when `tm_zone` is empty. */
+function localZoneName(isdst: number): string {
+  const state = zoneState ?? loadZone();
+  if (state.names === undefined) {
+    const data = state.data;
+    let names: [string, string];
+    if (data !== null && data.rule !== null) {
+      names = [data.rule[0].abbr, (data.rule[1] ?? data.rule[0]).abbr];
+    } else if (data !== null) {
+      const used = data.typeIndex.map((k) => data.types[k]);
+      const std = used.findLast((t) => t.isdst === 0) ?? data.initial;
+      names = [std.abbr, (used.findLast((t) => t.isdst === 1) ?? std).abbr];
+    } else {
+      const year = new Date().getFullYear();
+      const jan = localtime(Date.UTC(year, 0, 1) / 1000);
+      const jul = localtime(Date.UTC(year, 6, 1) / 1000);
+      const [std, dst] = jan.tm_isdst > 0 ? [jul, jan] : [jan, jul];
+      names = [std.tm_zone, dst.tm_isdst > 0 ? dst.tm_zone : std.tm_zone];
+    }
+    state.names = names;
+  }
+  return state.names[isdst > 0 ? 1 : 0];
+}
+
+function zoneText(t: CTime): string {
+  return t.zone !== "" ? t.zone : t.isdst >= 0 ? localZoneName(t.isdst) : "";
+}
+
+/**
+ * Forgets what was learnt about the local time zone, so that the next {@linkcode localtime}
+ * reads it again: call it after changing the `TZ` environment variable, as with Python's
+ * `time.tzset()`. (A zone change is also noticed by itself when the new zone's UTC offset
+ * differs from the old one's.)
+ *
+ * @example
+ * ```ts
+ * import { localtime, tzset } from "./strftime.ts";
+ * tzset();
+ * console.assert(typeof localtime().tm_zone === "string");
+ * ```
+ */
+export function tzset(): void {
+  zoneState = undefined;
+}
+
+/** The TZif time type in force at `s`, if it agrees with the offset Date reports. */
+function lookupType(data: ZoneData, s: number, gmtoff: number): TimeType | undefined {
+  const tr = data.transitions;
+  let type: TimeType;
+  if (tr.length === 0 || s < tr[0]) {
+    type = data.initial;
+  } else if (s >= tr[tr.length - 1] && data.rule !== null) {
+    const rule = data.rule;
+    return rule.length > 1 && rule[1].utoff === gmtoff && rule[0].utoff !== gmtoff
+      ? rule[1]
+      : rule[0].utoff === gmtoff
+      ? rule[0]
+      : undefined;
+  } else {
+    let lo = 0;
+    let hi = tr.length - 1; // tr[lo] <= s; find the last such index
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (tr[mid] <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    type = data.types[data.typeIndex[lo]] ?? data.initial;
+  }
+  return type.utoff === gmtoff ? type : undefined;
+}
+
+/** The UTC offset, in seconds, that Date applies at `s` seconds since the epoch. */
+function dateOffset(s: number): number {
+  const d = new Date(s * 1000);
+  const days = daysFromCivil(d.getFullYear(), d.getMonth() + 1, d.getDate());
+  return days * 86400 + d.getHours() * 3600 + d.getMinutes() * 60 + d.getSeconds() - s;
+}
+
+function fallbackIsdst(state: ZoneState, year: number, gmtoff: number): number {
+  let std = state.stdOffsetCache.get(year);
+  if (std === undefined) {
+    const jan = daysFromCivil(year, 1, 1) * 86400;
+    std = Math.min(dateOffset(jan), dateOffset(jan + 181 * 86400));
+    if (state.stdOffsetCache.size > 256) state.stdOffsetCache.clear();
+    state.stdOffsetCache.set(year, std);
+  }
+  return gmtoff > std ? 1 : 0;
+}
+
+function numericAbbr(gmtoff: number): string {
+  const a = Math.abs(gmtoff);
+  const hh = String(Math.floor(a / 3600)).padStart(2, "0");
+  const mm = Math.floor(a % 3600 / 60);
+  return (gmtoff < 0 ? "-" : "+") + hh + (mm ? String(mm).padStart(2, "0") : "");
+}
+
+/**
+ * tzdata's abbreviations for zones whose short name `Intl` (en-US, en-GB) does not give, by
+ * their long English name; "" marks the zones tzdata names numerically (`+04`).
+ */
+const TZDATA_ABBREVIATIONS: Record<string, string> = {
+  "American Samoa Standard Time": "SST",
+  "Australian Central Daylight Time": "ACDT",
+  "Australian Central Standard Time": "ACST",
+  "Australian Eastern Daylight Time": "AEDT",
+  "Australian Eastern Standard Time": "AEST",
+  "Australian Western Standard Time": "AWST",
+  "Azores Summer Time": "",
+  "Central Africa Time": "CAT",
+  "Central Indonesia Time": "WITA",
+  "Chamorro Standard Time": "ChST",
+  "China Standard Time": "CST",
+  "Cuba Daylight Time": "CDT",
+  "Cuba Standard Time": "CST",
+  "East Africa Time": "EAT",
+  "East Greenland Summer Time": "",
+  "Eastern Indonesia Time": "WIT",
+  "Gulf Standard Time": "",
+  "Hawaii-Aleutian Daylight Time": "HDT",
+  "Hawaii-Aleutian Standard Time": "HST",
+  "Hong Kong Standard Time": "HKT",
+  "India Standard Time": "IST",
+  "Irish Standard Time": "IST",
+  "Israel Daylight Time": "IDT",
+  "Israel Standard Time": "IST",
+  "Japan Standard Time": "JST",
+  "Korean Standard Time": "KST",
+  "Mexican Pacific Standard Time": "MST",
+  "Moscow Standard Time": "MSK",
+  "New Zealand Daylight Time": "NZDT",
+  "New Zealand Standard Time": "NZST",
+  "Newfoundland Daylight Time": "NDT",
+  "Newfoundland Standard Time": "NST",
+  "Pakistan Standard Time": "PKT",
+  "Philippine Standard Time": "PST",
+  "South Africa Standard Time": "SAST",
+  "Taiwan Standard Time": "CST",
+  "Volgograd Standard Time": "MSK",
+  "West Africa Standard Time": "WAT",
+  "Western European Standard Time": "WET",
+  "Western European Summer Time": "WEST",
+  "Western Indonesia Time": "WIB",
+  "Yukon Time": "MST",
+};
+
+function zoneNamePart(format: Intl.DateTimeFormat, ms: number): string | undefined {
+  return format.formatToParts(ms).find((p) => p.type === "timeZoneName")?.value;
+}
+
+function fallbackAbbr(state: ZoneState, ms: number, gmtoff: number, isdst: number): string {
+  const key = gmtoff * 2 + isdst;
+  let abbr = state.abbrCache.get(key);
+  if (abbr !== undefined) return abbr;
+  abbr = numericAbbr(gmtoff);
+  try {
+    const timeZone = state.name;
+    state.intl ??= [
+      new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "long" }),
+      new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "short" }),
+      new Intl.DateTimeFormat("en-GB", { timeZone, timeZoneName: "short" }),
+    ];
+    const [long, ...short] = state.intl;
+    const known = TZDATA_ABBREVIATIONS[zoneNamePart(long, ms) ?? ""];
+    if (known !== undefined) {
+      if (known !== "") abbr = known;
+    } else {
+      for (const f of short) {
+        const name = zoneNamePart(f, ms);
+        if (name !== undefined && !/^GMT[+\-\u2212]/.test(name)) {
+          abbr = name;
+          break;
+        }
+      }
+    }
+  } catch {
+    // keep the numeric form
+  }
+  if (state.abbrCache.size > 64) state.abbrCache.clear();
+  state.abbrCache.set(key, abbr);
+  return abbr;
+}
+
+/**
+ * Converts seconds since the epoch to local time, like Python's `time.localtime`. The local
+ * zone is the JavaScript `Date`'s (the `TZ` environment variable, else the system's).
+ * Fractions of a second are dropped (rounded down).
+ *
+ * @param seconds Seconds since the epoch; the current time when omitted.
+ * @returns The broken-down local time, with `tm_isdst`, `tm_zone` and `tm_gmtoff`.
+ * @throws {ValueError} When `seconds` is NaN.
+ * @throws {OverflowError} When `seconds` is outside the range of `Date` (a `RangeError`).
+ *
+ * @example
+ * ```ts
+ * import { localtime } from "./strftime.ts";
+ * const t = localtime(0);
+ * console.assert(t.tm_year === 1970 || t.tm_year === 1969);
+ * console.assert(t.tm_gmtoff === -new Date(0).getTimezoneOffset() * 60);
+ * ```
+ */
+export function localtime(seconds?: number): TimeStruct {
+  const s = seconds === undefined ? currentSeconds() : checkFinite(seconds);
+  const ms = s * 1000;
+  if (Math.abs(ms) > 8.64e15) throw new OverflowError("timestamp out of range for platform time_t");
+  const date = new Date(ms);
+  const year = date.getFullYear();
+  const mon = date.getMonth() + 1;
+  const mday = date.getDate();
+  const hour = date.getHours();
+  const min = date.getMinutes();
+  const sec = date.getSeconds();
+  const days = daysFromCivil(year, mon, mday);
+  const gmtoff = days * 86400 + hour * 3600 + min * 60 + sec - s;
+  let state = zoneState ?? loadZone();
+  let isdst: number;
+  let zone: string;
+  let type = state.data === null ? undefined : lookupType(state.data, s, gmtoff);
+  if (type === undefined && state.data !== null && state.matched) {
+    // The zone may have changed under us (TZ set at run time): look again, once.
+    state = loadZone();
+    type = state.data === null ? undefined : lookupType(state.data, s, gmtoff);
+  }
+  if (type !== undefined) {
+    state.matched = true;
+    isdst = type.isdst;
+    zone = type.abbr;
+  } else {
+    isdst = fallbackIsdst(state, year, gmtoff);
+    zone = fallbackAbbr(state, ms, gmtoff, isdst);
+  }
+  return {
+    tm_year: year,
+    tm_mon: mon,
+    tm_mday: mday,
+    tm_hour: hour,
+    tm_min: min,
+    tm_sec: sec,
+    tm_wday: mod(days + 3, 7),
+    tm_yday: days - daysFromCivil(year, 1, 1) + 1,
+    tm_isdst: isdst,
+    tm_zone: zone,
+    tm_gmtoff: gmtoff,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// mktime
+
+/** The offset of the last mktime result: glibc starts from it, which decides repeated hours. */
+let lastMktimeOffset: number | undefined;
+
+const DST_PROBE_STRIDE = 601200;
+const DST_PROBE_BOUND = 536454000 / 2 + DST_PROBE_STRIDE;
+
+/**
+ * The inverse of {@linkcode localtime}, like Python's `time.mktime` on glibc: reads the fields
+ * as local time and returns seconds since the epoch. Out-of-range fields carry over.
+ * `tm_isdst` chooses between the two readings of a repeated hour (1: the daylight-saving one),
+ * and when it disagrees with the zone it shifts the result the way glibc does. With -1 the zone
+ * decides; in a repeated hour glibc's answer depends on its previous call, which is mimicked
+ * (the reading with the previous result's offset, else the later one). `tm_wday`, `tm_yday`,
+ * `tm_zone` and `tm_gmtoff` are ignored.
+ *
+ * @param tm The broken-down local time.
+ * @returns Seconds since the epoch.
+ * @throws {OverflowError} When the time is outside the range of `Date` (a `RangeError`).
+ *
+ * @example
+ * ```ts
+ * import { localtime, mktime } from "./strftime.ts";
+ * console.assert(mktime(localtime(1700000000)) === 1700000000);
+ * ```
+ */
+export function mktime(
+  tm: Pick<
+    TimeStruct,
+    "tm_year" | "tm_mon" | "tm_mday" | "tm_hour" | "tm_min" | "tm_sec" | "tm_isdst"
+  >,
+): number {
+  const local = linearSeconds(tm);
+  if (!Number.isFinite(local) || Math.abs(local) > 8.64e12 - 2 * 86400) {
+    throw new OverflowError("mktime argument out of range");
+  }
+  const wanted = tm.tm_isdst;
+  const before = localtime(local - 2 * 86400);
+  const after = localtime(local + 2 * 86400);
+  const readings: TimeStruct[] = [];
+  for (const offset of new Set([before.tm_gmtoff, localtime(local).tm_gmtoff, after.tm_gmtoff])) {
+    const z = localtime(local - offset);
+    if (z.tm_gmtoff === offset) readings.push(z);
+  }
+  if (readings.length === 0) {
+    // A spring-forward gap: read the time with the offset of the DST state asked for, else
+    // with the offset before the gap.
+    const pick = wanted >= 0 && !(before.tm_isdst > 0) !== !(wanted > 0) ? after : before;
+    lastMktimeOffset = pick.tm_gmtoff;
+    return local - pick.tm_gmtoff;
+  }
+  const matching = readings.filter((z) => wanted < 0 || !(z.tm_isdst > 0) === !(wanted > 0));
+  const candidates = matching.length > 0 ? matching : readings;
+  const chosen = candidates.find((z) => z.tm_gmtoff === lastMktimeOffset) ??
+    candidates.reduce((a, b) => b.tm_gmtoff < a.tm_gmtoff ? b : a);
+  const t = local - chosen.tm_gmtoff;
+  lastMktimeOffset = chosen.tm_gmtoff;
+  if (wanted < 0 || !(chosen.tm_isdst > 0) === !(wanted > 0)) return t;
+  // glibc: borrow the offset of the nearest time with the requested DST state.
+  for (let delta = DST_PROBE_STRIDE; delta < DST_PROBE_BOUND; delta += DST_PROBE_STRIDE) {
+    for (const direction of [-1, 1]) {
+      const other = localtime(t + direction * delta);
+      if (!(other.tm_isdst > 0) === !(wanted > 0)) {
+        lastMktimeOffset = other.tm_gmtoff;
+        return local - other.tm_gmtoff;
+      }
+    }
+  }
+  return t + (wanted > 0 ? -3600 : 3600);
+}
+
+// ---------------------------------------------------------------------------------------------
+// strftime
+
+/** The struct tm that glibc's strftime sees, after Python's checks and conversions. */
+interface CTime {
+  readonly year: number;
+  readonly mon: number; // 0-11
+  readonly mday: number;
+  readonly hour: number;
+  readonly min: number;
+  readonly sec: number;
+  readonly wday: number; // Sunday = 0
+  readonly yday: number; // 0-365
+  readonly isdst: number; // -1, 0, 1
+  readonly zone: string;
+  readonly gmtoff: number;
+}
+
+function intField(tm: TimeStruct, key: keyof TimeStruct): number {
+  const v = tm[key];
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    throw new TypeError(
+      `strftime(): ${key} must be an integer, not ${v === null ? "null" : typeof v}`,
+    );
+  }
+  return v;
+}
+
+/** Python's `gettmarg` + `checktm` for `time.strftime`, with their error messages. */
+function toCTime(tm: TimeStruct): CTime {
+  const year = intField(tm, "tm_year");
+  let mon = intField(tm, "tm_mon") - 1;
+  let mday = intField(tm, "tm_mday");
+  const hour = intField(tm, "tm_hour");
+  const min = intField(tm, "tm_min");
+  const sec = intField(tm, "tm_sec");
+  const wday = (intField(tm, "tm_wday") + 1) % 7;
+  let yday = intField(tm, "tm_yday") - 1;
+  let isdst = intField(tm, "tm_isdst");
+  if (mon === -1) mon = 0;
+  else if (mon < 0 || mon > 11) throw new ValueError("month out of range");
+  if (mday === 0) mday = 1;
+  else if (mday < 0 || mday > 31) throw new ValueError("day of month out of range");
+  if (hour < 0 || hour > 23) throw new ValueError("hour out of range");
+  if (min < 0 || min > 59) throw new ValueError("minute out of range");
+  if (sec < 0 || sec > 61) throw new ValueError("seconds out of range");
+  if (wday < 0) throw new ValueError("day of week out of range");
+  if (yday === -1) yday = 0;
+  else if (yday < 0 || yday > 365) throw new ValueError("day of year out of range");
+  if (isdst < -1) isdst = -1;
+  else if (isdst > 1) isdst = 1;
+  const zone = typeof tm.tm_zone === "string" ? tm.tm_zone : "";
+  const gmtoff = typeof tm.tm_gmtoff === "number" ? Math.trunc(tm.tm_gmtoff) : 0;
+  return { year, mon, mday, hour, min, sec, wday, yday, isdst, zone, gmtoff };
+}
+
+type Piece = (t: CTime) => string;
+
+interface Spec {
+  /** `_`, `-`, `0` or `""`. */
+  pad: string;
+  /** -1 when no width was given. */
+  width: number;
+  upper: boolean;
+  lower: boolean;
+  /** The `#` flag. */
+  swapCase: boolean;
+  /** `E`, `O` or `""`. */
+  modifier: string;
+}
+
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
+const ABBR_DAYS = DAYS.map((d) => d.slice(0, 3));
+const ABBR_MONTHS = MONTHS.map((m) => m.slice(0, 3));
+
+/** `towupper` on each character (Python runs glibc's wide-character strftime). */
+function upperEach(s: string): string {
+  return s.replace(/[^\0-@[-`{-\x7f]/gu, (c) => {
+    const u = c.toUpperCase();
+    return u.length === c.length ? u : c;
+  });
+}
+
+/** `towlower` on each character. */
+function lowerEach(s: string): string {
+  return s.replace(/[^\0-@[-`{-\x7f]/gu, (c) => {
+    const l = c.toLowerCase();
+    return l.length === c.length ? l : c;
+  });
+}
+
+/** glibc's `add`: pad on the left to `width` with zeros (flag `0`) or spaces. */
+function widen(text: string, width: number, pad: string): string {
+  return width > text.length ? (pad === "0" ? "0" : " ").repeat(width - text.length) + text : text;
+}
+
+/** glibc's `cpy`: `add` plus the case conversion. */
+function copy(text: string, spec: Spec, upper: boolean, lower: boolean): string {
+  const s = widen(text, spec.width, spec.pad);
+  return lower ? lowerEach(s) : upper ? upperEach(s) : s;
+}
+
+/** glibc's `DO_NUMBER` / `DO_NUMBER_SPACEPAD` and the sign-and-padding step. */
+function number(spec: Spec, minDigits: number, value: number, spacePad = false): string {
+  let pad = spec.pad;
+  if (spacePad && pad !== "0" && pad !== "-") pad = "_";
+  const digits = Math.max(minDigits, spec.width);
+  const negative = value < 0;
+  const body = String(negative ? -value : value);
+  let width = spec.width;
+  let text = negative ? "-" + body : body;
+  if (pad !== "-") {
+    const padding = digits - text.length;
+    if (padding > 0) {
+      if (pad === "_") {
+        text = " ".repeat(padding) + text;
+        width = width > padding ? width - padding : 0;
+      } else {
+        text = (negative ? "-" : "") + "0".repeat(padding) + body;
+        width = 0;
+      }
+    }
+  }
+  return widen(text, width, pad);
+}
+
+function isoWeekDays(yday: number, wday: number): number {
+  return yday - (yday - wday + 382) % 7 + 3;
+}
+
+/** [ISO year, 0-based days since the start of its week 1]. */
+function isoWeek(t: CTime): [number, number] {
+  let year = t.year;
+  let days = isoWeekDays(t.yday, t.wday);
+  if (days < 0) {
+    year--;
+    days = isoWeekDays(t.yday + (365 + (isLeap(year) ? 1 : 0)), t.wday);
+  } else {
+    const d = isoWeekDays(t.yday - (365 + (isLeap(year) ? 1 : 0)), t.wday);
+    if (d >= 0) {
+      year++;
+      days = d;
+    }
+  }
+  return [year, days];
+}
+
+function hour12(t: CTime): number {
+  return t.hour > 12 ? t.hour - 12 : t.hour === 0 ? 12 : t.hour;
+}
+
+function seconds(t: CTime): number {
+  return mktime({
+    tm_year: t.year,
+    tm_mon: t.mon + 1,
+    tm_mday: t.mday,
+    tm_hour: t.hour,
+    tm_min: t.min,
+    tm_sec: t.sec,
+    tm_isdst: t.isdst,
+  });
+}
+
+function pad2(n: number): string {
+  return n < 10 ? "0" + n : String(n);
+}
+
+function pad3(n: number): string {
+  return n < 10 ? "00" + n : n < 100 ? "0" + n : String(n);
+}
+
+/** Flagless directives of the hot formats, straight to text. */
+const FAST: Record<string, Piece> = {
+  Y: (t) => String(t.year),
+  m: (t) => pad2(t.mon + 1),
+  d: (t) => pad2(t.mday),
+  H: (t) => pad2(t.hour),
+  M: (t) => pad2(t.min),
+  S: (t) => pad2(t.sec),
+  y: (t) => pad2(((t.year - 1900) % 100 + 100) % 100),
+  j: (t) => pad3(t.yday + 1),
+  I: (t) => pad2(hour12(t)),
+  a: (t) => ABBR_DAYS[t.wday],
+  A: (t) => DAYS[t.wday],
+  b: (t) => ABBR_MONTHS[t.mon],
+  h: (t) => ABBR_MONTHS[t.mon],
+  B: (t) => MONTHS[t.mon],
+  p: (t) => t.hour > 11 ? "PM" : "AM",
+  Z: zoneText,
+};
+
+const SUBFORMATS: Record<string, string> = {
+  c: "%a %b %e %H:%M:%S %Y",
+  x: "%m/%d/%y",
+  X: "%H:%M:%S",
+  D: "%m/%d/%y",
+  F: "%Y-%m-%d",
+  r: "%I:%M:%S %p",
+  R: "%H:%M",
+  T: "%H:%M:%S",
+};
+
+/** Conversions that glibc rejects with a modifier: `E` (E), `O` (O) or any modifier (EO). */
+const BAD_MODIFIER: Record<string, string> = {
+  a: "EO",
+  A: "EO",
+  b: "E",
+  h: "E",
+  B: "E",
+  c: "O",
+  x: "O",
+  X: "O",
+  D: "EO",
+  F: "EO",
+  d: "E",
+  e: "E",
+  H: "E",
+  I: "E",
+  k: "E",
+  l: "E",
+  j: "E",
+  M: "E",
+  m: "E",
+  S: "E",
+  U: "E",
+  W: "E",
+  w: "E",
+  V: "E",
+  g: "E",
+  G: "E",
+  Y: "O",
+};
+
+/** Builds the piece for one conversion, or `null` when glibc prints it as text. */
+function conversion(ch: string, spec: Spec): Piece | null {
+  const bad = BAD_MODIFIER[ch];
+  if (bad !== undefined && spec.modifier !== "" && bad.includes(spec.modifier)) return null;
+  let upper = spec.upper;
+  let lower = false;
+  switch (ch) {
+    case "a":
+    case "A":
+    case "b":
+    case "h":
+    case "B": {
+      if (spec.swapCase) upper = true;
+      const names = ch === "a" ? ABBR_DAYS : ch === "A" ? DAYS : ch === "B" ? MONTHS : ABBR_MONTHS;
+      const byDay = ch === "a" || ch === "A";
+      return (t) => copy(names[byDay ? t.wday : t.mon], spec, upper, lower);
+    }
+    case "p":
+    case "P":
+      if (ch === "P") lower = true;
+      if (spec.swapCase) {
+        upper = false;
+        lower = true;
+      }
+      return (t) => copy(t.hour > 11 ? "PM" : "AM", spec, upper, lower);
+    case "Z":
+      if (spec.swapCase) {
+        upper = false;
+        lower = true;
+      }
+      return (t) => copy(zoneText(t), spec, upper, lower);
+    case "%":
+      return () => widen("%", spec.width, spec.pad);
+    case "n":
+      return () => widen("\n", spec.width, spec.pad);
+    case "t":
+      return () => widen("\t", spec.width, spec.pad);
+    case "C":
+      return (t) => number(spec, 1, Math.trunc(t.year / 100) - (t.year % 100 < 0 ? 1 : 0));
+    case "y":
+      return (t) => number(spec, 2, ((t.year - 1900) % 100 + 100) % 100);
+    case "Y":
+      return (t) => number(spec, 1, t.year);
+    case "d":
+      return (t) => number(spec, 2, t.mday);
+    case "e":
+      return (t) => number(spec, 2, t.mday, true);
+    case "H":
+      return (t) => number(spec, 2, t.hour);
+    case "I":
+      return (t) => number(spec, 2, hour12(t));
+    case "k":
+      return (t) => number(spec, 2, t.hour, true);
+    case "l":
+      return (t) => number(spec, 2, hour12(t), true);
+    case "j":
+      return (t) => number(spec, 3, t.yday + 1);
+    case "M":
+      return (t) => number(spec, 2, t.min);
+    case "m":
+      return (t) => number(spec, 2, t.mon + 1);
+    case "S":
+      return (t) => number(spec, 2, t.sec);
+    case "u":
+      return (t) => number(spec, 1, (t.wday + 6) % 7 + 1);
+    case "w":
+      return (t) => number(spec, 1, t.wday);
+    case "U":
+      return (t) => number(spec, 2, Math.trunc((t.yday - t.wday + 7) / 7));
+    case "W":
+      return (t) => number(spec, 2, Math.trunc((t.yday - (t.wday + 6) % 7 + 7) / 7));
+    case "V":
+      return (t) => number(spec, 2, Math.trunc(isoWeek(t)[1] / 7) + 1);
+    case "G":
+      return (t) => number(spec, 1, isoWeek(t)[0]);
+    case "g":
+      return (t) => number(spec, 2, (isoWeek(t)[0] % 100 + 100) % 100);
+    case "s":
+      return (t) => widen(String(seconds(t)), spec.width, spec.pad);
+    case "z":
+      return (t) => {
+        if (t.isdst < 0) return "";
+        const sign = widen(t.gmtoff < 0 ? "-" : "+", spec.width, spec.pad);
+        const minutes = Math.trunc(Math.abs(t.gmtoff) / 60);
+        return sign + number(spec, 4, Math.trunc(minutes / 60) * 100 + minutes % 60);
+      };
+    default: {
+      const sub = SUBFORMATS[ch];
+      if (sub === undefined) return null;
+      const inner = compile(sub);
+      return (t) => {
+        const s = widen(inner(t), spec.width, spec.pad);
+        return upper ? upperEach(s) : s;
+      };
+    }
+  }
+}
+
+/**
+ * Parses `format` into a function of a checked struct tm, following glibc's parser; the
+ * largest field width seen goes into `widest[0]`.
+ */
+function compile(format: string, widest: number[] = [0]): Piece {
+  const pieces: (string | Piece)[] = [];
+  let literal = "";
+  const n = format.length;
+  let i = 0;
+  while (i < n) {
+    const pct = format.indexOf("%", i);
+    if (pct < 0) {
+      literal += format.slice(i);
+      break;
+    }
+    literal += format.slice(i, pct);
+    let f = pct + 1;
+    const spec: Spec = {
+      pad: "",
+      width: -1,
+      upper: false,
+      lower: false,
+      swapCase: false,
+      modifier: "",
+    };
+    for (;; f++) {
+      const c = format[f];
+      if (c === "_" || c === "-" || c === "0") spec.pad = c;
+      else if (c === "^") spec.upper = true;
+      else if (c === "#") spec.swapCase = true;
+      else break;
+    }
+    if (f < n && format.charCodeAt(f) >= 48 && format.charCodeAt(f) <= 57) {
+      let width = 0;
+      while (f < n && format.charCodeAt(f) >= 48 && format.charCodeAt(f) <= 57) {
+        width = Math.min(width * 10 + format.charCodeAt(f) - 48, 2147483647);
+        f++;
+      }
+      spec.width = width;
+      if (width > widest[0]) widest[0] = width;
+    }
+    if (format[f] === "E" || format[f] === "O") spec.modifier = format[f++];
+    const ch = f < n ? format[f] : "";
+    const plain = spec.pad === "" && spec.width < 0 && !spec.upper && !spec.swapCase;
+    const piece = ch === ""
+      ? null
+      : plain && spec.modifier === "" && FAST[ch] !== undefined
+      ? FAST[ch]
+      : conversion(ch, spec);
+    if (piece === null) {
+      // Unknown: glibc copies the directive as text (a '%' at the very end included).
+      const end = ch === "" ? n : f + 1;
+      const text = copy(format.slice(pct, end), spec, spec.upper, false);
+      literal += text;
+      i = end;
+      continue;
+    }
+    if (literal !== "") pieces.push(literal);
+    literal = "";
+    pieces.push(piece);
+    i = f + 1;
+  }
+  if (literal !== "") pieces.push(literal);
+  if (pieces.length === 0) return () => "";
+  if (pieces.length === 1) {
+    const only = pieces[0];
+    return typeof only === "string" ? () => only : only;
+  }
+  return (t) => {
+    let out = "";
+    for (let k = 0; k < pieces.length; k++) {
+      const p = pieces[k];
+      out += typeof p === "string" ? p : p(t);
+    }
+    return out;
+  };
+}
+
+/** The largest widths glibc gets a buffer for from Python, which gives up at 256 × the format. */
+function outputLimit(format: string): number {
+  const target = 256 * [...format].length;
+  let size = 1024;
+  while (size < target) size *= 2;
+  return size;
+}
+
+const compiled = new Map<string, (tm: TimeStruct) => string>();
+const COMPILED_MAX = 256;
+
+/**
+ * Compiles `format` once and returns the function that formats a {@linkcode TimeStruct} with it,
+ * exactly like `time.strftime(format, tm)`. Compiled formats are cached (a bounded cache), so
+ * calling this again with the same format is cheap.
+ *
+ * @param format A `strftime` format.
+ * @returns The formatting function; it throws like {@linkcode strftime}.
+ * @throws {ValueError} When `format` contains a NUL character.
+ *
+ * @example
+ * ```ts
+ * import { compileStrftime, gmtime } from "./strftime.ts";
+ * const iso = compileStrftime("%Y-%m-%dT%H:%M:%SZ");
+ * console.assert(iso(gmtime(0)) === "1970-01-01T00:00:00Z");
+ * ```
+ */
+export function compileStrftime(format: string): (tm: TimeStruct) => string {
+  let fn = compiled.get(format);
+  if (fn !== undefined) return fn;
+  if (format.includes("\0")) throw new ValueError("embedded null character");
+  const limit = outputLimit(format);
+  const widest = [0];
+  const piece = compile(format, widest);
+  if (widest[0] >= limit) {
+    // Python gives up growing its buffer and returns "" (after checking the fields).
+    fn = (tm) => (toCTime(tm), "");
+  } else {
+    fn = (tm) => {
+      const out = piece(toCTime(tm));
+      // Python counts code points.
+      return out.length < limit || [...out].length < limit ? out : "";
+    };
+  }
+  if (compiled.size >= COMPILED_MAX) compiled.delete(compiled.keys().next().value as string);
+  compiled.set(format, fn);
+  return fn;
+}
+
+/**
+ * Formats a broken-down time, exactly like Python's `time.strftime(format, tm)` on Linux: the
+ * C/POSIX locale (`%c` is `Tue Nov 14 22:13:20 2023`), glibc's extensions, flags (`%-d`, `%_H`,
+ * `%^a`, `%#Z`), widths (`%10A`) and modifiers (`%Ey`, `%Od`); unknown directives, such as `%f`
+ * or `%q`, are printed as they are.
+ *
+ * @param format The format.
+ * @param tm The time, e.g. from {@linkcode localtime} or {@linkcode gmtime}.
+ * @returns The formatted text.
+ * @throws {ValueError} When a field is out of range (`"month out of range"`, ...) or the
+ * format contains a NUL character, with Python's messages.
+ * @throws {TypeError} When a field is not an integer.
+ *
+ * @example
+ * ```ts
+ * import { gmtime, strftime } from "./strftime.ts";
+ * const t = gmtime(1700000000);
+ * console.assert(strftime("%a, %d %b %Y %H:%M:%S %z", t) === "Tue, 14 Nov 2023 22:13:20 +0000");
+ * console.assert(strftime("%-d/%-m %l%P %f", t) === "14/11 10pm %f");
+ * ```
+ */
+export function strftime(format: string, tm: TimeStruct): string {
+  return compileStrftime(format)(tm);
+}
+
+/**
+ * Returns a function that formats seconds since the epoch with `format` after converting them
+ * with `converter`, and that formats each whole second only once: the text of the last second
+ * is reused until the second changes. This is what a log formatter wants, since the default
+ * `asctime` format changes once per second. The converter must depend only on the whole second
+ * (true of {@linkcode localtime} and {@linkcode gmtime}).
+ *
+ * @param format A `strftime` format.
+ * @param converter Seconds to {@linkcode TimeStruct}; {@linkcode localtime} by default.
+ * @returns `(seconds) => text`.
+ * @throws {ValueError} When `format` contains a NUL character.
+ *
+ * @example
+ * ```ts
+ * import { cachedStrftime, gmtime } from "./strftime.ts";
+ * const stamp = cachedStrftime("%H:%M:%S", gmtime);
+ * console.assert(stamp(1700000000.1) === "22:13:20");
+ * console.assert(stamp(1700000000.9) === "22:13:20");
+ * console.assert(stamp(1700000001) === "22:13:21");
+ * ```
+ */
+export function cachedStrftime(
+  format: string,
+  converter: (seconds: number) => TimeStruct = localtime,
+): (seconds: number) => string {
+  const fn = compileStrftime(format);
+  let second = NaN;
+  let text = "";
+  return (seconds: number): string => {
+    const whole = Math.floor(seconds);
+    if (whole !== second) {
+      text = fn(converter(seconds));
+      second = whole;
+    }
+    return text;
+  };
+}
