@@ -1,0 +1,386 @@
+import {
+  checkErrorPolicy,
+  createEncoder,
+  encodeText,
+  ENCODINGS,
+  ERROR_POLICIES,
+  normalizeEncoding,
+  UnicodeEncodeError,
+} from "../core/encoding.ts";
+import { FileHandler } from "../handlers/file.ts";
+import { makeLogRecord } from "../core/record.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
+import { pythonAvailable, runPython } from "./helpers/python.ts";
+
+const hasPython = await pythonAvailable();
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+/** What `text.encode(encoding, errors)` gives: the bytes in hex, or the error's class and text. */
+type Outcome = { hex: string } | { error: string; message: string; start: number; end: number };
+
+function outcome(fn: () => Uint8Array): Outcome {
+  try {
+    return { hex: hex(fn()) };
+  } catch (e) {
+    if (!(e instanceof UnicodeEncodeError)) throw e;
+    return { error: e.name, message: e.message, start: e.start, end: e.end };
+  }
+}
+
+const TEXTS: string[] = [
+  "",
+  "hello, world: request handled in 12ms status=200",
+  "café naïve façade ÿ Ä",
+  "price 5€ — “quoted” ✓ ĀŁ",
+  "日本語のログ 中文 한국어",
+  "rocket 🚀 and 😀 and 𝄞",
+  "\ud800",
+  "\udc80",
+  "\ud83dstart",
+  "mid\udfffdle",
+  "end\ud83d",
+  "\udc80\udcff\ud800x",
+  "x\udc80\udc81y\udcffz",
+  "\ude00\ud83d",
+  "\ud83d\ud83d\ude00",
+  "é\udc80😀\ud800€ \udcc3\udca9",
+  "nul\0ctl\x01\t\x1b\x7f\x80\x9f\xa0end\n",
+  "\u00ff\u0100\uffff\u{10000}\u{10ffff}",
+  "ascii then é then \udc80",
+  "x".repeat(1500) + "é€😀\udc80",
+  "é€😀 ".repeat(5600),
+  "\udc80".repeat(3000),
+];
+
+const ENCODE_SCRIPT = `
+import json, sys
+out = []
+for text, encoding, errors in json.load(sys.stdin):
+    try:
+        out.append({"hex": text.encode(encoding, errors).hex()})
+    except UnicodeEncodeError as e:
+        out.append({"error": type(e).__name__, "message": str(e), "start": e.start, "end": e.end})
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "encoders write the bytes (or raise the UnicodeEncodeError) of CPython's str.encode",
+  ignore: !hasPython,
+  fn: async () => {
+    const cases: [string, string, string][] = [];
+    for (const encoding of ENCODINGS) {
+      for (const errors of ERROR_POLICIES) {
+        for (const text of TEXTS) cases.push([text, encoding, errors]);
+      }
+    }
+    const expected = await runPython<Outcome[]>(ENCODE_SCRIPT, cases);
+    assertEquals(expected.length, cases.length);
+    let failures = 0;
+    const report: string[] = [];
+    let k = 0;
+    for (const encoding of ENCODINGS) {
+      for (const errors of ERROR_POLICIES) {
+        // One encoder per stream, reused across texts, as a handler does.
+        const encoder = createEncoder(encoding, errors);
+        for (const text of TEXTS) {
+          const want = expected[k++];
+          const once = outcome(() => encodeText(text, encoding, errors));
+          const streamed = outcome(() => {
+            const body = encoder.encode(text);
+            const all = new Uint8Array(encoder.bom.length + body.length);
+            all.set(encoder.bom);
+            all.set(body, encoder.bom.length);
+            return all;
+          });
+          for (const got of [once, streamed]) {
+            if (JSON.stringify(got) !== JSON.stringify(want)) {
+              failures++;
+              if (report.length < 10) {
+                report.push(
+                  `${encoding}/${errors} ${JSON.stringify(text).slice(0, 60)}:\n  got  ${
+                    JSON.stringify(got).slice(0, 300)
+                  }\n  want ${JSON.stringify(want).slice(0, 300)}`,
+                );
+              }
+            }
+          }
+        }
+      }
+    }
+    assertEquals(failures, 0, report.join("\n"));
+  },
+});
+
+Deno.test("UnicodeEncodeError carries Python's attributes and message forms", () => {
+  const one = assertThrows(() => createEncoder("ascii").encode("abcé"), UnicodeEncodeError);
+  assertEquals(
+    one.message,
+    "'ascii' codec can't encode character '\\xe9' in position 3: ordinal not in range(128)",
+  );
+  assertEquals(one.name, "UnicodeEncodeError");
+  const run = assertThrows(() => createEncoder("utf-8").encode("😀\ud800\udbff!"));
+  assert(run instanceof UnicodeEncodeError);
+  assertEquals(
+    run.message,
+    "'utf-8' codec can't encode characters in position 1-2: surrogates not allowed",
+  );
+  assertEquals([run.encoding, run.start, run.end, run.reason], [
+    "utf-8",
+    1,
+    3,
+    "surrogates not allowed",
+  ]);
+  assertEquals(run.object, "😀\ud800\udbff!");
+  const astral = assertThrows(() => createEncoder("latin-1").encode("ab😀"), UnicodeEncodeError);
+  assertEquals(
+    astral.message,
+    "'latin-1' codec can't encode character '\\U0001f600' in position 2: ordinal not in range(256)",
+  );
+});
+
+Deno.test("utf-8 encode returns a view of a reused buffer, valid until the next call", () => {
+  const encoder = createEncoder("utf-8");
+  const first = encoder.encode("first line");
+  const copy = first.slice();
+  const second = encoder.encode("other text");
+  assertEquals(new TextDecoder().decode(second), "other text");
+  assertEquals(new TextDecoder().decode(copy), "first line");
+  const big = "é".repeat(100_000);
+  assertEquals(new TextDecoder().decode(encoder.encode(big)), big, "larger than the reused buffer");
+  assertEquals(new TextDecoder().decode(encoder.encode("small again")), "small again");
+});
+
+Deno.test("replace writes '?' (not U+FFFD) in every encoding, like Python", () => {
+  assertEquals(hex(createEncoder("utf-16-le", "replace").encode("\ud800")), "3f00");
+  assertEquals(hex(createEncoder("utf-32-be", "replace").encode("\udc00")), "0000003f");
+  assertEquals(hex(createEncoder("utf-8", "replace").encode("a\ud800b")), "613f62");
+});
+
+Deno.test("the BOM belongs to utf-16, utf-32 and utf-8-sig only", () => {
+  const boms = Object.fromEntries(ENCODINGS.map((e) => [e, hex(createEncoder(e).bom)]));
+  assertEquals(boms, {
+    "utf-8": "",
+    "utf-8-sig": "efbbbf",
+    "utf-16": "fffe",
+    "utf-16-le": "",
+    "utf-16-be": "",
+    "utf-32": "fffe0000",
+    "utf-32-le": "",
+    "utf-32-be": "",
+    "latin-1": "",
+    "ascii": "",
+  });
+  // Each encoder owns its BOM array.
+  createEncoder("utf-16").bom[0] = 0;
+  assertEquals(hex(createEncoder("utf-16").bom), "fffe");
+});
+
+const SPELLINGS = [
+  "UTF-8",
+  "utf 8",
+  "Utf_8",
+  "-utf-8-",
+  "utf--8",
+  "utf.8",
+  "utf-8é",
+  "U8",
+  " utf8 ",
+  "utf..8",
+  "utf\t8",
+  "utf\u00a08",
+  "ｕｔｆ８",
+  "utf-8.",
+  ".utf-8",
+  "iso8859.1",
+  "iso-8859-1",
+  "ISO8859-1",
+  "iso_8859_1:1987",
+  "ansi_x3.4-1968",
+  "ANSI_X3.4-1968",
+  "ansi x3 4 1968",
+  "iso-646.irv:1991",
+  "UTF-16LE",
+  "utf 16 be",
+  "utf-8-sig",
+  "utf8-sig",
+  "Latin-1",
+  "latin",
+  "us-ascii",
+  "646",
+  "cp65001",
+  "cp1252",
+  "utf-7",
+  "mbcs",
+  "klingon",
+  "",
+  "unicode-1-1-utf-8",
+];
+
+const LOOKUP_SCRIPT = `
+import codecs, json, sys
+from encodings.aliases import aliases
+# Python's codec names for the codecs we support; the others (cp1252, utf-7, ...) we reject.
+names = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-16-le": "utf-16-le",
+         "utf-16-be": "utf-16-be", "utf-32": "utf-32", "utf-32-le": "utf-32-le",
+         "utf-32-be": "utf-32-be", "iso8859-1": "latin-1", "ascii": "ascii"}
+ours = {"utf_8", "utf_8_sig", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le",
+        "utf_32_be", "latin_1", "ascii"}
+spellings = json.load(sys.stdin)
+for alias, module in aliases.items():
+    if module in ours:
+        spellings += [alias, alias.upper(), alias.replace("_", "-"), alias.replace("_", " ")]
+out = []
+for name in spellings:
+    try:
+        found = codecs.lookup(name).name
+        out.append([name, names.get(found)])
+    except LookupError:
+        out.append([name, None])
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "normalizeEncoding accepts the spellings and aliases CPython's registry accepts for them",
+  ignore: !hasPython,
+  fn: async () => {
+    const expected = await runPython<[string, string | null][]>(LOOKUP_SCRIPT, SPELLINGS);
+    assert(expected.length > SPELLINGS.length + 100, "Python listed its aliases");
+    const got = expected.map(([name]) => {
+      try {
+        return [name, normalizeEncoding(name)];
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return [name, null];
+      }
+    });
+    assertEquals(got, expected);
+  },
+});
+
+Deno.test("normalizeEncoding maps common spellings to canonical names", () => {
+  const table: [string, string][] = [
+    ["utf-8", "utf-8"],
+    ["utf8", "utf-8"],
+    ["UTF_8", "utf-8"],
+    ["u8", "utf-8"],
+    ["locale", "utf-8"],
+    ["latin-1", "latin-1"],
+    ["latin1", "latin-1"],
+    ["iso-8859-1", "latin-1"],
+    ["iso8859_1", "latin-1"],
+    ["l1", "latin-1"],
+    ["ascii", "ascii"],
+    ["us-ascii", "ascii"],
+    ["646", "ascii"],
+    ["utf-16", "utf-16"],
+    ["utf-16le", "utf-16-le"],
+    ["utf_16_le", "utf-16-le"],
+    ["utf-16be", "utf-16-be"],
+    ["UTF-32", "utf-32"],
+    ["utf_8_sig", "utf-8-sig"],
+  ];
+  assertEquals(table.map(([name]) => [name, normalizeEncoding(name)]), table);
+});
+
+Deno.test("an unknown encoding is a RangeError naming the subject and the supported encodings", () => {
+  const e = assertThrows(() => normalizeEncoding("klingon", "FileHandler"), RangeError);
+  assertEquals(
+    e.message,
+    "Cannot create FileHandler as 'encoding' is not supported: current value is 'klingon'. " +
+      "Use one of utf-8, utf-8-sig, utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, " +
+      "utf-32-be, latin-1, ascii (Python's aliases such as utf8, latin1 and us-ascii work too)",
+  );
+  assertThrows(
+    () => createEncoder("cp1252", "strict", "RotatingFileHandler"),
+    RangeError,
+    "Cannot create RotatingFileHandler as 'encoding' is not supported: current value is " +
+      "'cp1252'",
+  );
+  assertThrows(() => normalizeEncoding("utf-8\0"), RangeError, "Cannot create encoder as");
+  assertThrows(() => normalizeEncoding(8 as unknown as string), TypeError, "must be a string");
+});
+
+Deno.test("an unknown error policy is a RangeError listing the supported ones", () => {
+  const e = assertThrows(() => createEncoder("utf-8", "bogus", "FileHandler"), RangeError);
+  assertEquals(
+    e.message,
+    "Cannot create FileHandler as 'errors' is not supported: current value is 'bogus'. " +
+      "Use one of strict, ignore, replace, backslashreplace, xmlcharrefreplace, " +
+      "surrogateescape, surrogatepass",
+  );
+  assertStringIncludes(
+    assertThrows(() => checkErrorPolicy("namereplace"), RangeError).message,
+    "'errors' is not supported (it needs the Unicode character name database): " +
+      "current value is 'namereplace'",
+  );
+  assertThrows(() => checkErrorPolicy("Strict"), RangeError, "current value is 'Strict'");
+  assertEquals(checkErrorPolicy(undefined), "strict");
+  assertEquals(createEncoder("utf-8", undefined).errors, "strict");
+  assertEquals(createEncoder("utf8").errors, "strict");
+});
+
+// Each scenario: the file's bytes before (null: absent), mode, encoding, delay, messages.
+type Scenario = [string | null, "a" | "w" | "x", string, boolean, string[]];
+
+const FILE_SCRIPT = `
+import json, logging, os, sys, tempfile
+out = []
+with tempfile.TemporaryDirectory() as d:
+    for i, (before, mode, encoding, delay, messages) in enumerate(json.load(sys.stdin)):
+        path = os.path.join(d, f"{i}.log")
+        if before is not None:
+            with open(path, "wb") as f:
+                f.write(bytes.fromhex(before))
+        h = logging.FileHandler(path, mode=mode, encoding=encoding, delay=delay)
+        for m in messages:
+            h.handle(logging.makeLogRecord({"msg": m}))
+        h.close()
+        with open(path, "rb") as f:
+            out.append(f.read().hex())
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "FileHandler writes the BOM only when the file is empty when opened, like CPython",
+  ignore: !hasPython,
+  fn: async () => {
+    const scenarios: Scenario[] = [];
+    for (const encoding of ["utf-16", "utf-32", "utf-8-sig", "utf-16-be", "latin-1"]) {
+      scenarios.push(
+        [null, "a", encoding, false, ["first", "second é"]],
+        [null, "x", encoding, false, ["exclusive"]],
+        ["", "a", encoding, false, ["into an empty file"]],
+        ["78", "a", encoding, false, ["after one byte"]],
+        ["78", "a", encoding, true, ["after one byte, delayed"]],
+        [null, "a", encoding, true, ["new, delayed"]],
+        ["78", "w", encoding, false, ["truncated"]],
+      );
+    }
+    const expected = await runPython<string[]>(FILE_SCRIPT, scenarios);
+    const dir = await Deno.makeTempDir();
+    try {
+      const got: string[] = [];
+      for (const [i, [before, mode, encoding, delay, messages]] of scenarios.entries()) {
+        const path = `${dir}/${i}.log`;
+        if (before !== null) {
+          await Deno.writeFile(
+            path,
+            Uint8Array.from(before.match(/../g) ?? [], (b) => parseInt(b, 16)),
+          );
+        }
+        const h = new FileHandler(path, { mode, encoding, delay });
+        for (const msg of messages) h.handle(makeLogRecord({ msg }));
+        await h.close();
+        got.push(hex(await Deno.readFile(path)));
+      }
+      assertEquals(got, expected);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
