@@ -6,7 +6,14 @@
 
 import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
 import { checkLevel } from "./levels.ts";
-import { kw, type Logger, LogKwargs, type LogKwargsInit, type Manager } from "./logger.ts";
+import {
+  kw,
+  type Logger,
+  LogKwargs,
+  type LogKwargsInit,
+  type Manager,
+  takeException,
+} from "./logger.ts";
 
 /** Options of {@linkcode LoggerAdapter}. */
 export interface LoggerAdapterOptions {
@@ -40,6 +47,8 @@ export class LoggerAdapter {
   readonly mergeExtra: boolean;
 
   /**
+   * Wraps `logger` so that every record carries `extra`.
+   *
    * @param logger The logger to wrap.
    * @param extra The attributes to add to every record.
    * @param options See {@linkcode LoggerAdapterOptions}.
@@ -138,7 +147,7 @@ export class LoggerAdapter {
   exception(msg: unknown, ...args: unknown[]): void {
     const last = args.length === 0 ? undefined : args[args.length - 1];
     if (!(last instanceof LogKwargs) || last.init.exc_info === undefined) {
-      const error = args.findLast((a) => a instanceof Error) ?? null;
+      const error = takeException(msg, args);
       if (last instanceof LogKwargs) args[args.length - 1] = kw({ ...last.init, exc_info: error });
       else args.push(kw({ exc_info: error }));
     }

@@ -13,7 +13,9 @@ import type { LogRecord } from "./record.ts";
 export type FilterResult = boolean | LogRecord | null | undefined | number;
 
 /** A filter: an object with a `filter(record)` method, or a plain function of the record. */
-export type FilterLike = { filter(record: LogRecord): FilterResult } | ((record: LogRecord) => FilterResult);
+export type FilterLike =
+  | { filter(record: LogRecord): FilterResult }
+  | ((record: LogRecord) => FilterResult);
 
 /**
  * Python's `logging.Filter`: lets through records from the logger named `name` and its
@@ -24,8 +26,8 @@ export type FilterLike = { filter(record: LogRecord): FilterResult } | ((record:
  * import { Filter } from "./filter.ts";
  * import { LogRecord } from "./record.ts";
  * const f = new Filter("app.db");
- * console.assert(f.filter(new LogRecord("app.db.pool", 20, "", 0, "", null, null)));
- * console.assert(!f.filter(new LogRecord("app.dbx", 20, "", 0, "", null, null)));
+ * console.assert(f.filter(new LogRecord("app.db.pool", 20, "", 0, "", null, null)) === true);
+ * console.assert(f.filter(new LogRecord("app.dbx", 20, "", 0, "", null, null)) === false);
  * ```
  */
 export class Filter {
@@ -34,6 +36,8 @@ export class Filter {
   #nlen: number;
 
   /**
+   * Creates a filter for the logger `name` and its descendants.
+   *
    * @param name The logger name to let through; `""` lets every record through.
    */
   constructor(name = "") {

@@ -52,6 +52,8 @@ export abstract class Handler extends Filterer {
   #closed = false;
 
   /**
+   * Sets up the level, filters and formatter state shared by every handler.
+   *
    * @param level The handler's threshold: a number or a registered level name.
    * @throws {RangeError} For an unknown level name.
    */
@@ -240,7 +242,8 @@ function describeError(error: unknown): string {
     let text = error.stack ?? `${error.name}: ${error.message}`;
     let cause = error.cause;
     for (let depth = 0; cause !== undefined && depth < 8; depth++) {
-      text += "\nCaused by: " + (cause instanceof Error ? cause.stack ?? String(cause) : pyStr(cause));
+      text += "\nCaused by: " +
+        (cause instanceof Error ? cause.stack ?? String(cause) : pyStr(cause));
       cause = cause instanceof Error ? cause.cause : undefined;
     }
     return text;

@@ -7,13 +7,13 @@
 /** Serious errors: the program may not be able to go on. Python's `CRITICAL` (50). */
 export const CRITICAL = 50;
 /** Alias of {@linkcode CRITICAL}, as in Python. */
-export const FATAL = CRITICAL;
+export const FATAL: number = CRITICAL;
 /** An error: something failed. Python's `ERROR` (40). */
 export const ERROR = 40;
 /** Something unexpected that the program survived. Python's `WARNING` (30). */
 export const WARNING = 30;
 /** Alias of {@linkcode WARNING}, as in Python. */
-export const WARN = WARNING;
+export const WARN: number = WARNING;
 /** Confirmation that things work as expected. Python's `INFO` (20). */
 export const INFO = 20;
 /** Detail for diagnosing problems. Python's `DEBUG` (10). */
@@ -61,7 +61,19 @@ const nameToLevel = new Map<string, number>([
  * ```
  */
 export function getLevelName(level: number): string;
+/**
+ * Returns the number of a registered level name, or `"Level NAME"` for an unknown one.
+ *
+ * @param level A level name.
+ * @returns The level's number, or `"Level NAME"`.
+ */
 export function getLevelName(level: string): number | string;
+/**
+ * Returns the name of a level number or the number of a level name.
+ *
+ * @param level A level number or name.
+ * @returns The name for a number, the number for a registered name.
+ */
 export function getLevelName(level: Level): number | string;
 export function getLevelName(level: Level): number | string {
   if (typeof level === "number") {

@@ -18,6 +18,7 @@ import {
   NOTSET,
   WARNING,
 } from "./levels.ts";
+import { percentArgCount } from "./percent.ts";
 import { type LogArgs, LogRecord } from "./record.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
 
@@ -56,6 +57,8 @@ export class LogKwargs {
   readonly init: Readonly<LogKwargsInit>;
 
   /**
+   * Wraps Python's keyword arguments for a logging call.
+   *
    * @param init The keyword arguments.
    */
   constructor(init: LogKwargsInit) {
@@ -158,10 +161,18 @@ type Frame = {
   getMethodName(): string | null;
   isToplevel(): boolean | null;
 };
-const INTERNAL_PREFIXES = [new URL("./", import.meta.url).href, new URL("../handlers/", import.meta.url).href];
+// Frames in these folders belong to the library and are skipped when looking for the caller.
+// V8 names a frame's file by URL or, for local modules in newer Deno, by plain path.
+const INTERNAL_PREFIXES: readonly string[] = [
+  new URL("./", import.meta.url).href,
+  new URL("../handlers/", import.meta.url).href,
+].flatMap((href) => href.startsWith("file://") ? [href, pathOf(href)] : [href]);
 
 function isInternal(file: string): boolean {
-  return file.startsWith(INTERNAL_PREFIXES[0]) || file.startsWith(INTERNAL_PREFIXES[1]);
+  for (let i = 0; i < INTERNAL_PREFIXES.length; i++) {
+    if (file.startsWith(INTERNAL_PREFIXES[i])) return true;
+  }
+  return false;
 }
 
 function pathOf(file: string): string {
@@ -197,14 +208,54 @@ function captureFrames(above: (...args: never[]) => unknown, limit: number): Fra
   }
 }
 
+/**
+ * The error `exception()` attaches: the last argument that is an `Error`. When that error is
+ * the last positional argument and the message has no placeholder left for it, it is removed
+ * from `args`. Used by `Logger.exception` and `LoggerAdapter.exception`.
+ *
+ * @param msg The message.
+ * @param args The arguments, possibly ending with `kw(...)`; may be shortened.
+ * @returns The error, or `null`.
+ */
+export function takeException(msg: unknown, args: unknown[]): unknown {
+  const end = args.length !== 0 && args[args.length - 1] instanceof LogKwargs
+    ? args.length - 1
+    : args.length;
+  for (let i = end - 1; i >= 0; i--) {
+    const error = args[i];
+    if (!(error instanceof Error)) continue;
+    if (i === end - 1 && (typeof msg !== "string" || percentArgCount(msg) < end)) {
+      args.splice(i, 1);
+    }
+    return error;
+  }
+  return null;
+}
+
 /** Caller information: `[pathname, lineno, funcName, stack_info]`. */
 export type CallerInfo = [pathname: string, lineno: number, funcName: string, sinfo: string | null];
 
 const UNKNOWN_CALLER: CallerInfo = ["(unknown file)", 0, "(unknown function)", null];
 
-/** Python's `logging.PlaceHolder`: stands in the tree for a logger not created yet. */
-class PlaceHolder {
-  readonly loggers = new Set<Logger>();
+/**
+ * Python's `logging.PlaceHolder`: stands in the logger tree for a parent not created yet, and
+ * remembers the loggers below it so they can be re-parented when it is.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, Logger, PlaceHolder } from "./logger.ts";
+ * getLogger("ph.a.b");
+ * console.assert(Logger.manager.loggerDict.get("ph.a") instanceof PlaceHolder);
+ * ```
+ */
+export class PlaceHolder {
+  /** The loggers waiting for this name to become a logger. */
+  readonly loggers: Set<Logger> = new Set();
+  /**
+   * Creates a placeholder for the first logger created below a missing name.
+   *
+   * @param logger That logger.
+   */
   constructor(logger: Logger) {
     this.loggers.add(logger);
   }
@@ -221,6 +272,8 @@ export class Manager {
   #disable = 0;
 
   /**
+   * Creates the tree below `root`.
+   *
    * @param root The root logger.
    */
   constructor(root: Logger) {
@@ -314,6 +367,8 @@ export class Logger extends Filterer {
   #needsCaller = false;
 
   /**
+   * Creates a logger outside the tree; use {@linkcode getLogger} to get one inside it.
+   *
    * @param name The dotted name.
    * @param level The level.
    */
@@ -367,6 +422,7 @@ export class Logger extends Filterer {
     this.#threshold = this.#disabled ? Infinity : Math.max(effective, disable + 1);
     let needs = false;
     let found = false;
+    // deno-lint-ignore no-this-alias -- walking the parent chain starts at this logger
     for (let c: Logger | null = this; c !== null && !needs; c = c.#propagate ? c.parent : null) {
       for (const h of c.handlers) {
         found = true;
@@ -397,6 +453,7 @@ export class Logger extends Filterer {
    * @returns The level number.
    */
   getEffectiveLevel(): number {
+    // deno-lint-ignore no-this-alias -- walking the parent chain starts at this logger
     for (let l: Logger | null = this; l !== null; l = l.parent) {
       if (l.#level !== NOTSET) return l.#level;
     }
@@ -456,21 +513,17 @@ export class Logger extends Filterer {
   /**
    * Logs at ERROR with the error attached. JavaScript has no "current exception", so the error
    * is the `exc_info` given with {@linkcode kw}, or else the last argument that is an `Error`
-   * (so `log.exception("save failed: %s", err)` prints the message and the error's stack).
+   * (so `log.exception("save failed: %s", err)` prints the message and the error's stack). A
+   * trailing error the message has no placeholder for is not a format argument, so
+   * `log.exception("save failed", err)` works too.
    *
    * @param msg The message, with `%` placeholders.
    * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
    */
   exception(msg: unknown, ...args: unknown[]): void {
-    if (!this.isEnabledFor(ERROR)) return;
-    let error: unknown = null;
-    for (let i = args.length - 1; i >= 0; i--) {
-      if (args[i] instanceof Error) {
-        error = args[i];
-        break;
-      }
+    if (this.isEnabledFor(ERROR)) {
+      this.#log(ERROR, msg, args, takeException(msg, args), this.exception);
     }
-    this.#log(ERROR, msg, args, error, this.exception);
   }
 
   /**
@@ -581,14 +634,19 @@ export class Logger extends Filterer {
       for (let i = frames.length - 1; i >= at; i--) {
         const g = frames[i];
         lines.push(
-          `  File "${pathOf(g.getFileName() ?? "<unknown>")}", line ${
-            g.getLineNumber() ?? 0
-          }, in ${functionName(g)}`,
+          `  File "${pathOf(g.getFileName() ?? "<unknown>")}", line ${g.getLineNumber() ?? 0}, in ${
+            functionName(g)
+          }`,
         );
       }
       sinfo = lines.join("\n");
     }
-    return [pathOf(f.getFileName() ?? "(unknown file)"), f.getLineNumber() ?? 0, functionName(f), sinfo];
+    return [
+      pathOf(f.getFileName() ?? "(unknown file)"),
+      f.getLineNumber() ?? 0,
+      functionName(f),
+      sinfo,
+    ];
   }
 
   /**
@@ -656,6 +714,7 @@ export class Logger extends Filterer {
    */
   callHandlers(record: LogRecord): void {
     let found = 0;
+    // deno-lint-ignore no-this-alias -- walking the parent chain starts at this logger
     for (let c: Logger | null = this; c !== null; c = c.#propagate ? c.parent : null) {
       const handlers = c.handlers;
       for (let i = 0; i < handlers.length; i++) {
@@ -700,6 +759,7 @@ export class Logger extends Filterer {
    * @returns `true` when a handler would see records.
    */
   hasHandlers(): boolean {
+    // deno-lint-ignore no-this-alias -- walking the parent chain starts at this logger
     for (let c: Logger | null = this; c !== null; c = c.#propagate ? c.parent : null) {
       if (c.handlers.length !== 0) return true;
     }
@@ -746,6 +806,8 @@ export class Logger extends Filterer {
 /** The root logger's class (Python's `RootLogger`). */
 export class RootLogger extends Logger {
   /**
+   * Creates a root logger.
+   *
    * @param level The root's level.
    */
   constructor(level: Level) {
@@ -812,7 +874,8 @@ function ensureLastResort(): void {
  * ```ts
  * import { getLogger } from "./logger.ts";
  * const db = getLogger("app.db");
- * console.assert(db.parent === getLogger("app"));
+ * const app = getLogger("app");
+ * console.assert(db.parent === app);
  * console.assert(getLogger("app.db") === db);
  * ```
  */

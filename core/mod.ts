@@ -42,6 +42,7 @@ export {
   type LogKwargsInit,
   type LogRecordFactory,
   Manager,
+  PlaceHolder,
   root,
   RootLogger,
   setLastResort,

@@ -115,6 +115,10 @@ export class FileHandler extends StreamHandler {
   #wasClosed = false;
 
   /**
+   * Opens (or, with `delay`, prepares to open) the log file.
+   *
+   * Requires `--allow-read` and `--allow-write` for the file.
+   *
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode FileHandlerOptions}.
    * @throws {RangeError} For an unknown mode, encoding or error policy, or a negative buffer size.
@@ -124,12 +128,16 @@ export class FileHandler extends StreamHandler {
     const mode = options.mode ?? "a";
     if (!MODES.includes(mode)) {
       throw new RangeError(
-        `Cannot create FileHandler as 'mode' must be one of ${MODES.join(", ")}: current value is '${
-          String(mode)
-        }'`,
+        `Cannot create FileHandler as 'mode' must be one of ${
+          MODES.join(", ")
+        }: current value is '${String(mode)}'`,
       );
     }
-    const encoder = createEncoder(options.encoding ?? "utf-8", options.errors ?? "strict", "FileHandler");
+    const encoder = createEncoder(
+      options.encoding ?? "utf-8",
+      options.errors ?? "strict",
+      "FileHandler",
+    );
     const bufferSize = options.bufferSize ?? 0;
     if (!Number.isInteger(bufferSize) || bufferSize < 0) {
       throw new RangeError(

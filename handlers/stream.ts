@@ -8,6 +8,8 @@
 import { Handler } from "../core/handler.ts";
 import { getLevelName } from "../core/levels.ts";
 import { type SyncWriter, writeAllSync } from "../core/io.ts";
+
+export type { SyncWriter };
 import { createEncoder, type Encoder } from "../core/encoding.ts";
 import type { LogRecord } from "../core/record.ts";
 
@@ -67,6 +69,8 @@ export class StreamHandler extends Handler {
   #inFlightCount = 0;
 
   /**
+   * Creates a handler writing to `stream`.
+   *
    * @param stream Where records go; `Deno.stderr` when omitted.
    */
   constructor(stream?: LogStream) {

@@ -92,10 +92,22 @@ Deno.test("mode 'x' refuses an existing file, with the path in the error", async
 });
 
 Deno.test("bad options are errors at construction that name the valid values", () => {
-  assertThrows(() => new FileHandler("x.log", { mode: "r" as "a" }), RangeError, "'mode' must be one of a, w, x");
-  assertThrows(() => new FileHandler("x.log", { encoding: "klingon", delay: true }), RangeError, "klingon");
+  assertThrows(
+    () => new FileHandler("x.log", { mode: "r" as "a" }),
+    RangeError,
+    "'mode' must be one of a, w, x",
+  );
+  assertThrows(
+    () => new FileHandler("x.log", { encoding: "klingon", delay: true }),
+    RangeError,
+    "klingon",
+  );
   assertThrows(() => new FileHandler("x.log", { errors: "loud", delay: true }), RangeError, "loud");
-  assertThrows(() => new FileHandler("x.log", { bufferSize: -1, delay: true }), RangeError, "bufferSize");
+  assertThrows(
+    () => new FileHandler("x.log", { bufferSize: -1, delay: true }),
+    RangeError,
+    "bufferSize",
+  );
 });
 
 Deno.test("setStream swaps the file and returns the old one, or null for the same", async () => {
@@ -159,7 +171,10 @@ Deno.test("a denied write permission is reported with the path and the flag to a
   assertEquals(out.code, 0, out.stderr);
   assertEquals(out.stdout, "caller unharmed\n");
   assertStringIncludes(out.stderr, "--- Logging error ---");
-  assertMatch(out.stderr, /Cannot open log file '\/tmp\/denied-[^']+\.log': write access is not granted/);
+  assertMatch(
+    out.stderr,
+    /Cannot open log file '\/tmp\/denied-[^']+\.log': write access is not granted/,
+  );
   assertMatch(out.stderr, /--allow-write=\/tmp\/denied-/);
   await Deno.remove(out.dir, { recursive: true });
 });

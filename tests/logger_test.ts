@@ -8,8 +8,8 @@ import {
   Formatter,
   getLogger,
   INFO,
-  kw,
   KeyError,
+  kw,
   LoggerAdapter,
   type LogRecord,
   NOTSET,
@@ -258,6 +258,41 @@ Deno.test("LoggerAdapter adds its extra, merging with the call's when mergeExtra
   assertEquals(h.records[1].user, "u");
 });
 
+Deno.test("exception() without a placeholder for the error still logs the message", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  log.addHandler(h);
+  const err = new RangeError("out of range");
+  log.exception("save failed", err);
+  log.exception("%d of %d saved", 1, 2, err);
+  const adapter = new LoggerAdapter(log, null);
+  adapter.exception("adapter save failed", err);
+  assertEquals(h.records.map((r) => r.getMessage()), [
+    "save failed",
+    "1 of 2 saved",
+    "adapter save failed",
+  ]);
+  for (const r of h.records) assertEquals(r.exc_info, err);
+  assertMatch(h.lines[0], /^save failed\nRangeError: out of range\n {4}at /);
+});
+
+Deno.test("LoggerAdapter records point at the caller of the adapter, not at the library", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(filename)s %(funcName)s %(lineno)d"));
+  log.addHandler(h);
+  const adapter = new LoggerAdapter(log, { request: "r1" });
+  function serve() {
+    adapter.warning("slow"); // the line below is the expected lineno - 1
+    const expected = new Error().stack!.match(/logger_test\.ts:(\d+):/)![1];
+    return Number(expected) - 1;
+  }
+  const line = serve();
+  assertEquals(h.lines, [`logger_test.ts serve ${line}`]);
+});
+
 Deno.test("basicConfig configures root once, and force replaces its handlers", () => {
   const saved = [...root.handlers];
   const savedLevel = root.level;
@@ -319,7 +354,10 @@ Deno.test("handleError prints Python's report to stderr and never throws into th
   `);
   assertEquals(out.code, 0, out.stderr);
   assertEquals(out.stdout, "still running\nsilent\n");
-  assertMatch(out.stderr, /^--- Logging error ---\nTypeError: %d format: a real number is required, not str\n/);
+  assertMatch(
+    out.stderr,
+    /^--- Logging error ---\nTypeError: %d format: a real number is required, not str\n/,
+  );
   assertStringIncludes(out.stderr, "Call stack:\n");
   assertStringIncludes(out.stderr, "Message: '%d apples'\nArguments: ");
   assertEquals(out.stderr.split("--- Logging error ---").length, 2, "reported once");
