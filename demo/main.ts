@@ -1,0 +1,123 @@
+/**
+ * The demo: a small service that logs through the library's handlers into demo/out/ and to a
+ * local receiver on 127.0.0.1, with no outside service. Run it with `tools/deno task demo`.
+ */
+
+import {
+  FileHandler,
+  Filter,
+  Formatter,
+  getLogger,
+  kw,
+  LoggerAdapter,
+  NullHandler,
+  shutdown,
+  StreamHandler,
+} from "../mod.ts";
+
+const out = new URL("./out/", import.meta.url);
+await Deno.remove(out, { recursive: true }).catch(() => {});
+await Deno.mkdir(out, { recursive: true });
+const path = (name: string) => new URL(name, out);
+
+// A local receiver: accepts one TCP connection and stores the text lines it is sent.
+const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+const received = (async () => {
+  const conn = await listener.accept();
+  const file = await Deno.open(path("received.log"), { write: true, create: true });
+  await conn.readable.pipeTo(file.writable);
+})();
+const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+const writer = conn.writable.getWriter();
+const encoder = new TextEncoder();
+
+const detailed = new Formatter("%(asctime)s %(levelname)-8s %(name)s [%(request)s] %(message)s", {
+  defaults: { request: "-" },
+});
+
+// Everything to the console, INFO and above.
+const console_ = new StreamHandler(Deno.stdout);
+console_.setLevel("INFO");
+console_.setFormatter(new Formatter("{levelname:<8} {name}: {message}", { style: "{" }));
+
+// Everything to app.log, each record in the OS when the call returns.
+const app = new FileHandler(path("app.log"));
+app.setFormatter(detailed);
+
+// Errors only, to errors.log in Latin-1; characters it cannot hold are escaped.
+const errors = new FileHandler(path("errors.log"), {
+  encoding: "latin-1",
+  errors: "backslashreplace",
+});
+errors.setLevel("ERROR");
+errors.setFormatter(
+  new Formatter("%(asctime)s %(levelname)s %(filename)s:%(lineno)d %(funcName)s: %(message)s"),
+);
+
+// The access log: high volume, so it uses the bounded write buffer.
+const access = new FileHandler(path("access.log"), { bufferSize: 64 * 1024, flushInterval: 500 });
+access.setFormatter(new Formatter("%(asctime)s %(message)s", { datefmt: "%d/%b/%Y:%H:%M:%S %z" }));
+
+// The receiver gets WARNING and above as text lines over TCP.
+const remote = new StreamHandler({ write: (text: string) => writer.write(encoder.encode(text)) });
+remote.setLevel("WARNING");
+remote.setFormatter(new Formatter("$levelname $name $message", { style: "$" }));
+
+const root = getLogger();
+root.setLevel("DEBUG");
+for (const h of [console_, app, errors, remote]) root.addHandler(h);
+
+const accessLog = getLogger("shop.access");
+accessLog.propagate = false;
+accessLog.addHandler(access);
+
+// A library that stays quiet unless the application configures it.
+getLogger("vendorlib").addHandler(new NullHandler());
+getLogger("vendorlib").propagate = false;
+
+const db = getLogger("shop.db");
+const http = getLogger("shop.http");
+http.addFilter(new Filter("shop.http"));
+
+function handle(id: number) {
+  const log = new LoggerAdapter(http, { request: `r-${id}` });
+  const ms = id % 97 === 0 ? 250 + id % 50 : 3 + (id * 7) % 40;
+  accessLog.info('127.0.0.1 "GET /items/%d HTTP/1.1" 200 %d', id, 512 + id);
+  log.debug("parsed query for item %d", id);
+  if (ms > 200) log.warning("slow request: %.1f ms", ms);
+  if (id % 250 === 0) {
+    try {
+      try {
+        JSON.parse("{ broken");
+      } catch (cause) {
+        throw new Error(`cannot load item ${id}`, { cause });
+      }
+    } catch (err) {
+      log.exception("request failed: %s", err);
+    }
+  }
+}
+
+getLogger("shop").info("starting with %(workers)d workers on %(host)s", {
+  workers: 4,
+  host: "127.0.0.1",
+});
+for (let id = 1; id <= 1000; id++) handle(id);
+db.warning("pool at %d%% — résumé of the cause: %s", 91, "naïve retries ✓");
+db.error("replica %s unreachable", "db-2", kw({ extra: { request: "r-db" } }));
+getLogger("vendorlib").error("nobody sees this");
+getLogger("shop").info("done");
+
+await shutdown();
+await writer.close();
+await received;
+listener.close();
+
+console.log("\nFiles written to demo/out/:");
+for (const name of ["app.log", "errors.log", "access.log", "received.log"]) {
+  const text = await Deno.readTextFile(path(name));
+  const lines = text.split("\n").filter(Boolean);
+  console.log(
+    `  ${name.padEnd(13)} ${String(lines.length).padStart(5)} lines   first: ${lines[0]}`,
+  );
+}
