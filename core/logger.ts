@@ -243,9 +243,9 @@ const UNKNOWN_CALLER: CallerInfo = ["(unknown file)", 0, "(unknown function)", n
  *
  * @example
  * ```ts
- * import { getLogger, Logger, PlaceHolder } from "./logger.ts";
+ * import { getLogger, PlaceHolder, root } from "./logger.ts";
  * getLogger("ph.a.b");
- * console.assert(Logger.manager.loggerDict.get("ph.a") instanceof PlaceHolder);
+ * console.assert(root.manager.loggerDict.get("ph.a") instanceof PlaceHolder);
  * ```
  */
 export class PlaceHolder {
@@ -262,7 +262,7 @@ export class PlaceHolder {
 }
 
 /**
- * Python's `logging.Manager`: holds the logger tree. There is one, `Logger.manager`.
+ * Python's `logging.Manager`: holds the logger tree. There is one, `root.manager` (Python's `Logger.manager`).
  */
 export class Manager {
   /** The root logger. */

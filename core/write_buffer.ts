@@ -7,10 +7,16 @@
 
 import { type SyncWriter, writeAllSync } from "./io.ts";
 
+const utf8 = new TextEncoder();
+
 /**
  * Collects small writes into one buffer of a fixed size. It flushes when the next write would
  * not fit, when `interval` ms have passed since the first byte waiting (on a timer that never
  * keeps the program alive), and when {@linkcode WriteBuffer.flush} is called.
+ *
+ * Text bound for UTF-8 can be added with {@linkcode WriteBuffer.writeUtf8}: it waits as a string
+ * (appending a string costs far less than encoding it) and is encoded in one call when written
+ * out, in order with the bytes added by {@linkcode WriteBuffer.write}.
  *
  * @example
  * ```ts
@@ -28,6 +34,8 @@ export class WriteBuffer {
   #target: SyncWriter;
   #buf: Uint8Array;
   #used = 0;
+  #text = "";
+  #units = 0;
   #interval: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #onError: (error: unknown) => void;
@@ -50,9 +58,9 @@ export class WriteBuffer {
     this.#onError = onError;
   }
 
-  /** How many bytes are waiting. */
+  /** How many bytes are waiting, counting waiting text one byte per UTF-16 unit (at least). */
   get length(): number {
-    return this.#used;
+    return this.#used + this.#units;
   }
 
   /** Changes the destination (after a reopen); waiting bytes go to the new one. */
@@ -67,6 +75,7 @@ export class WriteBuffer {
    * @param bytes The bytes; copied, so the caller may reuse the array.
    */
   write(bytes: Uint8Array): void {
+    if (this.#units !== 0) this.#encodeText();
     const buf = this.#buf;
     if (this.#used + bytes.length > buf.length) {
       this.flush();
@@ -80,16 +89,67 @@ export class WriteBuffer {
     this.#used += bytes.length;
   }
 
+  /**
+   * Adds `text`, to be written encoded as UTF-8. The text must be well-formed
+   * (`text.isWellFormed()`): a lone surrogate would be written as U+FFFD. Writes out first when
+   * the waiting text and bytes would exceed the buffer's size; text longer than the buffer is
+   * written directly.
+   *
+   * @param text Well-formed text.
+   */
+  writeUtf8(text: string): void {
+    const units = this.#units + text.length;
+    if (this.#used + units > this.#buf.length) {
+      this.flush();
+      if (text.length > this.#buf.length) {
+        writeAllSync(this.#target, utf8.encode(text));
+        return;
+      }
+      this.#text = text;
+      this.#units = text.length;
+    } else {
+      this.#text += text;
+      this.#units = units;
+    }
+    if (this.#timer === undefined) this.#arm();
+  }
+
   /** Writes out every waiting byte now. */
   flush(): void {
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+    if (this.#units !== 0) this.#encodeText();
+    this.#writeOut();
+  }
+
+  #writeOut(): void {
     const used = this.#used;
     if (used === 0) return;
     this.#used = 0;
     writeAllSync(this.#target, this.#buf.subarray(0, used));
+  }
+
+  /** Moves the waiting text into the byte buffer, writing out whenever the buffer fills. */
+  #encodeText(): void {
+    let text = this.#text;
+    this.#text = "";
+    this.#units = 0;
+    for (;;) {
+      const buf = this.#buf;
+      const room = this.#used === 0 ? buf : buf.subarray(this.#used);
+      const { read, written } = utf8.encodeInto(text, room);
+      this.#used += written;
+      if (read === text.length) return;
+      if (read === 0 && this.#used === 0) {
+        // A buffer too small for even one character.
+        writeAllSync(this.#target, utf8.encode(text));
+        return;
+      }
+      this.#writeOut();
+      text = text.slice(read);
+    }
   }
 
   /** Stops the timer; waiting bytes are not written (call `flush()` first). */

@@ -49,7 +49,9 @@ export interface FileHandlerOptions {
    * Opt-in write buffer size in bytes. `0` writes every record before `handle()` returns
    * (Python's guarantee). A positive size trades that for speed: records wait in memory for at
    * most `bufferSize` bytes and `flushInterval` ms, and are written on `flush()`, `close()` and
-   * at exit (also on `Deno.exit()`). A crash of the process loses what is waiting.
+   * at exit (also on `Deno.exit()`). A crash of the process loses what is waiting. (With UTF-8,
+   * records wait as text and are encoded when written out; the size then counts characters,
+   * and a buffer of non-ASCII text is written out in several pieces.)
    *
    * @default {0}
    */
@@ -111,6 +113,8 @@ export class FileHandler extends StreamHandler {
   #buffer: WriteBuffer | null = null;
   #bufferSize: number;
   #flushInterval: number;
+  /** Buffered UTF-8: formatted text waits as a string and is encoded per buffer, not per record. */
+  #textBuffered: boolean;
   #bomPending = false;
   #wasClosed = false;
 
@@ -161,6 +165,7 @@ export class FileHandler extends StreamHandler {
     this.#encoder = encoder;
     this.#bufferSize = bufferSize;
     this.#flushInterval = flushInterval;
+    this.#textBuffered = bufferSize > 0 && encoder.encoding.startsWith("utf-8");
     if (!this.delay) this.#file = this._open();
   }
 
@@ -232,6 +237,16 @@ export class FileHandler extends StreamHandler {
     this.#write(file, bytes);
   }
 
+  #writeText(text: string): void {
+    const file = this.#ensureOpen();
+    if (file === null) return;
+    if (this.#bomPending) {
+      this.#bomPending = false;
+      this.#write(file, this.#encoder.bom);
+    }
+    this.#buffer!.writeUtf8(text);
+  }
+
   #write(file: Deno.FsFile, bytes: Uint8Array): void {
     if (this.#buffer !== null) this.#buffer.write(bytes);
     else writeAllSync(file, bytes);
@@ -254,6 +269,13 @@ export class FileHandler extends StreamHandler {
    */
   override emit(record: LogRecord): void {
     if (this.#file === null && this.mode === "w" && this.#wasClosed) return;
+    if (this.#textBuffered) {
+      // Well-formed text is valid UTF-8 under every error policy: it waits as text.
+      const text = this.format(record) + this.terminator;
+      if (text.isWellFormed()) this.#writeText(text);
+      else this.writeBytes(this.#encoder.encode(text));
+      return;
+    }
     this.writeBytes(this.encodeRecord(record));
   }
 

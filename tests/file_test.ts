@@ -140,6 +140,34 @@ Deno.test("a bounded write buffer holds records until flush(), then writes them"
   });
 });
 
+Deno.test("buffered UTF-8 keeps record order across text, escaped and refused records", async () => {
+  await withDir(async (dir) => {
+    const escaped = new FileHandler(`${dir}/escaped.log`, {
+      bufferSize: 16,
+      errors: "backslashreplace",
+    });
+    const strict = new FileHandler(`${dir}/strict.log`, { bufferSize: 16 });
+    const errors: unknown[] = [];
+    strict.handleError = (_record, error) => errors.push(error);
+    for (const text of ["a", "lone \ud800 half", "é€😀", "z".repeat(20), "end"]) {
+      escaped.handle(record(text));
+      strict.handle(record(text));
+    }
+    await escaped.close();
+    await strict.close();
+    assertEquals(
+      await Deno.readTextFile(`${dir}/escaped.log`),
+      `a\nlone \\ud800 half\né€😀\n${"z".repeat(20)}\nend\n`,
+    );
+    assertEquals(
+      await Deno.readTextFile(`${dir}/strict.log`),
+      `a\né€😀\n${"z".repeat(20)}\nend\n`,
+    );
+    assertEquals(errors.length, 1);
+    assertMatch(String(errors[0]), /'utf-8' codec can't encode character '\\ud800'/);
+  });
+});
+
 Deno.test("buffered records reach the file on Deno.exit() and when the program ends", async () => {
   for (const ending of ["Deno.exit(0);", ""]) {
     const out = await runScript(`
