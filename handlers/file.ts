@@ -294,6 +294,57 @@ export class FileHandler extends StreamHandler {
     return old;
   }
 
+  /**
+   * Opens the file by name again, then closes the old one: for a file that was moved or
+   * deleted (log rotation by another program). Waiting buffered bytes go to the old file first.
+   * The handler stays open. Does nothing after `close()` in mode `"w"`.
+   *
+   * @throws {Error} When the file cannot be opened; the old file is then kept.
+   *
+   * @example
+   * ```ts
+   * import { FileHandler } from "./file.ts";
+   * import { makeLogRecord } from "../core/record.ts";
+   * const dir = await Deno.makeTempDir();
+   * using h = new FileHandler(`${dir}/app.log`);
+   * h.handle(makeLogRecord({ msg: "one" }));
+   * await Deno.rename(`${dir}/app.log`, `${dir}/app.log.1`);
+   * h.reopen();
+   * h.handle(makeLogRecord({ msg: "two" }));
+   * console.assert(Deno.readTextFileSync(`${dir}/app.log`) === "two\n");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reopen(): void {
+    if (this.#file === null) {
+      this.#ensureOpen();
+      return;
+    }
+    this.flushSync();
+    const old = this.#file;
+    this.#file = this._open();
+    try {
+      old.close();
+    } catch (error) {
+      this.handleError(null, error);
+    }
+  }
+
+  /**
+   * Flushes and closes the file but keeps the handler usable: the next record opens it again
+   * (Python's `self.stream.close(); self.stream = None`, used before a rollover renames the file).
+   */
+  closeStream(): void {
+    const file = this.#file;
+    if (file === null) return;
+    try {
+      this.flushSync();
+    } finally {
+      this.#file = null;
+      file.close();
+    }
+  }
+
   /** Writes out the write buffer, if any. */
   override flushSync(): void {
     this.#buffer?.flush();

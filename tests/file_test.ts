@@ -310,3 +310,21 @@ async function exists(path: string): Promise<boolean> {
     return false;
   }
 }
+
+Deno.test("reopen() follows a moved file and closeStream() lets the next record reopen it", async () => {
+  await withDir(async (dir) => {
+    const h = new FileHandler(`${dir}/app.log`, { bufferSize: 1024 });
+    h.handle(record("one"));
+    await Deno.rename(`${dir}/app.log`, `${dir}/app.log.1`);
+    h.reopen(); // buffered "one" goes to the moved file first
+    h.handle(record("two"));
+    h.closeStream();
+    assertEquals(h.stream, null);
+    await Deno.rename(`${dir}/app.log`, `${dir}/app.log.2`);
+    h.handle(record("three"));
+    await h.close();
+    assertEquals(await Deno.readTextFile(`${dir}/app.log.1`), "one\n");
+    assertEquals(await Deno.readTextFile(`${dir}/app.log.2`), "two\n");
+    assertEquals(await Deno.readTextFile(`${dir}/app.log`), "three\n");
+  });
+});
