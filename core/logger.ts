@@ -102,19 +102,17 @@ export type LogRecordFactory = (
   sinfo: string | null,
 ) => LogRecord;
 
-function defaultFactory(
-  name: string,
-  level: number,
-  pathname: string,
-  lineno: number,
-  msg: unknown,
-  args: LogArgs | null,
-  excInfo: unknown,
-  func: string | null,
-  sinfo: string | null,
-): LogRecord {
-  return new LogRecord(name, level, pathname, lineno, msg, args, excInfo, func, sinfo);
-}
+const defaultFactory: LogRecordFactory = (
+  name,
+  level,
+  pathname,
+  lineno,
+  msg,
+  args,
+  excInfo,
+  func,
+  sinfo,
+) => new LogRecord(name, level, pathname, lineno, msg, args, excInfo, func, sinfo);
 let recordFactory: LogRecordFactory = defaultFactory;
 
 /**

@@ -18,7 +18,12 @@ import {
 } from "../core/format_spec.ts";
 import { KeyError, ValueError } from "../core/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
-import { pythonAvailable, runPython } from "./helpers/python.ts";
+import {
+  decodePyJson as decode,
+  type PyOutcome as Outcome,
+  pythonAvailable,
+  runPython,
+} from "./helpers/python.ts";
 
 type Case = ["format", unknown, string] | ["brace" | "template", string, unknown];
 
@@ -252,23 +257,6 @@ for kind, a, b in json.load(sys.stdin):
         out.append({"err": [type(e).__name__, str(e)]})
 print(json.dumps(out))
 `;
-
-function decode(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(decode);
-  if (typeof x === "object" && x !== null) {
-    const o = x as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === "$big") return BigInt(o.$big as string);
-    if (keys.length === 1 && keys[0] === "$float") {
-      const s = o.$float as string;
-      return s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
-    }
-    return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
-  }
-  return x;
-}
-
-type Outcome = { ok: string } | { err: [string, string] };
 
 function run(c: Case): Outcome {
   try {

@@ -11,7 +11,12 @@
 import { compilePercent, getMappingItem, percentFormat } from "../core/percent.ts";
 import { KeyError, ValueError } from "../core/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
-import { pythonAvailable, runPython } from "./helpers/python.ts";
+import {
+  decodePyJson as decode,
+  type PyOutcome as Outcome,
+  pythonAvailable,
+  runPython,
+} from "./helpers/python.ts";
 
 type Case = [format: string, args: unknown];
 
@@ -356,23 +361,6 @@ for fmt, args in json.load(sys.stdin):
     except Exception as e: out.append({"err": [type(e).__name__, str(e)]})
 print(json.dumps(out))
 `;
-
-function decode(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(decode);
-  if (typeof x === "object" && x !== null) {
-    const o = x as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === "$big") return BigInt(o.$big as string);
-    if (keys.length === 1 && keys[0] === "$float") {
-      const s = o.$float as string;
-      return s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
-    }
-    return Object.fromEntries(keys.map((k) => [k, decode(o[k])]));
-  }
-  return x;
-}
-
-type Outcome = { ok: string } | { err: [string, string] };
 
 function outcome(fn: () => string): Outcome {
   try {

@@ -60,3 +60,25 @@ export async function runPython<T = unknown>(
   if (!out.success) throw new Error(`python3 failed:\n${stderr}`);
   return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
 }
+
+/**
+ * Turns JSON from the Python side back into JavaScript values: `{"$big": "123"}` is a bigint,
+ * `{"$float": "nan"|"inf"|"-inf"|"1.5"}` a number (JSON has no NaN or infinities).
+ */
+export function decodePyJson(x: unknown): unknown {
+  if (Array.isArray(x)) return x.map(decodePyJson);
+  if (typeof x === "object" && x !== null) {
+    const o = x as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === "$big") return BigInt(o.$big as string);
+    if (keys.length === 1 && keys[0] === "$float") {
+      const s = o.$float as string;
+      return s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
+    }
+    return Object.fromEntries(keys.map((k) => [k, decodePyJson(o[k])]));
+  }
+  return x;
+}
+
+/** A Python outcome: the text, or the exception's class name and message. */
+export type PyOutcome = { ok: string } | { err: [string, string] };
