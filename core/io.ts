@@ -107,3 +107,19 @@ export function isPermissionDenial(error: unknown): boolean {
     (error instanceof errors.PermissionDenied &&
       /--allow-|Requires .* access/.test((error as Error).message));
 }
+
+/**
+ * `Deno.statSync(path)`, or `null` when nothing is there (Python's `os.path.exists` test).
+ *
+ * @param path The path.
+ * @returns The file's information, or `null` when it does not exist.
+ * @throws {Error} For any other failure (a denied permission, say).
+ */
+export function statOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.statSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}

@@ -6,6 +6,7 @@
  */
 
 import { type SyncWriter, writeAllSync } from "./io.ts";
+import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 const utf8 = new TextEncoder();
 
@@ -37,7 +38,7 @@ export class WriteBuffer {
   #text = "";
   #units = 0;
   #interval: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerId | undefined;
   #onError: (error: unknown) => void;
 
   /**
@@ -159,7 +160,7 @@ export class WriteBuffer {
   }
 
   #arm(): void {
-    const timer = setTimeout(() => {
+    this.#timer = setUnrefTimeout(() => {
       this.#timer = undefined;
       try {
         this.flush();
@@ -167,9 +168,5 @@ export class WriteBuffer {
         this.#onError(error);
       }
     }, this.#interval);
-    this.#timer = timer;
-    if (typeof Deno === "object" && typeof Deno.unrefTimer === "function") {
-      Deno.unrefTimer(timer as unknown as number);
-    }
   }
 }

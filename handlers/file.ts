@@ -226,19 +226,24 @@ export class FileHandler extends StreamHandler {
    * Writes `bytes` to the file (opening it if needed), through the write buffer when one is set.
    *
    * @param bytes The bytes.
+   * @returns How many bytes the file grew by: `bytes.length`, plus the byte order mark at the
+   *   start of a new UTF-16 file; 0 when the handler is closed for good (mode `"w"`).
    */
-  writeBytes(bytes: Uint8Array): void {
-    const file = this.#ensureOpen();
-    if (file === null) return;
+  writeBytes(bytes: Uint8Array): number {
+    const file = this.ensureStream();
+    if (file === null) return 0;
+    let written = bytes.length;
     if (this.#bomPending) {
       this.#bomPending = false;
       this.#write(file, this.#encoder.bom);
+      written += this.#encoder.bom.length;
     }
     this.#write(file, bytes);
+    return written;
   }
 
   #writeText(text: string): void {
-    const file = this.#ensureOpen();
+    const file = this.ensureStream();
     if (file === null) return;
     if (this.#bomPending) {
       this.#bomPending = false;
@@ -252,7 +257,13 @@ export class FileHandler extends StreamHandler {
     else writeAllSync(file, bytes);
   }
 
-  #ensureOpen(): Deno.FsFile | null {
+  /**
+   * Opens the file if it is not open (after `delay`, or after {@linkcode FileHandler.closeStream}).
+   *
+   * @returns The open file, or `null` after `close()` in mode `"w"`, which never reopens.
+   * @throws {Error} When the file cannot be opened, naming the path and what to change.
+   */
+  ensureStream(): Deno.FsFile | null {
     if (this.#file === null) {
       // Python: a file opened with mode "w" is never reopened after close().
       if (this.mode === "w" && this.#wasClosed) return null;
@@ -317,7 +328,7 @@ export class FileHandler extends StreamHandler {
    */
   reopen(): void {
     if (this.#file === null) {
-      this.#ensureOpen();
+      this.ensureStream();
       return;
     }
     this.flushSync();

@@ -1,0 +1,560 @@
+/**
+ * `BaseRotatingHandler` and `RotatingFileHandler`: log files that are renamed away ("rotated")
+ * when they reach a size, with Python's file names, plus opt-in multi-process locking, gzip of
+ * rotated files and retention by age.
+ *
+ * @module
+ */
+
+import { FileLock } from "../core/file_lock.ts";
+import { gzipFileSync, GzipQueue } from "../core/gzip.ts";
+import { explainFileError, statOrNull } from "../core/io.ts";
+import type { LogRecord } from "../core/record.ts";
+import { FileHandler, type FileHandlerOptions } from "./file.ts";
+
+/** Options shared by the rotating handlers; the keys beyond {@linkcode FileHandlerOptions}. */
+export interface BaseRotatingHandlerOptions extends FileHandlerOptions {
+  /**
+   * Let several processes (and Workers) write the same log file: each record is written, and
+   * each rollover done, while holding an exclusive lock on `<file>.lock` (`Deno.FsFile.lock`).
+   * A process notices that another one rotated the file (device/inode) and reopens it; the timed
+   * handler also shares its rollover schedule through the lock file. Cannot be combined with
+   * `bufferSize`, since buffered records would be written after the lock is let go.
+   *
+   * @default {false}
+   */
+  lock?: boolean;
+  /**
+   * Compress each rotated file with gzip: the file is renamed to its backup name plus `.raw`
+   * at once, compressed in the background into the backup name plus `.gz`, and the `.raw` file
+   * is removed. `backupCount` and `getFilesToDelete()` count the `.gz` files. `flush()` and
+   * `close()` wait for the compression; a later rollover finishes a compression still running.
+   * With `lock: true` the process that rotates compresses while it holds the lock. A process
+   * killed while compressing leaves the `.raw` file behind.
+   *
+   * @default {null}
+   */
+  compress?: "gzip" | null;
+  /**
+   * Retention by age, in seconds: at each rollover, rotated files whose last modification is
+   * older than this are deleted, whatever `backupCount` allows. `0` keeps files of any age.
+   *
+   * @default {0}
+   */
+  maxAge?: number;
+  /**
+   * The clock, in seconds since the epoch (like Python's `time.time()`), for the timed
+   * schedule and `maxAge`. Tests inject a fake clock here.
+   *
+   * @default {() => Date.now() / 1000}
+   */
+  now?: () => number;
+}
+
+function systemNow(): number {
+  return Date.now() / 1000;
+}
+
+/** Options of {@linkcode RotatingFileHandler}. */
+export interface RotatingFileHandlerOptions extends BaseRotatingHandlerOptions {
+  /**
+   * Roll over before a record would make the file reach this many bytes (encoded bytes, as
+   * written). `0` never rolls over. A positive value forces mode `"a"`, as in Python.
+   *
+   * @default {0}
+   */
+  maxBytes?: number;
+  /**
+   * How many rotated files to keep: `app.log.1` (newest) to `app.log.<backupCount>`. With `0`
+   * the file is never rotated (and, unlike Python, not reopened on every record either).
+   *
+   * @default {0}
+   */
+  backupCount?: number;
+}
+
+function checkOptions(
+  cls: string,
+  options: BaseRotatingHandlerOptions,
+): { lock: boolean; compress: "gzip" | null; maxAge: number; now: () => number } {
+  const compress = options.compress ?? null;
+  if (compress !== null && compress !== "gzip") {
+    throw new RangeError(
+      `Cannot create ${cls} as 'compress' must be "gzip" or null: current value is '${
+        String(compress)
+      }'`,
+    );
+  }
+  const maxAge = options.maxAge ?? 0;
+  if (typeof maxAge !== "number" || !(maxAge >= 0)) {
+    throw new RangeError(
+      `Cannot create ${cls} as 'maxAge' must be a number of seconds >= 0: current value is ${maxAge}`,
+    );
+  }
+  const lock = options.lock ?? false;
+  if (lock && (options.bufferSize ?? 0) > 0) {
+    throw new RangeError(
+      `Cannot create ${cls} as 'bufferSize' must be 0 with 'lock: true' (records must be written while the lock is held): current value is ${options.bufferSize}`,
+    );
+  }
+  return { lock, compress, maxAge, now: options.now ?? systemNow };
+}
+
+/**
+ * Python's `logging.handlers.BaseRotatingHandler`: a {@linkcode FileHandler} that asks
+ * `shouldRollover(record)` before each record and calls `doRollover()` when it says so. Set
+ * `namer` to change the names of rotated files and `rotator` to change how the live file is
+ * moved (Python's rules: the rotator moves only the live file; older backups are renamed).
+ * Each record is formatted and encoded once: `shouldRollover` receives its encoded size.
+ *
+ * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ *
+ * @example
+ * ```ts
+ * import { BaseRotatingHandler } from "./rotating.ts";
+ * import { makeLogRecord } from "../core/record.ts";
+ * import type { LogRecord } from "../core/record.ts";
+ *
+ * // Rotates before every record that starts with "new day".
+ * class DayHandler extends BaseRotatingHandler {
+ *   override shouldRollover(record: LogRecord | null): boolean {
+ *     return record !== null && record.getMessage().startsWith("new day");
+ *   }
+ *   override doRollover(): void {
+ *     this.closeStream();
+ *     this.rotate(this.baseFilename, this.rotationFilename(`${this.baseFilename}.old`));
+ *   }
+ * }
+ * const dir = await Deno.makeTempDir();
+ * using h = new DayHandler(`${dir}/app.log`);
+ * h.handle(makeLogRecord({ msg: "one" }));
+ * h.handle(makeLogRecord({ msg: "new day" }));
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log.old`) === "one\n");
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log`) === "new day\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export abstract class BaseRotatingHandler extends FileHandler {
+  /**
+   * Turns a default rotated-file name (`/logs/app.log.1`) into the one to use; `null` keeps it.
+   *
+   * @default {null}
+   */
+  namer: ((defaultName: string) => string) | null = null;
+  /**
+   * Moves the live file to its rotated name (`rotator(source, dest)`); `null` renames it.
+   *
+   * @default {null}
+   */
+  rotator: ((source: string, dest: string) => void) | null = null;
+  /** Whether writes and rollovers hold the shared lock (`lock` option). */
+  readonly lock: boolean;
+  /** The compression of rotated files (`compress` option). */
+  readonly compress: "gzip" | null;
+  /** Retention by age in seconds, `0` for none (`maxAge` option). */
+  readonly maxAge: number;
+  #now: () => number;
+  #lock: FileLock | null;
+  #gzip: GzipQueue | null;
+  /** The file whose size `#size` is, so a reopen anywhere is noticed. */
+  #sizeOf: Deno.FsFile | null = null;
+  #size = 0;
+
+  /**
+   * Opens (or, with `delay`, prepares to open) the log file.
+   *
+   * @param filename The file's path or `file:` URL.
+   * @param options See {@linkcode BaseRotatingHandlerOptions}.
+   * @throws {RangeError} For an invalid option.
+   * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
+   */
+  constructor(filename: string | URL, options: BaseRotatingHandlerOptions = {}) {
+    const checked = checkOptions(new.target.name, options);
+    super(filename, options);
+    this.lock = checked.lock;
+    this.compress = checked.compress;
+    this.maxAge = checked.maxAge;
+    this.#now = checked.now;
+    this.#lock = checked.lock ? new FileLock(`${this.baseFilename}.lock`) : null;
+    this.#gzip = checked.compress === "gzip"
+      ? new GzipQueue((error) => this.handleError(null, error))
+      : null;
+  }
+
+  /**
+   * The handler's clock (the `now` option): seconds since the epoch.
+   *
+   * @returns The current time.
+   */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * Whether rotated files are still being compressed; the exit hooks wait for them.
+   */
+  override get pending(): boolean {
+    return this.#gzip?.pending ?? false;
+  }
+
+  /**
+   * Whether the record should trigger a rollover before it is written.
+   *
+   * @param record The record, or `null` for a check without one (Python's tests pass `None`).
+   * @param size The record's encoded size in bytes, when the caller knows it.
+   * @returns `true` to call {@linkcode BaseRotatingHandler.doRollover} first.
+   */
+  abstract shouldRollover(record: LogRecord | null, size?: number): boolean;
+
+  /** Rotates the files. Called by `emit` when `shouldRollover` says so. */
+  abstract doRollover(): void;
+
+  /**
+   * Python's `rotation_filename`: the name a rotated file gets, from `namer` (when set), plus
+   * `.gz` with `compress: "gzip"`.
+   *
+   * @param defaultName The default name, e.g. `/logs/app.log.1`.
+   * @returns The name to use.
+   */
+  rotationFilename(defaultName: string): string {
+    const name = this.namer === null ? defaultName : this.namer(defaultName);
+    return this.compress === "gzip" ? `${name}.gz` : name;
+  }
+
+  /**
+   * Python's `rotate`: moves the live file `source` to `dest` with `rotator` when set;
+   * otherwise renames it when it exists (with `delay` it may never have been created), then
+   * compresses it when `compress` is set.
+   *
+   * @param source The live file's name.
+   * @param dest The rotated name, from {@linkcode BaseRotatingHandler.rotationFilename}.
+   */
+  rotate(source: string, dest: string): void {
+    if (this.rotator !== null) {
+      this.rotator(source, dest);
+      return;
+    }
+    if (statOrNull(source) === null) return;
+    if (this.#gzip === null) {
+      renameFile(source, dest);
+      return;
+    }
+    const raw = `${dest}.raw`;
+    renameFile(source, raw);
+    if (this.#lock !== null) gzipFileSync(raw, dest);
+    else this.#gzip.start(raw, dest);
+  }
+
+  /**
+   * Finishes, synchronously, every compression still running, so that a rollover sees every
+   * rotated file under its final name. Subclasses call it first in `doRollover`.
+   */
+  finishCompressionSync(): void {
+    this.#gzip?.finishSync();
+  }
+
+  /**
+   * Formats and encodes the record once, rolls over when `shouldRollover` says so, and writes
+   * it; with `lock`, all of it while holding the lock. Failures go to `handleError`.
+   *
+   * @param record The record.
+   */
+  override emit(record: LogRecord): void {
+    const bytes = this.encodeRecord(record);
+    const lock = this.#lock;
+    if (lock === null) {
+      if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      this.#size += this.writeBytes(bytes);
+      return;
+    }
+    lock.acquire();
+    try {
+      this.syncWithOthers();
+      if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      this.#size += this.writeBytes(bytes);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * The size in bytes of the open file, including what waits in the write buffer; opens the
+   * file when it is not open (as Python's `shouldRollover` does).
+   *
+   * @returns The size, or 0 when the handler is closed for good.
+   */
+  streamSize(): number {
+    const file = this.ensureStream();
+    if (file === null) return 0;
+    if (file !== this.#sizeOf) {
+      this.#sizeOf = file;
+      this.#size = file.statSync().size;
+    }
+    return this.#size;
+  }
+
+  /**
+   * With `lock`, called while holding the lock before each record: reopens the file when
+   * another process rotated or removed it, and reads its current size. Subclasses extend it to
+   * read shared state.
+   */
+  syncWithOthers(): void {
+    let file = this.ensureStream();
+    if (file === null) return;
+    let info = file.statSync();
+    const atPath = statOrNull(this.baseFilename);
+    if (atPath === null || atPath.ino !== info.ino || atPath.dev !== info.dev) {
+      this.reopen();
+      file = this.stream!;
+      info = file.statSync();
+    }
+    this.#sizeOf = file;
+    this.#size = info.size;
+  }
+
+  /**
+   * With `lock`, reads the state shared through the lock file (call it while holding the lock).
+   *
+   * @returns The text, or `""` without `lock` or when nothing was written yet.
+   */
+  readSharedState(): string {
+    return this.#lock?.readState() ?? "";
+  }
+
+  /**
+   * With `lock`, replaces the state shared through the lock file (while holding the lock).
+   * Does nothing without `lock`.
+   *
+   * @param state The text.
+   */
+  writeSharedState(state: string): void {
+    this.#lock?.writeState(state);
+  }
+
+  /**
+   * Runs `fn` while holding the lock (directly without `lock`). For work outside `emit`, such
+   * as the timed handler's timer.
+   *
+   * @param fn The work.
+   * @returns What `fn` returns.
+   */
+  withLock<T>(fn: () => T): T {
+    const lock = this.#lock;
+    if (lock === null || lock.held) return fn();
+    lock.acquire();
+    try {
+      return fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * Deletes, among `files`, those last modified more than `maxAge` seconds ago (by the
+   * handler's clock). Does nothing when `maxAge` is 0.
+   *
+   * @param files Rotated files.
+   * @returns The files deleted.
+   */
+  deleteExpired(files: readonly string[]): string[] {
+    if (this.maxAge <= 0) return [];
+    const limit = this.now() - this.maxAge;
+    const deleted: string[] = [];
+    for (const file of files) {
+      const mtime = statOrNull(file)?.mtime;
+      if (mtime && mtime.getTime() / 1000 < limit) {
+        removeFile(file);
+        deleted.push(file);
+      }
+    }
+    return deleted;
+  }
+
+  /** Closes the file and the lock file, synchronously (compressions go on). Idempotent. */
+  override closeSync(): void {
+    try {
+      super.closeSync();
+    } finally {
+      this.#lock?.close();
+    }
+  }
+
+  /**
+   * Writes out the write buffer and waits for running compressions.
+   *
+   * @returns A promise that never rejects.
+   */
+  override async flush(): Promise<void> {
+    await super.flush();
+    await this.#gzip?.settle();
+  }
+
+  /**
+   * Closes the file and the lock file, then waits for running compressions. Idempotent.
+   *
+   * @returns A promise that resolves when everything is written.
+   */
+  override async close(): Promise<void> {
+    this.closeSync();
+    await this.#gzip?.settle();
+  }
+
+  /** Waits for compressions and closes: `await using handler = new ...`. */
+  override [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * `Deno.renameSync`, with an error that names both paths and the permission to add.
+ *
+ * @param from The current name.
+ * @param to The new name.
+ */
+export function renameFile(from: string, to: string): void {
+  try {
+    Deno.renameSync(from, to);
+  } catch (error) {
+    throw explainFileError(error, `rename '${from}' to`, to, "write");
+  }
+}
+
+/**
+ * `Deno.removeSync`, with an error that names the path and the permission to add; a file
+ * already gone is not an error.
+ *
+ * @param path The file.
+ */
+export function removeFile(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw explainFileError(error, "remove rotated log file", path, "write");
+  }
+}
+
+/**
+ * Python's `logging.handlers.RotatingFileHandler`: writes to `app.log` until the next record
+ * would make it reach `maxBytes`, then renames `app.log.1` to `app.log.2` (and so on up to
+ * `backupCount`), `app.log` to `app.log.1`, and starts a new `app.log`. Unlike Python, the size
+ * counts the record's encoded bytes, not its characters, and each record is formatted once.
+ * An empty file, or anything that is not a regular file (`/dev/null`, a FIFO), never rolls over.
+ *
+ * Beyond Python, each opt-in: `lock` (several processes share the file), `compress: "gzip"`,
+ * `maxAge` (see {@linkcode BaseRotatingHandlerOptions}).
+ *
+ * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ *
+ * @example
+ * ```ts
+ * import { RotatingFileHandler } from "./rotating.ts";
+ * import { getLogger } from "../core/logger.ts";
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 20, backupCount: 2 });
+ *   const log = getLogger("doc.rotating");
+ *   log.addHandler(h);
+ *   for (let i = 1; i <= 4; i++) log.warning("record %d", i); // 9 bytes each
+ *   log.removeHandler(h);
+ * }
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log`) === "record 3\nrecord 4\n");
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log.1`) === "record 1\nrecord 2\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class RotatingFileHandler extends BaseRotatingHandler {
+  /** The size limit in bytes; `0` never rolls over. */
+  maxBytes: number;
+  /** How many rotated files are kept. */
+  backupCount: number;
+
+  /**
+   * Opens (or, with `delay`, prepares to open) the log file.
+   *
+   * @param filename The file's path or `file:` URL.
+   * @param options See {@linkcode RotatingFileHandlerOptions}.
+   * @throws {RangeError} For a negative `maxBytes` or `backupCount`, or another invalid option.
+   * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
+   */
+  constructor(filename: string | URL, options: RotatingFileHandlerOptions = {}) {
+    const maxBytes = options.maxBytes ?? 0;
+    if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
+      throw new RangeError(
+        `Cannot create RotatingFileHandler as 'maxBytes' must be >= 0: current value is ${maxBytes}`,
+      );
+    }
+    const backupCount = options.backupCount ?? 0;
+    if (!Number.isInteger(backupCount) || backupCount < 0) {
+      throw new RangeError(
+        `Cannot create RotatingFileHandler as 'backupCount' must be an integer >= 0: current value is ${backupCount}`,
+      );
+    }
+    // Python: with rollover wanted, another mode would lose earlier runs' logs.
+    super(filename, maxBytes > 0 ? { ...options, mode: "a" } : options);
+    this.maxBytes = maxBytes;
+    this.backupCount = backupCount;
+  }
+
+  /**
+   * Whether writing `size` more bytes would make the file reach `maxBytes`. Never for an empty
+   * file, never with `maxBytes` 0, never when the file is not a regular file.
+   *
+   * @param record The record (encoded to learn its size when `size` is not given), or `null`.
+   * @param size The record's encoded size in bytes.
+   * @returns `true` when the file should be rotated first.
+   *
+   * @example
+   * ```ts
+   * import { RotatingFileHandler } from "./rotating.ts";
+   * import { makeLogRecord } from "../core/record.ts";
+   * const dir = await Deno.makeTempDir();
+   * using h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 10, backupCount: 1 });
+   * console.assert(!h.shouldRollover(makeLogRecord({ msg: "x".repeat(20) }))); // empty file
+   * h.handle(makeLogRecord({ msg: "abc" }));
+   * console.assert(h.shouldRollover(makeLogRecord({ msg: "héllo" }))); // 4 + 7 bytes >= 10
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  override shouldRollover(record: LogRecord | null, size?: number): boolean {
+    const pos = this.streamSize();
+    if (this.maxBytes <= 0 || pos === 0) return false;
+    const n = size ?? (record === null ? 0 : this.encodeRecord(record).length);
+    if (pos + n < this.maxBytes) return false;
+    // bpo-45401: never roll over anything but a regular file.
+    const info = statOrNull(this.baseFilename);
+    return info === null || info.isFile;
+  }
+
+  /**
+   * Rotates: `app.log.<i>` becomes `app.log.<i+1>` for the existing backups (the oldest is
+   * replaced), the live file becomes `app.log.1` (through `rotate`), and a new file is opened
+   * unless `delay` is set. Names go through `rotationFilename`. With `backupCount` 0 there is
+   * nothing to do and the file stays open.
+   */
+  override doRollover(): void {
+    if (this.backupCount <= 0) return;
+    this.finishCompressionSync();
+    this.closeStream();
+    const base = this.baseFilename;
+    for (let i = this.backupCount - 1; i > 0; i--) {
+      const sfn = this.rotationFilename(`${base}.${i}`);
+      const dfn = this.rotationFilename(`${base}.${i + 1}`);
+      if (statOrNull(sfn) !== null) {
+        if (statOrNull(dfn) !== null) removeFile(dfn);
+        renameFile(sfn, dfn);
+      }
+    }
+    const dfn = this.rotationFilename(`${base}.1`);
+    if (statOrNull(dfn) !== null) removeFile(dfn);
+    this.rotate(base, dfn);
+    if (this.maxAge > 0) {
+      const backups: string[] = [];
+      for (let i = 2; i <= this.backupCount; i++) {
+        backups.push(this.rotationFilename(`${base}.${i}`));
+      }
+      this.deleteExpired(backups);
+    }
+    if (!this.delay) this.ensureStream();
+  }
+}
