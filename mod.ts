@@ -26,3 +26,6 @@ export { basicConfig, type BasicConfigOptions } from "./core/config.ts";
 export { critical, debug, error, exception, info, log, warning } from "./core/config.ts";
 export * from "./handlers/stream.ts";
 export * from "./handlers/file.ts";
+export * from "./handlers/watched_file.ts";
+export * from "./handlers/rotating.ts";
+export * from "./handlers/timed_rotating.ts";

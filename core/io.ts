@@ -123,3 +123,32 @@ export function statOrNull(path: string): Deno.FileInfo | null {
     throw error;
   }
 }
+
+/**
+ * `Deno.renameSync`, with an error that names both paths and the permission to add.
+ *
+ * @param from The current name.
+ * @param to The new name.
+ */
+export function renameFile(from: string, to: string): void {
+  try {
+    Deno.renameSync(from, to);
+  } catch (error) {
+    throw explainFileError(error, `rename '${from}' to`, to, "write");
+  }
+}
+
+/**
+ * `Deno.removeSync`, with an error that names the path and the permission to add; a file
+ * already gone is not an error.
+ *
+ * @param path The file.
+ */
+export function removeFile(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw explainFileError(error, "remove rotated log file", path, "write");
+  }
+}

@@ -8,7 +8,7 @@
 
 import { FileLock } from "../core/file_lock.ts";
 import { gzipFileSync, GzipQueue } from "../core/gzip.ts";
-import { explainFileError, statOrNull } from "../core/io.ts";
+import { removeFile, renameFile, statOrNull } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
 
@@ -402,35 +402,6 @@ export abstract class BaseRotatingHandler extends FileHandler {
   /** Waits for compressions and closes: `await using handler = new ...`. */
   override [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-/**
- * `Deno.renameSync`, with an error that names both paths and the permission to add.
- *
- * @param from The current name.
- * @param to The new name.
- */
-export function renameFile(from: string, to: string): void {
-  try {
-    Deno.renameSync(from, to);
-  } catch (error) {
-    throw explainFileError(error, `rename '${from}' to`, to, "write");
-  }
-}
-
-/**
- * `Deno.removeSync`, with an error that names the path and the permission to add; a file
- * already gone is not an error.
- *
- * @param path The file.
- */
-export function removeFile(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw explainFileError(error, "remove rotated log file", path, "write");
   }
 }
 

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { statOrNull } from "../core/io.ts";
+import { removeFile, statOrNull } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
 import { compileStrftime, gmtime, localtime, type TimeStruct } from "../core/strftime.ts";
-import { BaseRotatingHandler, type BaseRotatingHandlerOptions, removeFile } from "./rotating.ts";
+import { BaseRotatingHandler, type BaseRotatingHandlerOptions } from "./rotating.ts";
 
 /** A time of day for `atTime`. */
 export interface AtTime {
