@@ -264,6 +264,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
     const lock = this.#lock;
     if (lock === null) {
       if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      this.streamSize(); // after a rollover: the size of the new file, before the write
       this.#size += this.writeBytes(bytes);
       return;
     }
@@ -271,6 +272,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
     try {
       this.syncWithOthers();
       if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      this.streamSize();
       this.#size += this.writeBytes(bytes);
     } finally {
       lock.release();

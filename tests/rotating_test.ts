@@ -1,0 +1,440 @@
+/**
+ * RotatingFileHandler and BaseRotatingHandler: CPython's RotatingFileHandlerTest table, the
+ * same files as CPython for the same records, and the behaviour beyond Python (encoded sizes,
+ * gzip, retention by age).
+ */
+
+import { Formatter } from "../core/formatter.ts";
+import { makeLogRecord } from "../core/record.ts";
+import { RotatingFileHandler } from "../handlers/rotating.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
+import { pythonAvailable, runPython } from "./helpers/python.ts";
+
+let counter = 0;
+/** Python's BaseFileTest.next_rec: a record whose message is a fresh number. */
+function nextRec() {
+  return makeLogRecord({ msg: String(++counter), name: "n", levelno: 10 });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Every file of a folder with its text, by name. */
+function listing(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name < b.name ? -1 : 1)) {
+    out[e.name] = Deno.readTextFileSync(`${dir}/${e.name}`);
+  }
+  return out;
+}
+
+// --- CPython's RotatingFileHandlerTest ------------------------------------------------------
+
+Deno.test("an empty file, or maxBytes 0, never rolls over", () =>
+  withDir((dir) => {
+    const fn = `${dir}/app.log`;
+    let rh = new RotatingFileHandler(fn, { maxBytes: 1 });
+    assertEquals(rh.shouldRollover(null), false);
+    rh.closeSync();
+    rh = new RotatingFileHandler(fn, { maxBytes: 0 });
+    assertEquals(rh.shouldRollover(null), false);
+    rh.closeSync();
+    Deno.writeTextFileSync(fn, "\n");
+    rh = new RotatingFileHandler(fn, { maxBytes: 0 });
+    assertEquals(rh.shouldRollover(null), false);
+    rh.closeSync();
+  }));
+
+Deno.test("a non-regular file never rolls over: /dev/null and a FIFO", async () => {
+  const rh = new RotatingFileHandler("/dev/null", { maxBytes: 1, backupCount: 1 });
+  rh.handle(nextRec());
+  assertEquals(rh.shouldRollover(nextRec()), false);
+  rh.closeSync();
+  await withDir(async (dir) => {
+    const fifo = `${dir}/pipe.log`;
+    const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    assert(made.success, "mkfifo failed");
+    // A reader, so that opening the FIFO for writing does not block.
+    const reader = new Deno.Command("cat", { args: [fifo], stdout: "piped" }).spawn();
+    const h = new RotatingFileHandler(fifo, { maxBytes: 4, backupCount: 2 });
+    for (let i = 0; i < 5; i++) h.handle(makeLogRecord({ msg: `record ${i}` }));
+    assertEquals(h.shouldRollover(makeLogRecord({ msg: "x" })), false);
+    h.closeSync();
+    const out = new TextDecoder().decode((await reader.output()).stdout);
+    assertEquals(out.split("\n").length - 1, 5);
+    assertEquals(Deno.lstatSync(fifo).isFile, false);
+    assertEquals(exists(`${fifo}.1`), false);
+  });
+});
+
+Deno.test("a file of 1 byte and maxBytes 2 rolls over before the next record", () =>
+  withDir((dir) => {
+    Deno.writeTextFileSync(`${dir}/app.log`, "\n");
+    const rh = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 2 });
+    assertEquals(rh.shouldRollover(nextRec()), true);
+    rh.closeSync();
+  }));
+
+Deno.test("RotatingFileHandler creates its file", () =>
+  withDir((dir) => {
+    const rh = new RotatingFileHandler(`${dir}/app.log`);
+    rh.emit(nextRec());
+    assert(exists(`${dir}/app.log`));
+    rh.closeSync();
+  }));
+
+for (const delay of [false, true]) {
+  Deno.test(`RotatingFileHandler rolls over before maxBytes is reached (delay ${delay})`, () =>
+    withDir((dir) => {
+      const fn = `${dir}/app.log`;
+      const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 100, delay });
+      assertEquals(exists(fn), !delay);
+      const small = makeLogRecord({ msg: "a" });
+      const large = makeLogRecord({ msg: "b".repeat(100) });
+      assertEquals(rh.shouldRollover(small), false);
+      assertEquals(rh.shouldRollover(large), false);
+      rh.emit(small);
+      assert(exists(fn));
+      assertEquals(exists(`${fn}.1`), false);
+      assertEquals(rh.shouldRollover(small), false);
+      assertEquals(rh.shouldRollover(large), true);
+      rh.emit(large);
+      assert(exists(fn));
+      assertEquals(Deno.readTextFileSync(`${fn}.1`), "a\n");
+      assertEquals(exists(`${fn}.2`), false);
+      assertEquals(rh.shouldRollover(small), true);
+      assertEquals(rh.shouldRollover(large), true);
+      rh.closeSync();
+    }));
+}
+
+Deno.test("namer renames every rotated file, and backupCount bounds them", () =>
+  withDir((dir) => {
+    const fn = `${dir}/app.log`;
+    const namer = (name: string) => `${name}.test`;
+    const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 1 });
+    rh.namer = namer;
+    rh.emit(nextRec());
+    assert(exists(fn));
+    assertEquals(exists(namer(`${fn}.1`)), false);
+    rh.emit(nextRec());
+    assert(exists(namer(`${fn}.1`)));
+    assertEquals(exists(namer(`${fn}.2`)), false);
+    rh.emit(nextRec());
+    assert(exists(namer(`${fn}.2`)));
+    assertEquals(exists(namer(`${fn}.3`)), false);
+    rh.emit(nextRec());
+    assertEquals(exists(namer(`${fn}.3`)), false);
+    rh.closeSync();
+  }));
+
+Deno.test("a subclass may define namer and rotator; the rotator moves only the live file", () =>
+  withDir((dir) => {
+    class HandlerWithNamerAndRotator extends RotatingFileHandler {
+      override namer = (name: string) => `${name}.test`;
+      override rotator = (source: string, dest: string) => {
+        if (exists(source)) Deno.renameSync(source, `${dest}.rotated`);
+      };
+    }
+    const fn = `${dir}/app.log`;
+    const rh = new HandlerWithNamerAndRotator(fn, { backupCount: 2, maxBytes: 1 });
+    assertEquals(rh.namer(fn), `${fn}.test`);
+    rh.emit(nextRec());
+    assert(exists(fn));
+    rh.emit(nextRec());
+    assert(exists(`${rh.namer(`${fn}.1`)}.rotated`));
+    assertEquals(exists(rh.namer(`${fn}.1`)), false);
+    rh.closeSync();
+  }));
+
+Deno.test("a rotator that compresses: older backups are renamed, not compressed again", () =>
+  withDir(async (dir) => {
+    const fn = `${dir}/app.log`;
+    const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 1 });
+    rh.namer = (name) => `${name}.gz`;
+    let calls = 0;
+    rh.rotator = (source, dest) => {
+      calls++;
+      Deno.writeFileSync(dest, new TextEncoder().encode(`zipped:${Deno.readTextFileSync(source)}`));
+      Deno.removeSync(source);
+    };
+    const m1 = nextRec();
+    rh.emit(m1);
+    const m2 = nextRec();
+    rh.emit(m2);
+    assertEquals(Deno.readTextFileSync(`${fn}.1.gz`), `zipped:${m1.msg}\n`);
+    rh.emit(nextRec());
+    assertEquals(Deno.readTextFileSync(`${fn}.2.gz`), `zipped:${m1.msg}\n`);
+    rh.emit(nextRec());
+    assertEquals(Deno.readTextFileSync(`${fn}.2.gz`), `zipped:${m2.msg}\n`);
+    assertEquals(exists(`${fn}.3.gz`), false);
+    assertEquals(calls, 3);
+    await rh.close();
+  }));
+
+// --- The same files as CPython -------------------------------------------------------------
+
+const CPYTHON_SCRIPT = `
+import json, os, sys, logging, logging.handlers
+out = []
+for c in json.load(sys.stdin):
+    h = logging.handlers.RotatingFileHandler(os.path.join(c["dir"], "app.log"), mode=c["mode"],
+        maxBytes=c["maxBytes"], backupCount=c["backupCount"], delay=c["delay"], encoding="utf-8")
+    if c["namer"]:
+        h.namer = lambda name: name + ".test"
+    for m in c["messages"]:
+        h.handle(logging.makeLogRecord({"msg": m}))
+    h.close()
+print(json.dumps(None))
+`;
+
+Deno.test({
+  name: "the same records give the same file names and bytes as CPython's RotatingFileHandler",
+  ignore: !(await pythonAvailable()),
+  fn: () =>
+    withDir(async (root) => {
+      let seed = 7;
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      const cases: {
+        n: number;
+        maxBytes: number;
+        backupCount: number;
+        namer: boolean;
+        delay: boolean;
+        messages: string[];
+        mode: "w";
+      }[] = [];
+      for (const maxBytes of [0, 1, 50, 100, 1000]) {
+        for (const backupCount of [0, 1, 3]) {
+          for (const namer of [false, true]) {
+            for (const delay of [false, true]) {
+              const messages = Array.from(
+                { length: 60 },
+                (_, i) => `m${i} ${"x".repeat(Math.floor(rnd() * 40))}`,
+              );
+              const n: number = cases.length;
+              await Deno.mkdir(`${root}/py${n}`);
+              await Deno.mkdir(`${root}/ts${n}`);
+              // An earlier run's file, and mode "w", which maxBytes > 0 turns into "a".
+              const earlier = "from an earlier run\n";
+              await Deno.writeTextFile(`${root}/py${n}/app.log`, earlier);
+              await Deno.writeTextFile(`${root}/ts${n}/app.log`, earlier);
+              cases.push({ n, maxBytes, backupCount, namer, delay, messages, mode: "w" as const });
+            }
+          }
+        }
+      }
+      await runPython(CPYTHON_SCRIPT, cases.map((c) => ({ ...c, dir: `${root}/py${c.n}` })));
+      for (const c of cases) {
+        const h = new RotatingFileHandler(`${root}/ts${c.n}/app.log`, c);
+        if (c.namer) h.namer = (name) => `${name}.test`;
+        for (const msg of c.messages) h.handle(makeLogRecord({ msg }));
+        await h.close();
+        assertEquals(listing(`${root}/ts${c.n}`), listing(`${root}/py${c.n}`), JSON.stringify(c));
+      }
+      // Rotation did happen in these folders.
+      assert(cases.some((c) => exists(`${root}/py${c.n}/app.log.3.test`)));
+      assert(cases.some((c) => exists(`${root}/py${c.n}/app.log.3`)));
+    }),
+});
+
+// --- Beyond Python ---------------------------------------------------------------------------
+
+Deno.test("the size check counts encoded bytes: no file exceeds maxBytes with UTF-8 text", () =>
+  withDir(async (dir) => {
+    const fn = `${dir}/app.log`;
+    const h = new RotatingFileHandler(fn, { maxBytes: 20, backupCount: 10 });
+    // 6 characters, 11 bytes with the newline: Python would put two in one 22-byte file.
+    for (let i = 0; i < 6; i++) h.handle(makeLogRecord({ msg: "ééééé" }));
+    await h.close();
+    for (const name of Deno.readDirSync(dir)) {
+      const size = Deno.statSync(`${dir}/${name.name}`).size;
+      assertEquals(size, 11, name.name);
+    }
+    assertEquals(exists(`${fn}.5`), true);
+  }));
+
+Deno.test("UTF-16: the byte order mark counts, and each new file gets its own", () =>
+  withDir(async (dir) => {
+    const fn = `${dir}/app.log`;
+    const h = new RotatingFileHandler(fn, { maxBytes: 16, backupCount: 3, encoding: "utf-16" });
+    for (const msg of ["abc", "def", "ghi"]) h.handle(makeLogRecord({ msg }));
+    await h.close();
+    // BOM (2) + "abc\n" (8) = 10; adding 8 would reach 18 >= 16.
+    for (const name of ["app.log", "app.log.1", "app.log.2"]) {
+      const bytes = Deno.readFileSync(`${dir}/${name}`);
+      assertEquals(bytes.length, 10, name);
+      assertEquals([bytes[0], bytes[1]], [0xff, 0xfe]);
+    }
+  }));
+
+Deno.test("each record is formatted once, with or without a rollover", () =>
+  withDir(async (dir) => {
+    let calls = 0;
+    class Counting extends Formatter {
+      override format(record: Parameters<Formatter["format"]>[0]): string {
+        calls++;
+        return super.format(record);
+      }
+    }
+    const h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 10, backupCount: 2 });
+    h.setFormatter(new Counting());
+    for (let i = 0; i < 20; i++) h.handle(makeLogRecord({ msg: `record ${i}` }));
+    await h.close();
+    assertEquals(calls, 20);
+  }));
+
+Deno.test("backupCount 0: the file grows past maxBytes and is not reopened per record", () =>
+  withDir(async (dir) => {
+    const h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 10 });
+    h.handle(makeLogRecord({ msg: "first record" }));
+    const file = h.stream;
+    for (let i = 0; i < 10; i++) h.handle(makeLogRecord({ msg: `record ${i}` }));
+    assert(h.stream === file, "the file was reopened");
+    await h.close();
+    assertEquals(Deno.readTextFileSync(`${dir}/app.log`).split("\n").length, 12);
+    assertEquals([...Deno.readDirSync(dir)].length, 1);
+  }));
+
+Deno.test("maxBytes > 0 forces append: an earlier run's records survive mode 'w'", () =>
+  withDir(async (dir) => {
+    Deno.writeTextFileSync(`${dir}/app.log`, "earlier\n");
+    const h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 1000, mode: "w" });
+    assertEquals(h.mode, "a");
+    h.handle(makeLogRecord({ msg: "now" }));
+    await h.close();
+    assertEquals(Deno.readTextFileSync(`${dir}/app.log`), "earlier\nnow\n");
+  }));
+
+Deno.test("with a write buffer, waiting records count toward maxBytes and land in their file", () =>
+  withDir(async (dir) => {
+    const h = new RotatingFileHandler(`${dir}/app.log`, {
+      maxBytes: 30,
+      backupCount: 5,
+      bufferSize: 4096,
+    });
+    for (let i = 0; i < 9; i++) h.handle(makeLogRecord({ msg: `record ${i}` })); // 9 bytes
+    await h.close();
+    assertEquals(Deno.readTextFileSync(`${dir}/app.log.2`), "record 0\nrecord 1\nrecord 2\n");
+    assertEquals(Deno.readTextFileSync(`${dir}/app.log.1`), "record 3\nrecord 4\nrecord 5\n");
+    assertEquals(Deno.readTextFileSync(`${dir}/app.log`), "record 6\nrecord 7\nrecord 8\n");
+  }));
+
+async function gunzip(path: string): Promise<string> {
+  const file = await Deno.open(path);
+  return await new Response(file.readable.pipeThrough(new DecompressionStream("gzip"))).text();
+}
+
+async function gzipTest(path: string): Promise<boolean> {
+  return (await new Deno.Command("gzip", { args: ["-t", path] }).output()).success;
+}
+
+for (const lock of [false, true]) {
+  Deno.test(`compress "gzip" (lock ${lock}): gzip -t accepts every backup, backupCount counts them`, () =>
+    withDir(async (dir) => {
+      const fn = `${dir}/app.log`;
+      const h = new RotatingFileHandler(fn, {
+        maxBytes: 40,
+        backupCount: 3,
+        compress: "gzip",
+        lock,
+      });
+      const lines = Array.from({ length: 50 }, (_, i) => `record ${String(i).padStart(3, "0")}`);
+      for (const msg of lines) h.handle(makeLogRecord({ msg }));
+      await h.close();
+      const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      assertEquals(names, [
+        "app.log",
+        "app.log.1.gz",
+        "app.log.2.gz",
+        "app.log.3.gz",
+        ...(lock ? ["app.log.lock"] : []),
+      ]);
+      let text = "";
+      for (const name of ["app.log.3.gz", "app.log.2.gz", "app.log.1.gz"]) {
+        assert(await gzipTest(`${dir}/${name}`), `gzip -t ${name}`);
+        text += await gunzip(`${dir}/${name}`);
+      }
+      text += Deno.readTextFileSync(fn);
+      // The newest records, in order, with nothing missing between the oldest kept and the last.
+      const kept = text.trimEnd().split("\n");
+      assertEquals(kept, lines.slice(lines.length - kept.length));
+      assertEquals(kept.length, 3 * 3 + 2); // 3 records (33 bytes) per file; 50 = 16 x 3 + 2
+    }));
+}
+
+Deno.test("compression runs after the logging call returns; flush() waits for it", () =>
+  withDir(async (dir) => {
+    const fn = `${dir}/app.log`;
+    const h = new RotatingFileHandler(fn, { maxBytes: 10, backupCount: 2, compress: "gzip" });
+    h.handle(makeLogRecord({ msg: "first one" }));
+    h.handle(makeLogRecord({ msg: "second one" }));
+    // The rotated file was renamed at once; it is compressed in the background.
+    assertEquals(exists(`${fn}.1.gz.raw`), true);
+    assertEquals(h.pending, true);
+    await h.flush();
+    assertEquals(h.pending, false);
+    assertEquals(exists(`${fn}.1.gz.raw`), false);
+    assertEquals(await gunzip(`${fn}.1.gz`), "first one\n");
+    await h.close();
+  }));
+
+Deno.test("maxAge deletes backups older than it at a rollover (injected clock)", () =>
+  withDir(async (dir) => {
+    const fn = `${dir}/app.log`;
+    const now = Date.now() / 1000;
+    const h = new RotatingFileHandler(fn, {
+      maxBytes: 10,
+      backupCount: 5,
+      maxAge: 3600,
+      now: () => now,
+    });
+    for (let i = 0; i < 4; i++) h.handle(makeLogRecord({ msg: `record ${i}` }));
+    // app.log.1 .. app.log.3 exist; make app.log.3 two hours old and app.log.2 half an hour.
+    Deno.utimeSync(`${fn}.3`, now - 7200, now - 7200);
+    Deno.utimeSync(`${fn}.2`, now - 1800, now - 1800);
+    h.handle(makeLogRecord({ msg: "record 4" }));
+    await h.close();
+    // After this rollover: .3 (was .2) is kept, .4 (was .3, two hours old) is gone.
+    assertEquals(Deno.readTextFileSync(`${fn}.3`), "record 1\n");
+    assertEquals(exists(`${fn}.4`), false);
+    assertEquals(Deno.readTextFileSync(`${fn}.1`), "record 3\n");
+  }));
+
+Deno.test("invalid options are errors that name the option and the value", () =>
+  withDir((dir) => {
+    const fn = `${dir}/app.log`;
+    assertThrows(
+      () => new RotatingFileHandler(fn, { backupCount: -1 }),
+      RangeError,
+      "Cannot create RotatingFileHandler as 'backupCount' must be an integer >= 0: current value is -1",
+    );
+    assertThrows(() => new RotatingFileHandler(fn, { maxBytes: -5 }), RangeError, "'maxBytes'");
+    assertThrows(
+      () => new RotatingFileHandler(fn, { compress: "zip" as "gzip" }),
+      RangeError,
+      `'compress' must be "gzip" or null`,
+    );
+    assertThrows(() => new RotatingFileHandler(fn, { maxAge: -1 }), RangeError, "'maxAge'");
+    assertThrows(
+      () => new RotatingFileHandler(fn, { lock: true, bufferSize: 1024 }),
+      RangeError,
+      "'bufferSize' must be 0 with 'lock: true'",
+    );
+    assertEquals(exists(fn), false);
+  }));
