@@ -342,7 +342,8 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
     const gz = this.compress === "gzip";
     const prefix = `${baseName}.`;
     for (const entry of Deno.readDirSync(dirName || sep)) {
-      const fileName = entry.name;
+      // A file still being compressed counts under the name it will have.
+      const fileName = gz && entry.name.endsWith(".gz.raw") ? entry.name.slice(0, -4) : entry.name;
       if (this.namer === null) {
         if (!fileName.startsWith(prefix)) continue;
         let suffix = fileName.slice(prefix.length);
@@ -350,7 +351,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
           if (!suffix.endsWith(".gz")) continue;
           suffix = suffix.slice(0, -3);
         }
-        if (fullMatch.test(suffix)) result.push(`${dirName}${sep}${fileName}`);
+        if (fullMatch.test(suffix)) result.push(`${dirName}${sep}${entry.name}`);
         continue;
       }
       // After custom naming the suffix may be anywhere: find it, and check that this handler
@@ -361,7 +362,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
         const dfn = this.rotationFilename(`${base}.${m[0]}`);
         const dcut = Math.max(dfn.lastIndexOf("/"), dfn.lastIndexOf("\\"));
         if (dfn.slice(dcut + 1) === fileName) {
-          result.push(`${dirName}${sep}${fileName}`);
+          result.push(`${dirName}${sep}${entry.name}`);
           break;
         }
         search.lastIndex = m.index + 1;
