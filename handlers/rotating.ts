@@ -510,16 +510,19 @@ export class RotatingFileHandler extends BaseRotatingHandler {
     this.finishCompressionSync();
     this.closeStream();
     const base = this.baseFilename;
+    // Python's loop checks every backup name with a stat; one listing of the folder answers
+    // the same questions for the names inside it, however large backupCount is.
+    const present = new FolderNames(base);
     for (let i = this.backupCount - 1; i > 0; i--) {
       const sfn = this.rotationFilename(`${base}.${i}`);
+      if (!present.has(sfn)) continue;
       const dfn = this.rotationFilename(`${base}.${i + 1}`);
-      if (statOrNull(sfn) !== null) {
-        if (statOrNull(dfn) !== null) removeFile(dfn);
-        renameFile(sfn, dfn);
-      }
+      if (present.has(dfn)) removeFile(dfn);
+      renameFile(sfn, dfn);
+      present.moved(sfn, dfn);
     }
     const dfn = this.rotationFilename(`${base}.1`);
-    if (statOrNull(dfn) !== null) removeFile(dfn);
+    if (present.has(dfn)) removeFile(dfn);
     this.rotate(base, dfn);
     if (this.maxAge > 0) {
       const backups: string[] = [];
@@ -529,5 +532,35 @@ export class RotatingFileHandler extends BaseRotatingHandler {
       this.deleteExpired(backups);
     }
     if (!this.delay) this.ensureStream();
+  }
+}
+
+/** The names in a file's folder, listed once; paths elsewhere are checked one by one. */
+class FolderNames {
+  #dir: string;
+  #names = new Set<string>();
+
+  constructor(file: string) {
+    const cut = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
+    this.#dir = file.slice(0, cut + 1);
+    for (const entry of Deno.readDirSync(this.#dir || ".")) this.#names.add(entry.name);
+  }
+
+  #local(path: string): string | null {
+    if (!path.startsWith(this.#dir)) return null;
+    const name = path.slice(this.#dir.length);
+    return /[\\/]/.test(name) ? null : name;
+  }
+
+  has(path: string): boolean {
+    const name = this.#local(path);
+    return name === null ? statOrNull(path) !== null : this.#names.has(name);
+  }
+
+  moved(from: string, to: string): void {
+    const a = this.#local(from);
+    const b = this.#local(to);
+    if (a !== null) this.#names.delete(a);
+    if (b !== null) this.#names.add(b);
   }
 }
