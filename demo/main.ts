@@ -11,8 +11,11 @@ import {
   kw,
   LoggerAdapter,
   NullHandler,
+  RotatingFileHandler,
   shutdown,
   StreamHandler,
+  TimedRotatingFileHandler,
+  WatchedFileHandler,
 } from "../mod.ts";
 
 const out = new URL("./out/", import.meta.url);
@@ -44,8 +47,9 @@ console_.setFormatter(new Formatter("{levelname:<8} {name}: {message}", { style:
 const app = new FileHandler(path("app.log"));
 app.setFormatter(detailed);
 
-// Errors only, to errors.log in Latin-1; characters it cannot hold are escaped.
-const errors = new FileHandler(path("errors.log"), {
+// Errors only, to errors.log in Latin-1; characters it cannot hold are escaped. The file is
+// watched: when something renames it away (logrotate does), the next record reopens it.
+const errors = new WatchedFileHandler(path("errors.log"), {
   encoding: "latin-1",
   errors: "backslashreplace",
 });
@@ -54,8 +58,15 @@ errors.setFormatter(
   new Formatter("%(asctime)s %(levelname)s %(filename)s:%(lineno)d %(funcName)s: %(message)s"),
 );
 
-// The access log: high volume, so it uses the bounded write buffer.
-const access = new FileHandler(path("access.log"), { bufferSize: 64 * 1024, flushInterval: 500 });
+// The access log: high volume, so it uses the bounded write buffer; it rotates at 16 KiB, keeps 3
+// backups and gzips them off the logging call.
+const access = new RotatingFileHandler(path("access.log"), {
+  maxBytes: 16 * 1024,
+  backupCount: 3,
+  compress: "gzip",
+  bufferSize: 64 * 1024,
+  flushInterval: 500,
+});
 access.setFormatter(new Formatter("%(asctime)s %(message)s", { datefmt: "%d/%b/%Y:%H:%M:%S %z" }));
 
 // The receiver gets WARNING and above as text lines over TCP.
@@ -66,6 +77,21 @@ remote.setFormatter(new Formatter("$levelname $name $message", { style: "$" }));
 const root = getLogger();
 root.setLevel("DEBUG");
 for (const h of [console_, app, errors, remote]) root.addHandler(h);
+
+// The audit log rotates every hour (UTC) and keeps the last 2 hours. The demo runs in a second,
+// so it drives the handler with a simulated clock: each request takes a simulated minute.
+let clock = Date.UTC(2026, 10, 24, 20, 30) / 1000;
+const audit = new TimedRotatingFileHandler(path("audit.log"), {
+  when: "H",
+  utc: true,
+  backupCount: 2,
+  delay: true,
+  now: () => clock,
+});
+audit.setFormatter(new Formatter("%(message)s"));
+const auditLog = getLogger("shop.audit");
+auditLog.propagate = false;
+auditLog.addHandler(audit);
 
 const accessLog = getLogger("shop.access");
 accessLog.propagate = false;
@@ -83,6 +109,10 @@ function handle(id: number) {
   const log = new LoggerAdapter(http, { request: `r-${id}` });
   const ms = id % 97 === 0 ? 250 + id % 50 : 3 + (id * 7) % 40;
   accessLog.info('127.0.0.1 "GET /items/%d HTTP/1.1" 200 %d', id, 512 + id);
+  clock += 60;
+  if (id % 10 === 0) {
+    auditLog.info("request %d served at %s", id, new Date(clock * 1000).toISOString());
+  }
   log.debug("parsed query for item %d", id);
   if (ms > 200) log.warning("slow request: %.1f ms", ms);
   if (id % 250 === 0) {
@@ -102,7 +132,11 @@ getLogger("shop").info("starting with %(workers)d workers on %(host)s", {
   workers: 4,
   host: "127.0.0.1",
 });
-for (let id = 1; id <= 1000; id++) handle(id);
+for (let id = 1; id <= 1000; id++) {
+  handle(id);
+  // Halfway, rotate errors.log away the way logrotate does.
+  if (id === 500) await Deno.rename(path("errors.log"), path("errors.log.1"));
+}
 db.warning("pool at %d%% — résumé of the cause: %s", 91, "naïve retries ✓");
 db.error("replica %s unreachable", "db-2", kw({ extra: { request: "r-db" } }));
 getLogger("vendorlib").error("nobody sees this");
@@ -113,11 +147,20 @@ await writer.close();
 await received;
 listener.close();
 
+async function text(name: string): Promise<string> {
+  const file = await Deno.open(path(name));
+  const stream = name.endsWith(".gz")
+    ? file.readable.pipeThrough(new DecompressionStream("gzip"))
+    : file.readable;
+  return await new Response(stream).text();
+}
+
 console.log("\nFiles written to demo/out/:");
-for (const name of ["app.log", "errors.log", "access.log", "received.log"]) {
-  const text = await Deno.readTextFile(path(name));
-  const lines = text.split("\n").filter(Boolean);
+const names = [];
+for await (const entry of Deno.readDir(out)) names.push(entry.name);
+for (const name of names.sort()) {
+  const lines = (await text(name)).split("\n").filter(Boolean);
   console.log(
-    `  ${name.padEnd(13)} ${String(lines.length).padStart(5)} lines   first: ${lines[0]}`,
+    `  ${name.padEnd(30)} ${String(lines.length).padStart(5)} lines   first: ${lines[0]}`,
   );
 }
