@@ -6,13 +6,21 @@
  * `%(asctime)s %(levelname)s %(name)s %(message)s` (pino writes its own JSON line) into a temp
  * folder. Each run is a fresh process that first warms up on `--warmup` records (20,000) written to
  * another file, then times the workload from the first call until the file is flushed and closed.
- * The bench counts the lines of every timed file, repeats each system `--runs` times (3),
+ * The bench checks the records of every timed run, repeats each system `--runs` times (3),
  * interleaved, and reports the best run. JavaScript peers run under Deno (`npm:` specifiers) and
  * under Node.js (installed into bench/node_modules_root/, which git ignores).
  *
- * Options: `--only=name,name` (a system such as `pino`, or one runtime of it such as
- * `pino@node`; `--only=list` prints the names), `--records=N`, `--warmup=N`, `--runs=N`, and
- * `--write` to write bench/RESULTS.md from a partial run (a full default run always writes it).
+ * Two scenarios, each with its own systems and table:
+ * - `file`: a plain file handler; the file must hold every record, in order.
+ * - `rotating`: size-based rotation at 1 MiB (1048576 bytes) keeping 5 backups. The workload is
+ *   far more than the files kept, so the check reads the live file and every backup, oldest
+ *   first, and requires one unbroken run of records ending with the last one (see
+ *   {@linkcode verifyRotated}).
+ *
+ * Options: `--scenario=file|rotating|all` (all), `--only=name,name` (a system such as `pino`, or
+ * one runtime of it such as `pino@node`; `--only=list` prints the names), `--records=N`,
+ * `--warmup=N`, `--runs=N`, and `--write` to write bench/RESULTS.md from a partial run (a full
+ * default run always writes it).
  *
  * @module
  */
@@ -22,8 +30,24 @@ import versions from "./peers/versions.json" with { type: "json" };
 /** A runtime a system is measured under. */
 type Runtime = "deno" | "node" | "python";
 
+/** A workload shape, with its own rows and table. */
+type ScenarioName = "file" | "rotating";
+
+/** Every scenario, in report order. */
+const SCENARIOS: readonly ScenarioName[] = ["file", "rotating"];
+
+/**
+ * How a system names its rotated files (`bench.log` is the name it is given):
+ * - `python`: `bench.log` is live, then `bench.log.1` (newest backup) to `bench.log.5` (oldest);
+ * - `winston`: `bench.log` is the first file, then `bench1.log`, `bench2.log`, ... (newest last);
+ * - `pino-roll`: `bench.1.log`, `bench.2.log`, ... (newest last).
+ */
+type Naming = "python" | "winston" | "pino-roll";
+
 /** One row of the table: a system under one runtime. */
 interface Target {
+  /** The scenario the row belongs to. */
+  scenario: ScenarioName;
   /** The system's name, as `--only` takes it. */
   system: string;
   runtime: Runtime;
@@ -32,7 +56,7 @@ interface Target {
   /** What the system is, before a run reports its own description. */
   label: string;
   /** Whether the row is one of ours (the ratio numerators). */
-  ours?: "default" | "buffered";
+  ours?: OursVariant;
   /** The script, relative to the repository root. */
   script: string;
   /** Extra arguments after the common four. */
@@ -41,6 +65,36 @@ interface Target {
   peer?: string;
   /** Only measured when named by `--only`. */
   optIn?: boolean;
+  /** Rotating scenario: the system's rotation, as {@linkcode verifyRotated} checks it. */
+  rotation?: Rotation;
+}
+
+/** Which of our configurations a row measures; each is a ratio column. */
+type OursVariant = "default" | "lock" | "buffered";
+
+/** How a rotating row's files are checked. */
+interface Rotation {
+  naming: Naming;
+  /** Files kept, live one included. */
+  keep: number;
+  /**
+   * Whether the system checks the size before it writes (Python's rule: a file never exceeds
+   * maxBytes) or after (a file may exceed it by one line).
+   */
+  checksBefore: boolean;
+  /** Other files the system leaves beside the logs (our `lock: true` lock file). */
+  extraFiles?: string[];
+}
+
+/** What checking one run's output found. */
+interface Checked {
+  /** Why the run does not count (records lost, out of order, missing files), if it does not. */
+  problem?: string;
+  /** Rotating: how the system departed from its rotation rule (kept, but shown in the table). */
+  deviations: string[];
+  /** Rotating: how many log files were left, and the largest one's size in bytes. */
+  files?: number;
+  largest?: number;
 }
 
 /** What one timed run produced. */
@@ -48,6 +102,7 @@ interface RunResult {
   seconds: number;
   runtime: string;
   peer: string;
+  checked: Checked;
 }
 
 /** The outcome of every run of one row. */
@@ -60,10 +115,16 @@ interface Measured {
   peer?: string;
   /** Why the row has no (complete) result: "unavailable" or "failed" plus the reason. */
   problem?: string;
+  /** Rotating: the files left by the last run and the largest file of any run, in bytes. */
+  files?: number;
+  largest?: number;
+  /** Rotating: every departure from the rotation rule seen in any run. */
+  deviations: Set<string>;
 }
 
 /** The parsed command line. */
 interface Options {
+  scenarios: ScenarioName[];
   only?: string[];
   records: number;
   warmup: number;
@@ -76,6 +137,10 @@ const NODE_ROOT = `${ROOT}bench/node_modules_root`;
 const RESULTS_FILE = `${ROOT}bench/RESULTS.md`;
 const PYENV_VERSION = "3.13.0";
 const DEFAULTS = { records: 500_000, warmup: 20_000, runs: 3 } as const;
+/** The rotating scenario's size limit, as every system is configured. */
+const MAX_BYTES = 1048576;
+/** The rotating scenario's backups, as every system is configured (winston: files in all). */
+const BACKUP_COUNT = 5;
 
 /**
  * The npm packages each peer script needs (versions from bench/peers/versions.json). Under Node.js
@@ -84,68 +149,186 @@ const DEFAULTS = { records: 500_000, warmup: 20_000, runs: 3 } as const;
  */
 const NODE_PACKAGES: Record<string, string[]> = {
   pino: ["pino"],
+  pino_roll: ["pino", "pino-roll"],
   winston: ["winston"],
   logtape: ["@logtape/logtape", "@logtape/file"],
 };
 
-/** Every row the bench knows, in table order. */
-function allTargets(): Target[] {
-  const rows: Target[] = [
+/** A JavaScript peer's row, before it is doubled into a Deno and a Node.js row. */
+interface JsPeer {
+  system: string;
+  /** The script in bench/peers/ (without `.mjs`), which keys NODE_PACKAGES. */
+  script: string;
+  label: string;
+  extra: string[];
+  optIn?: boolean;
+  rotation?: Rotation;
+}
+
+/** Python's file names, and a file never exceeds maxBytes (ours, CPython, LogTape). */
+const PYTHON_ROTATION: Rotation = { naming: "python", keep: BACKUP_COUNT + 1, checksBefore: true };
+
+/** One row per runtime for each JavaScript peer. */
+function jsRows(scenario: ScenarioName, peers: JsPeer[]): Target[] {
+  return peers.flatMap((p) =>
+    (["deno", "node"] as const).map((runtime): Target => ({
+      scenario,
+      system: p.system,
+      runtime,
+      id: `${p.system}@${runtime}`,
+      label: p.label,
+      script: `bench/peers/${p.script}.mjs`,
+      extra: p.extra,
+      peer: p.script,
+      optIn: p.optIn,
+      rotation: p.rotation,
+    }))
+  );
+}
+
+/** Our row for a mode of bench/ours.ts. */
+function oursRow(
+  scenario: ScenarioName,
+  system: string,
+  ours: OursVariant,
+  mode: string,
+  label: string,
+  rotation?: Rotation,
+): Target {
+  return {
+    scenario,
+    system,
+    runtime: "deno",
+    id: `${system}@deno`,
+    label,
+    ours,
+    script: "bench/ours.ts",
+    extra: [mode],
+    rotation,
+  };
+}
+
+/** The rows of one scenario, in table order. */
+function scenarioTargets(scenario: ScenarioName): Target[] {
+  if (scenario === "file") {
+    return [
+      oursRow("file", "ours", "default", "default", "@x/loghandlers FileHandler (default)"),
+      oursRow(
+        "file",
+        "ours-buffered",
+        "buffered",
+        "buffered",
+        "@x/loghandlers FileHandler { bufferSize: 65536 }",
+      ),
+      {
+        scenario,
+        system: "cpython",
+        runtime: "python",
+        id: "cpython@python",
+        label: "CPython logging.FileHandler",
+        script: "bench/peers/cpython_logging.py",
+        extra: [],
+      },
+      ...jsRows("file", [
+        {
+          system: "pino",
+          script: "pino",
+          label: "pino.destination({ sync: true }) (JSON lines)",
+          extra: [],
+        },
+        {
+          system: "winston",
+          script: "winston",
+          label: "winston File transport + printf",
+          extra: [],
+        },
+        {
+          system: "logtape",
+          script: "logtape",
+          label: "LogTape getStreamFileSink + getTextFormatter",
+          extra: ["stream"],
+        },
+        {
+          system: "logtape-nonblocking",
+          script: "logtape",
+          label: "LogTape getFileSink({ nonBlocking: true })",
+          extra: ["nonblocking"],
+          optIn: true,
+        },
+        {
+          system: "logtape-fsync",
+          script: "logtape",
+          label: "LogTape getFileSink() (fsync per record)",
+          extra: ["fsync"],
+          optIn: true,
+        },
+      ]),
+    ];
+  }
+  return [
+    oursRow(
+      "rotating",
+      "ours",
+      "default",
+      "rotating",
+      "@x/loghandlers RotatingFileHandler (default)",
+      PYTHON_ROTATION,
+    ),
+    oursRow(
+      "rotating",
+      "ours-lock",
+      "lock",
+      "rotating-lock",
+      "@x/loghandlers RotatingFileHandler { lock: true }",
+      { ...PYTHON_ROTATION, extraFiles: ["bench.log.lock"] },
+    ),
+    oursRow(
+      "rotating",
+      "ours-buffered",
+      "buffered",
+      "rotating-buffered",
+      "@x/loghandlers RotatingFileHandler { bufferSize: 65536 }",
+      PYTHON_ROTATION,
+    ),
     {
-      system: "ours",
-      runtime: "deno",
-      id: "ours@deno",
-      label: "@x/loghandlers FileHandler (default)",
-      ours: "default",
-      script: "bench/ours.ts",
-      extra: ["default"],
-    },
-    {
-      system: "ours-buffered",
-      runtime: "deno",
-      id: "ours-buffered@deno",
-      label: "@x/loghandlers FileHandler { bufferSize: 65536 }",
-      ours: "buffered",
-      script: "bench/ours.ts",
-      extra: ["buffered"],
-    },
-    {
+      scenario,
       system: "cpython",
       runtime: "python",
       id: "cpython@python",
-      label: "CPython logging.FileHandler",
+      label: "CPython logging.handlers.RotatingFileHandler",
       script: "bench/peers/cpython_logging.py",
-      extra: [],
+      extra: ["rotating"],
+      rotation: PYTHON_ROTATION,
     },
+    ...jsRows("rotating", [
+      {
+        system: "pino-roll",
+        script: "pino_roll",
+        label: "pino + pino-roll transport { size: '1m', limit: { count: 5 } } (JSON lines)",
+        extra: [],
+        rotation: { naming: "pino-roll", keep: BACKUP_COUNT + 1, checksBefore: false },
+      },
+      {
+        system: "winston",
+        script: "winston",
+        label: "winston File { maxsize: 1048576, maxFiles: 5 }",
+        extra: ["rotating"],
+        rotation: { naming: "winston", keep: BACKUP_COUNT, checksBefore: false },
+      },
+      {
+        system: "logtape",
+        script: "logtape",
+        label: "LogTape getRotatingFileSink({ maxSize: 1048576, maxFiles: 5 })",
+        extra: ["rotating"],
+        rotation: PYTHON_ROTATION,
+      },
+    ]),
   ];
-  const peers: [string, string, string, string[], boolean][] = [
-    ["pino", "pino", "pino.destination({ sync: true }) (JSON lines)", [], false],
-    ["winston", "winston", "winston File transport + printf", [], false],
-    ["logtape", "logtape", "LogTape getStreamFileSink + getTextFormatter", ["stream"], false],
-    [
-      "logtape-nonblocking",
-      "logtape",
-      "LogTape getFileSink({ nonBlocking: true })",
-      ["nonblocking"],
-      true,
-    ],
-    ["logtape-fsync", "logtape", "LogTape getFileSink() (fsync per record)", ["fsync"], true],
-  ];
-  for (const [system, script, label, extra, optIn] of peers) {
-    for (const runtime of ["deno", "node"] as const) {
-      rows.push({
-        system,
-        runtime,
-        id: `${system}@${runtime}`,
-        label,
-        script: `bench/peers/${script}.mjs`,
-        extra,
-        peer: script,
-        optIn,
-      });
-    }
-  }
-  return rows;
+}
+
+/** Every row of the given scenarios, in table order. */
+function allTargets(scenarios: readonly ScenarioName[] = SCENARIOS): Target[] {
+  return scenarios.flatMap(scenarioTargets);
 }
 
 /**
@@ -153,13 +336,20 @@ function allTargets(): Target[] {
  *
  * @param args `Deno.args`.
  * @returns The options.
- * @throws {Error} On an unknown option or a value that is not a positive integer.
+ * @throws {Error} On an unknown option or scenario, or a count that is not a positive integer.
  */
 function parseOptions(args: string[]): Options {
-  const options: Options = { ...DEFAULTS, write: false };
+  const options: Options = { ...DEFAULTS, scenarios: [...SCENARIOS], write: false };
   for (const arg of args) {
     const [key, value = ""] = arg.split("=", 2);
-    if (key === "--only") {
+    if (key === "--scenario") {
+      if (value !== "all" && !SCENARIOS.includes(value as ScenarioName)) {
+        throw new Error(
+          `--scenario takes ${SCENARIOS.join(", ")} or all: got '${value}'`,
+        );
+      }
+      options.scenarios = value === "all" ? [...SCENARIOS] : [value as ScenarioName];
+    } else if (key === "--only") {
       options.only = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
     } else if (key === "--records" || key === "--warmup" || key === "--runs") {
       const n = Number(value.replaceAll("_", ""));
@@ -171,7 +361,9 @@ function parseOptions(args: string[]): Options {
       options.write = true;
     } else {
       throw new Error(
-        `Unknown option '${arg}': use --only=name,name --records=N --warmup=N --runs=N --write`,
+        `Unknown option '${arg}': use --scenario=${
+          SCENARIOS.join("|")
+        }|all --only=name,name --records=N --warmup=N --runs=N --write`,
       );
     }
   }
@@ -179,14 +371,15 @@ function parseOptions(args: string[]): Options {
 }
 
 /**
- * The rows `--only` selects (or the default set).
+ * The rows of the chosen scenarios that `--only` selects (or the default set).
  *
  * @param only The names given, if any.
+ * @param scenarios The scenarios to run.
  * @returns The rows to measure.
- * @throws {Error} When a name matches no row.
+ * @throws {Error} When a name matches no row of those scenarios.
  */
-function selectTargets(only: string[] | undefined): Target[] {
-  const all = allTargets();
+function selectTargets(only: string[] | undefined, scenarios: ScenarioName[]): Target[] {
+  const all = allTargets(scenarios);
   if (!only) return all.filter((t) => !t.optIn);
   for (const name of only) {
     if (!all.some((t) => t.system === name || t.id === name)) {
@@ -316,7 +509,7 @@ function commandFor(target: Target, files: string[]): [string, string[], Record<
  * @param records How many records were logged.
  * @returns `undefined` when the file is complete, else what is wrong.
  */
-async function verify(path: string, records: number): Promise<string | undefined> {
+async function verifyFile(path: string, records: number): Promise<string | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(path);
@@ -341,7 +534,147 @@ async function verify(path: string, records: number): Promise<string | undefined
 }
 
 /**
- * Runs one timed run of a row in a fresh process and checks its file.
+ * Where a rotated file sits in its system's sequence: a larger key is newer.
+ *
+ * @param naming The system's naming scheme.
+ * @param name A file name in the run's folder.
+ * @returns The key, or `undefined` for a name that is not one of the system's log files.
+ */
+function rotatedKey(naming: Naming, name: string): number | undefined {
+  let m: RegExpMatchArray | null;
+  switch (naming) {
+    case "python":
+      if (name === "bench.log") return Infinity;
+      m = name.match(/^bench\.log\.([1-9]\d*)$/);
+      return m ? -Number(m[1]) : undefined;
+    case "winston":
+      if (name === "bench.log") return 0;
+      m = name.match(/^bench([1-9]\d*)\.log$/);
+      return m ? Number(m[1]) : undefined;
+    case "pino-roll":
+      m = name.match(/^bench\.([1-9]\d*)\.log$/);
+      return m ? Number(m[1]) : undefined;
+  }
+}
+
+/**
+ * Checks a rotating run. With 5 backups of 1 MiB, most of the workload is rotated away (500,000
+ * records are about 30 MB), so counting every record cannot work. Instead:
+ *
+ * - The folder holds only the system's log files (named as {@linkcode Naming} says, plus the
+ *   row's `extraFiles`). Ordered oldest to newest and read as one stream, they must hold an
+ *   unbroken run of records `k, k+1, ..., records-1`: nothing lost or repeated inside what is
+ *   kept, the last record last, the stream ending with a newline. Otherwise the run fails.
+ * - The rotation rule, reported as a deviation beside the row's rate (the rate still counts):
+ *   every file at most maxBytes (plus one line for a system that checks the size after writing);
+ *   no line split across two files; `keep` files when some were deleted (k > 0), never more.
+ *
+ * @param out The path the system was given (`<run folder>/bench.log`).
+ * @param records How many records were logged.
+ * @param rotation The row's rotation.
+ * @returns What the check found.
+ */
+async function verifyRotated(
+  out: string,
+  records: number,
+  rotation: Rotation,
+): Promise<Checked> {
+  const folder = out.slice(0, out.lastIndexOf("/"));
+  const deviations: string[] = [];
+  const files: { name: string; key: number; bytes: Uint8Array }[] = [];
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (rotation.extraFiles?.includes(entry.name)) continue;
+      const key = rotatedKey(rotation.naming, entry.name);
+      if (key === undefined || !entry.isFile) {
+        return { problem: `unexpected file '${entry.name}' beside the logs`, deviations };
+      }
+      files.push({ name: entry.name, key, bytes: await Deno.readFile(`${folder}/${entry.name}`) });
+    }
+  } catch (err) {
+    return {
+      problem: `cannot read the output files: ${err instanceof Error ? err.message : err}`,
+      deviations,
+    };
+  }
+  if (files.length === 0) return { problem: "no log file was written", deviations };
+  files.sort((a, b) => a.key - b.key);
+  const largest = Math.max(...files.map((f) => f.bytes.length));
+  const split = files.slice(0, -1).filter((f) =>
+    f.bytes.length > 0 && f.bytes[f.bytes.length - 1] !== 10
+  );
+  if (split.length > 0) {
+    deviations.push(
+      `lines split across files (${split.length} of ${files.length} files end inside a line)`,
+    );
+  }
+  const stream = new Uint8Array(files.reduce((n, f) => n + f.bytes.length, 0));
+  let offset = 0;
+  for (const f of files) {
+    stream.set(f.bytes, offset);
+    offset += f.bytes.length;
+  }
+  if (stream.length === 0 || stream[stream.length - 1] !== 10) {
+    return { problem: "the newest file does not end with a newline", deviations, largest };
+  }
+  const lines = new TextDecoder().decode(stream.subarray(0, -1)).split("\n");
+  // With lines split across files, the oldest kept file may start inside a line whose start
+  // was rotated away.
+  let first = 0;
+  if (split.length > 0 && !/request \d+ handled/.test(lines[0])) first = 1;
+  const firstRecord = Number(lines[first]?.match(/request (\d+) handled/)?.[1] ?? NaN);
+  if (!Number.isInteger(firstRecord)) {
+    return {
+      problem: `the oldest kept line is not a record: ${lines[first]?.slice(0, 120)}`,
+      deviations,
+      largest,
+    };
+  }
+  let longest = 0;
+  for (let i = first; i < lines.length; i++) {
+    const expected = firstRecord + i - first;
+    const line = lines[i];
+    if (line.length + 1 > longest) longest = line.length + 1;
+    const at = line.indexOf("request ");
+    const n = at === -1 ? NaN : Number.parseInt(line.slice(at + 8), 10);
+    if (n !== expected) {
+      return {
+        problem: `record ${expected} is missing from the kept files: found ${
+          line.slice(0, 120)
+        } (records ${firstRecord}..${records - 1} expected, oldest first)`,
+        deviations,
+        largest,
+      };
+    }
+  }
+  const lastRecord = firstRecord + lines.length - 1 - first;
+  if (lastRecord !== records - 1) {
+    return {
+      problem: `the newest record is ${lastRecord}, ${records - 1} expected`,
+      deviations,
+      largest,
+    };
+  }
+  const limit = MAX_BYTES + (rotation.checksBefore ? 0 : longest);
+  if (largest > limit) {
+    deviations.push(
+      `largest file ${formatRate(largest)} bytes > ${formatRate(MAX_BYTES)}${
+        rotation.checksBefore ? "" : ` + one line (${longest})`
+      }`,
+    );
+  }
+  if (files.length > rotation.keep) {
+    deviations.push(`keeps ${files.length} files, ${rotation.keep} configured`);
+  } else if (firstRecord > 0 && files.length < rotation.keep) {
+    deviations.push(`kept only ${files.length} files of ${rotation.keep}`);
+  }
+  return { deviations, files: files.length, largest };
+}
+
+/**
+ * Runs one timed run of a row in a fresh process and checks its output. A plain-file row writes
+ * `<dir>/<scenario>-<id>-<run>.log`; a rotating row writes `bench.log` in a folder of its own,
+ * where its backups appear too.
  *
  * @param target The row.
  * @param dir The temp folder.
@@ -355,32 +688,42 @@ async function runOnce(
   run: number,
   options: Options,
 ): Promise<RunResult | string> {
-  const out = `${dir}/${target.id}-${run}.log`;
-  const warmupOut = `${dir}/${target.id}-${run}-warmup.log`;
-  const [cmd, args, env] = commandFor(target, [
-    out,
-    warmupOut,
-    String(options.records),
-    String(options.warmup),
-  ]);
-  // A hang guard only: generous enough for the fsync-per-record LogTape row.
-  const limit = 60_000 + (options.records + options.warmup) * 0.5;
-  const result = await capture(cmd, args, env, AbortSignal.timeout(limit));
+  const tag = `${dir}/${target.scenario}-${target.id}-${run}`;
+  const rotation = target.rotation;
+  const out = rotation ? `${tag}/bench.log` : `${tag}.log`;
+  const warmupOut = rotation ? `${tag}-warmup/bench.log` : `${tag}-warmup.log`;
+  const made = rotation ? [tag, `${tag}-warmup`] : [out, warmupOut];
   try {
+    if (rotation) { for (const folder of made) await Deno.mkdir(folder); }
+    const [cmd, args, env] = commandFor(target, [
+      out,
+      warmupOut,
+      String(options.records),
+      String(options.warmup),
+    ]);
+    // A hang guard only: generous enough for the fsync-per-record LogTape row.
+    const limit = 60_000 + (options.records + options.warmup) * 0.5;
+    const result = await capture(cmd, args, env, AbortSignal.timeout(limit));
     if (!result.success) return `exited with an error: ${tail(result.stderr) || "(no stderr)"}`;
     const line = result.stdout.trim().split("\n").at(-1) ?? "";
-    let parsed: RunResult;
+    let parsed: Omit<RunResult, "checked">;
     try {
       parsed = JSON.parse(line);
     } catch {
       return `printed no result line: ${tail(result.stdout + result.stderr)}`;
     }
-    const problem = await verify(out, options.records);
-    if (problem) return problem;
-    return parsed;
+    const checked: Checked = rotation
+      ? await verifyRotated(out, options.records, rotation)
+      : { problem: await verifyFile(out, options.records), deviations: [] };
+    if (checked.problem) {
+      // The rate is kept in the message only: a run that lost records is not in the table.
+      return `${checked.problem} (this run: ${
+        formatRate(options.records / parsed.seconds)
+      } records/s)`;
+    }
+    return { ...parsed, checked };
   } finally {
-    await Deno.remove(out).catch(() => {});
-    await Deno.remove(warmupOut).catch(() => {});
+    for (const path of made) await Deno.remove(path, { recursive: true }).catch(() => {});
   }
 }
 
@@ -443,46 +786,172 @@ async function environment(): Promise<string[]> {
   ];
 }
 
+/** Our configurations as ratio columns: the main table's header and the targets table's. */
+const OURS_COLUMNS: Record<OursVariant, { short: string; long: string }> = {
+  default: { short: "ours ÷", long: "ours default ÷ peer" },
+  lock: { short: "ours lock ÷", long: "ours lock ÷ peer" },
+  buffered: { short: "ours buf ÷", long: "ours buffered ÷ peer" },
+};
+
+/** What the report says about each scenario, besides its tables. */
+const SCENARIO_TEXT: Record<ScenarioName, { title: string; intro: string[]; notes: string[] }> = {
+  file: {
+    title: "Plain file",
+    intro: [
+      "Each system's plain file handler; the file's line count and last record are checked.",
+      '"ours ÷" is ours (default FileHandler) records/s divided by that row\'s; "ours buf ÷"',
+      "the same for ours with `{ bufferSize: 65536, flushInterval: 1000 }`.",
+      "Above 1.00× ours is faster.",
+    ],
+    notes: [
+      "- ours (default), CPython and pino have written every record to the OS when the call " +
+      "returns (one write per record); ours buffered holds at most 64 KiB for at most 1 s.",
+      "- pino writes its natural JSON line (`level`, `time`, `pid`, `hostname`, `name`, `msg`), " +
+      "not the text format; its destination is `pino.destination({ dest, sync: true })`.",
+      "- winston's File transport writes through an asynchronous Node.js stream; timing ends at " +
+      "the transport's `finish` (after the file stream has written everything).",
+      "- LogTape: the row is `@logtape/file`'s `getStreamFileSink` (a Node.js write stream) with " +
+      '`getTextFormatter`, logging LogTape\'s natural `info("request {i} handled", { i })`. ' +
+      "`getFileSink` with default options calls fsync after every record shorter than 200 bytes " +
+      "(a disk flush per line: about 5,000 records/s when this bench was written, so 500,000 " +
+      "records take minutes), so it is not in the default run; " +
+      "measure it with `--only=logtape-fsync`, and `getFileSink({ nonBlocking: true })` with " +
+      "`--only=logtape-nonblocking`.",
+    ],
+  },
+  rotating: {
+    title: "Rotating file (maxBytes 1 MiB, 5 backups)",
+    intro: [
+      "Each system's size-based rotating handler at 1 MiB (1048576 bytes) with 5 backups, on the",
+      "same workload: most records are rotated away, so the check reads the live file and every",
+      "backup, oldest first, and requires one unbroken run of records ending with the last one",
+      "(nothing lost or repeated in what is kept). A run that fails it does not count. How a",
+      "system departs from its rotation rule (a file over 1 MiB, or over 1 MiB plus one line",
+      "for a system that checks the size after writing; a line split across two files; more or",
+      "fewer files than configured) is shown with ⚠ and listed below the tables.",
+      '"files" and "largest" describe the last run and the largest file of any run.',
+      '"ours ÷", "ours lock ÷" and "ours buf ÷" are the records/s of ours (default),',
+      "`{ lock: true }` and `{ bufferSize: 65536 }` divided by that row's.",
+    ],
+    notes: [
+      "- ours (default and `lock: true`) and CPython write every record before the call returns " +
+      "and roll over before a record would take the file past maxBytes. `lock: true` takes an " +
+      "exclusive lock on `bench.log.lock` around every write and rollover (for several " +
+      "processes sharing one log).",
+      "- pino-roll runs as its README shows, a pino transport: pino formats its JSON line on the " +
+      "main thread, and a worker thread (the machine's second core) writes the file and rotates " +
+      "it. It checks the size after a write and rolls over once the write queue drains, so under " +
+      "a steady stream its files grow past 1 MiB and a line can be split across two files. " +
+      "`limit: { count: 5 }` keeps 5 files besides the live one.",
+      "- winston's `maxFiles: 5` counts the live file: it keeps 5 files in all (the others 6). " +
+      "Its files are bench.log, bench1.log, bench2.log, ... When this bench was written, winston " +
+      "3.19 lost the records logged while its File transport rotated (about 290 at each " +
+      "rollover, winstonjs/winston#1655), so its rows fail the check. Its run also waits until " +
+      "the logger and the transport have taken every record before `end()`: otherwise " +
+      'winston\'s `Logger._final` ends the transport too early and throws "write after end".',
+      "- A failed run's rate appears only in the problem's message, not in the tables.",
+      "- LogTape's `getRotatingFileSink` keeps records in its 8 KiB buffer and writes and fsyncs " +
+      "each full buffer (its defaults); `maxFiles: 5` means 5 backups, as in Python.",
+    ],
+  },
+};
+
 /**
- * Builds the report: header, the table of every row and the targets table.
+ * The rotating scenario's headline numbers: the lock's cost and the targets against CPython
+ * and pino-roll (default mode).
  *
- * @param measured Every row's outcome.
- * @param options The run's options.
- * @param env The environment lines.
- * @returns Markdown.
+ * @param rows The scenario's rows.
+ * @returns Markdown lines.
  */
-function report(measured: Measured[], options: Options, env: string[]): string {
-  const oursDefault = measured.find((m) => m.target.ours === "default");
-  const oursBuffered = measured.find((m) => m.target.ours === "buffered");
-  const od = oursDefault && best(oursDefault);
-  const ob = oursBuffered && best(oursBuffered);
-  const rows = measured.map((m) => {
+function rotatingSummary(rows: Measured[]): string[] {
+  const rateOf = (predicate: (t: Target) => boolean): number | undefined => {
+    const rates = rows.filter((m) => predicate(m.target)).map(best).filter((r) => r !== undefined);
+    return rates.length ? Math.max(...rates) : undefined;
+  };
+  const od = rateOf((t) => t.ours === "default");
+  const ol = rateOf((t) => t.ours === "lock");
+  const lines: string[] = [];
+  if (od !== undefined && ol !== undefined) {
+    lines.push(
+      `- Lock cost: \`{ lock: true }\` runs at ${ratio(ol, od)} the default's rate ` +
+        `(${formatRate(ol)} vs ${formatRate(od)} records/s).`,
+    );
+  }
+  const goals: [string, string, number][] = [["CPython", "cpython", 5], [
+    "pino-roll",
+    "pino-roll",
+    1.3,
+  ]];
+  for (const [name, system, goal] of goals) {
+    const peer = rateOf((t) => t.system === system);
+    if (od === undefined || peer === undefined) continue;
+    const r = od / peer;
+    lines.push(
+      `- Target ours (default) ≥ ${goal}× ${name}: ${ratio(od, peer)} ` +
+        `(${r >= goal ? "met" : "**not met**"}).`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * One scenario's section: its table of every row, the table against each peer's faster runtime,
+ * its notes and problems.
+ *
+ * @param scenario The scenario.
+ * @param rows Its rows' outcomes.
+ * @param options The run's options.
+ * @returns Markdown lines.
+ */
+function section(scenario: ScenarioName, rows: Measured[], options: Options): string[] {
+  const text = SCENARIO_TEXT[scenario];
+  const rotating = scenario === "rotating";
+  const variants = (Object.keys(OURS_COLUMNS) as OursVariant[]).filter((v) =>
+    rows.some((m) => m.target.ours === v)
+  );
+  const oursRate = new Map(
+    variants.map((v) => [v, best(rows.find((m) => m.target.ours === v)!)]),
+  );
+  const cells = rows.map((m) => {
     const b = best(m);
     const med = median(m);
+    const name = m.problem
+      ? `${m.target.label} **${m.problem.split(":")[0].toUpperCase()}**`
+      : m.peer ?? m.target.label;
     return [
-      m.problem ? `${m.target.label} **${m.problem.split(":")[0].toUpperCase()}**` : m.peer ??
-        m.target.label,
+      m.deviations.size ? `${name} ⚠` : name,
       m.runtime ?? m.target.runtime,
       b === undefined ? "–" : formatRate(b),
       med === undefined ? "–" : formatRate(med),
-      m.target.ours ? "" : ratio(od, b),
-      m.target.ours ? "" : ratio(ob, b),
+      ...(rotating
+        ? [String(m.files ?? "–"), m.largest === undefined ? "–" : formatRate(m.largest)]
+        : []),
+      ...variants.map((v) => m.target.ours ? "" : ratio(oursRate.get(v), b)),
     ];
   });
-  const header = ["system", "runtime", `records/s (best of ${options.runs})`, "median"];
-  const main = table(
-    [...header, "ours ÷", "ours buf ÷"],
-    rows,
-    [false, false, true, true, true, true],
+  const mainTable = table(
+    [
+      "system",
+      "runtime",
+      `records/s (best of ${options.runs})`,
+      "median",
+      ...(rotating ? ["files", "largest (bytes)"] : []),
+      ...variants.map((v) => OURS_COLUMNS[v].short),
+    ],
+    cells,
+    [false, false, true, true, ...(rotating ? [true, true] : []), ...variants.map(() => true)],
   );
   // The targets: each peer against its faster runtime.
   const targets: string[][] = [];
   for (
-    const system of [...new Set(measured.filter((m) => !m.target.ours).map((m) => m.target.system))]
+    const system of [...new Set(rows.filter((m) => !m.target.ours).map((m) => m.target.system))]
   ) {
-    const rowsOf = measured.filter((m) => m.target.system === system && best(m) !== undefined);
+    const rowsOf = rows.filter((m) => m.target.system === system && best(m) !== undefined);
     if (rowsOf.length === 0) {
-      targets.push([system, "unavailable", "–", "–", "–"]);
+      const failed = rows.some((m) =>
+        m.target.system === system && m.problem?.startsWith("failed")
+      );
+      targets.push([system, failed ? "failed" : "unavailable", "–", ...variants.map(() => "–")]);
       continue;
     }
     const fastest = rowsOf.reduce((a, b) => (best(a)! >= best(b)! ? a : b));
@@ -491,18 +960,48 @@ function report(measured: Measured[], options: Options, env: string[]): string {
       system,
       fastest.runtime ?? fastest.target.runtime,
       formatRate(rate!),
-      ratio(od, rate),
-      ratio(ob, rate),
+      ...variants.map((v) => ratio(oursRate.get(v), rate)),
     ]);
   }
   const targetTable = table(
-    ["peer", "faster runtime", "records/s", "ours default ÷ peer", "ours buffered ÷ peer"],
+    ["peer", "faster runtime", "records/s", ...variants.map((v) => OURS_COLUMNS[v].long)],
     targets,
-    [false, false, true, true, true],
+    [false, false, true, ...variants.map(() => true)],
   );
-  const problems = measured.filter((m) => m.problem).map((m) =>
-    `- **${m.target.id}: ${m.problem}**`
+  const deviations = rows.filter((m) => m.deviations.size).map((m) =>
+    `- ⚠ ${m.target.id}: ${[...m.deviations].join("; ")}`
   );
+  const problems = rows.filter((m) => m.problem).map((m) => `- **${m.target.id}: ${m.problem}**`);
+  return [
+    `## ${text.title}`,
+    "",
+    text.intro.join(" "),
+    "",
+    mainTable,
+    "",
+    "Against each peer's faster runtime:",
+    "",
+    targetTable,
+    "",
+    ...(rotating ? [...rotatingSummary(rows), ""] : []),
+    ...(deviations.length ? ["Departures from the rotation rule:", "", ...deviations, ""] : []),
+    "Notes:",
+    "",
+    ...text.notes,
+    ...(problems.length ? ["", "Problems:", "", ...problems] : []),
+    "",
+  ];
+}
+
+/**
+ * Builds the report: header, then each measured scenario's section.
+ *
+ * @param measured Every row's outcome.
+ * @param options The run's options.
+ * @param env The environment lines.
+ * @returns Markdown.
+ */
+function report(measured: Measured[], options: Options, env: string[]): string {
   return [
     "# Benchmark: file logging throughput",
     "",
@@ -512,44 +1011,19 @@ function report(measured: Measured[], options: Options, env: string[]): string {
       `: ${formatRate(options.records)} records at INFO, each`,
       '`info("request %d handled", i)`, formatted as',
       "`%(asctime)s %(levelname)s %(name)s %(message)s` and written to a file by each system's",
-      "file handler. Every run is a fresh process that warms up on",
+      "handler. Every run is a fresh process that warms up on",
       `${formatRate(options.warmup)} records (to another file), then is timed from the first`,
-      "call until its file is flushed and closed; the file's line count is checked. Each row is",
+      "call until its file is flushed and closed; the output is checked. Each row is",
       `run ${options.runs} time${options.runs === 1 ? "" : "s"} (interleaved); the best run is`,
       "reported, with the median beside it.",
     ].filter((part) => part !== "").join(" ").replace(" :", ":"),
     "",
     ...env,
     "",
-    main,
-    "",
-    [
-      '"ours ÷" is ours (default FileHandler) records/s divided by that row\'s; "ours buf ÷"',
-      "the same for ours with `{ bufferSize: 65536, flushInterval: 1000 }`.",
-      "Above 1.00× ours is faster.",
-    ].join(" "),
-    "",
-    "Against each peer's faster runtime:",
-    "",
-    targetTable,
-    "",
-    "Notes:",
-    "",
-    "- ours (default), CPython and pino have written every record to the OS when the call " +
-    "returns (one write per record); ours buffered holds at most 64 KiB for at most 1 s.",
-    "- pino writes its natural JSON line (`level`, `time`, `pid`, `hostname`, `name`, `msg`), " +
-    "not the text format; its destination is `pino.destination({ dest, sync: true })`.",
-    "- winston's File transport writes through an asynchronous Node.js stream; timing ends at " +
-    "the transport's `finish` (after the file stream has written everything).",
-    "- LogTape: the row is `@logtape/file`'s `getStreamFileSink` (a Node.js write stream) with " +
-    '`getTextFormatter`, logging LogTape\'s natural `info("request {i} handled", { i })`. ' +
-    "`getFileSink` with default options calls fsync after every record shorter than 200 bytes " +
-    "(a disk flush per line: about 5,000 records/s when this bench was written, so 500,000 " +
-    "records take minutes), so it is not in the default run; " +
-    "measure it with `--only=logtape-fsync`, and `getFileSink({ nonBlocking: true })` with " +
-    "`--only=logtape-nonblocking`.",
-    ...(problems.length ? ["", "Problems:", "", ...problems] : []),
-    "",
+    ...options.scenarios.flatMap((scenario) => {
+      const rows = measured.filter((m) => m.target.scenario === scenario);
+      return rows.length ? section(scenario, rows, options) : [];
+    }),
   ].join("\n");
 }
 
@@ -587,17 +1061,23 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(Deno.args);
     if (options.only?.includes("list")) {
-      for (const t of allTargets()) {
-        console.log(`${t.id.padEnd(28)} ${t.label}${t.optIn ? " (opt-in)" : ""}`);
+      for (const t of allTargets(options.scenarios)) {
+        console.log(
+          `${t.scenario.padEnd(9)} ${t.id.padEnd(24)} ${t.label}${t.optIn ? " (opt-in)" : ""}`,
+        );
       }
       return;
     }
-    targets = selectTargets(options.only);
+    targets = selectTargets(options.only, options.scenarios);
   } catch (err) {
     console.error(`error: ${err instanceof Error ? err.message : err}`);
     Deno.exit(2);
   }
-  const measured: Measured[] = targets.map((target) => ({ target, rates: [] }));
+  const measured: Measured[] = targets.map((target) => ({
+    target,
+    rates: [],
+    deviations: new Set<string>(),
+  }));
 
   const nodePeers = new Set(targets.filter((t) => t.runtime === "node").map((t) => t.peer!));
   const nodeProblem = nodePeers.size ? await prepareNode() : undefined;
@@ -628,17 +1108,25 @@ async function main(): Promise<void> {
               /npm|registry|Cannot find|not found/i.test(result)
             ? `unavailable: ${result}`
             : `failed: ${result}`;
-          console.error(`!!! ${m.target.id} ${m.problem.toUpperCase().split(":")[0]}: ${result}`);
+          console.error(
+            `!!! ${m.target.scenario} ${m.target.id} ${
+              m.problem.toUpperCase().split(":")[0]
+            }: ${result}`,
+          );
           continue;
         }
         const rate = options.records / result.seconds;
         m.rates.push(rate);
         m.runtime = result.runtime;
         m.peer = result.peer;
+        const { files, largest, deviations } = result.checked;
+        if (files !== undefined) m.files = files;
+        if (largest !== undefined) m.largest = Math.max(m.largest ?? 0, largest);
+        for (const d of deviations) m.deviations.add(d);
         console.error(
-          `${m.target.id.padEnd(28)} run ${run}/${options.runs}: ${
+          `${m.target.scenario.padEnd(9)} ${m.target.id.padEnd(24)} run ${run}/${options.runs}: ${
             formatRate(rate).padStart(11)
-          } records/s`,
+          } records/s${deviations.length ? ` (⚠ ${deviations.join("; ")})` : ""}`,
         );
       }
     }
@@ -649,9 +1137,10 @@ async function main(): Promise<void> {
   const markdown = await formatMarkdown(report(measured, options, await environment()));
   console.log(markdown);
   for (const m of measured.filter((m) => m.problem)) {
-    console.error(`!!! ${m.target.id}: ${m.problem}`);
+    console.error(`!!! ${m.target.scenario} ${m.target.id}: ${m.problem}`);
   }
-  const full = !options.only && options.records === DEFAULTS.records &&
+  const full = !options.only && options.scenarios.length === SCENARIOS.length &&
+    options.records === DEFAULTS.records &&
     options.warmup === DEFAULTS.warmup && options.runs === DEFAULTS.runs;
   if (full || options.write) {
     await Deno.writeTextFile(RESULTS_FILE, markdown);

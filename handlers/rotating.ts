@@ -159,6 +159,8 @@ export abstract class BaseRotatingHandler extends FileHandler {
   /** The file whose size `#size` is, so a reopen anywhere is noticed. */
   #sizeOf: Deno.FsFile | null = null;
   #size = 0;
+  #ino: number | null = null;
+  #dev = -1;
 
   /**
    * Opens (or, with `delay`, prepares to open) the log file.
@@ -288,10 +290,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
   streamSize(): number {
     const file = this.ensureStream();
     if (file === null) return 0;
-    if (file !== this.#sizeOf) {
-      this.#sizeOf = file;
-      this.#size = file.statSync().size;
-    }
+    if (file !== this.#sizeOf) this.#noteSize(file, file.statSync());
     return this.#size;
   }
 
@@ -303,15 +302,29 @@ export abstract class BaseRotatingHandler extends FileHandler {
   syncWithOthers(): void {
     let file = this.ensureStream();
     if (file === null) return;
-    let info = file.statSync();
     const atPath = statOrNull(this.baseFilename);
+    // The common case costs one stat: the path still leads to the open file, and gives its size.
+    if (
+      atPath !== null && file === this.#sizeOf && atPath.ino === this.#ino &&
+      atPath.dev === this.#dev
+    ) {
+      this.#size = atPath.size;
+      return;
+    }
+    let info = file.statSync();
     if (atPath === null || atPath.ino !== info.ino || atPath.dev !== info.dev) {
       this.reopen();
       file = this.stream!;
       info = file.statSync();
     }
+    this.#noteSize(file, info);
+  }
+
+  #noteSize(file: Deno.FsFile, info: Deno.FileInfo): void {
     this.#sizeOf = file;
     this.#size = info.size;
+    this.#ino = info.ino;
+    this.#dev = info.dev;
   }
 
   /**

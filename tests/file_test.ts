@@ -1,3 +1,4 @@
+import { withTempDir } from "./helpers/fs.ts";
 import { FileHandler, Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import {
   assert,
@@ -15,17 +16,8 @@ function record(msg: string, ...args: unknown[]): LogRecord {
   return makeLogRecord({ name: "t", msg, args, levelno: 30, levelname: "WARNING" });
 }
 
-async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 Deno.test("FileHandler appends formatted records, in the OS when handle() returns", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     await Deno.writeTextFile(path, "existing\n");
     const h = new FileHandler(path);
@@ -38,7 +30,7 @@ Deno.test("FileHandler appends formatted records, in the OS when handle() return
 });
 
 Deno.test("FileHandler resolves a relative name or file URL to an absolute baseFilename", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const h = new FileHandler(new URL(`file://${dir}/u.log`), { delay: true });
     assertEquals(h.baseFilename, `${dir}/u.log`);
     assertEquals(String(h), `<FileHandler ${dir}/u.log (NOTSET)>`);
@@ -50,7 +42,7 @@ Deno.test("FileHandler resolves a relative name or file URL to an absolute baseF
 });
 
 Deno.test("FileHandler with delay creates the file only on the first record", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/lazy.log`;
     const h = new FileHandler(path, { delay: true });
     assertEquals(h.stream, null);
@@ -62,7 +54,7 @@ Deno.test("FileHandler with delay creates the file only on the first record", as
 });
 
 Deno.test("mode 'w' truncates and never reopens after close(); mode 'a' reopens", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const w = `${dir}/w.log`;
     await Deno.writeTextFile(w, "old contents\n");
     const hw = new FileHandler(w, { mode: "w" });
@@ -83,7 +75,7 @@ Deno.test("mode 'w' truncates and never reopens after close(); mode 'a' reopens"
 });
 
 Deno.test("mode 'x' refuses an existing file, with the path in the error", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/x.log`;
     await Deno.writeTextFile(path, "");
     const e = assertThrows(() => new FileHandler(path, { mode: "x" }), Error, path);
@@ -111,7 +103,7 @@ Deno.test("bad options are errors at construction that name the valid values", (
 });
 
 Deno.test("setStream swaps the file and returns the old one, or null for the same", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const h = new FileHandler(`${dir}/one.log`);
     const other = await Deno.open(`${dir}/two.log`, { write: true, create: true });
     const old = h.setStream(other);
@@ -126,7 +118,7 @@ Deno.test("setStream swaps the file and returns the old one, or null for the sam
 });
 
 Deno.test("a bounded write buffer holds records until flush(), then writes them", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/buf.log`;
     const h = new FileHandler(path, { bufferSize: 64, flushInterval: 60_000 });
     h.handle(record("a"));
@@ -141,7 +133,7 @@ Deno.test("a bounded write buffer holds records until flush(), then writes them"
 });
 
 Deno.test("buffered UTF-8 keeps record order across text, escaped and refused records", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const escaped = new FileHandler(`${dir}/escaped.log`, {
       bufferSize: 16,
       errors: "backslashreplace",
@@ -220,7 +212,7 @@ Deno.test("a missing directory is reported through handleError with the path", a
 });
 
 Deno.test("using and await using close the file", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     {
       using h = new FileHandler(`${dir}/u.log`);
       h.handle(record("sync dispose"));
@@ -249,7 +241,7 @@ Deno.test({
   name: "FileHandler writes the same bytes as CPython's for every encoding and error policy",
   ignore: !hasPython,
   fn: async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const cases: { file: string; encoding: string; errors: string }[] = [];
       for (const encoding of ENCODINGS) {
         for (const errors of POLICIES) {
@@ -312,7 +304,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 Deno.test("reopen() follows a moved file and closeStream() lets the next record reopen it", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const h = new FileHandler(`${dir}/app.log`, { bufferSize: 1024 });
     h.handle(record("one"));
     await Deno.rename(`${dir}/app.log`, `${dir}/app.log.1`);

@@ -4,34 +4,18 @@
  * gzip, retention by age).
  */
 
+import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { Formatter } from "../core/formatter.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { RotatingFileHandler } from "../handlers/rotating.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
+import { MOD_URL, runScript } from "./helpers/collect.ts";
 
 let counter = 0;
 /** Python's BaseFileTest.next_rec: a record whose message is a fresh number. */
 function nextRec() {
   return makeLogRecord({ msg: String(++counter), name: "n", levelno: 10 });
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Every file of a folder with its text, by name. */
@@ -46,7 +30,7 @@ function listing(dir: string): Record<string, string> {
 // --- CPython's RotatingFileHandlerTest ------------------------------------------------------
 
 Deno.test("an empty file, or maxBytes 0, never rolls over", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const fn = `${dir}/app.log`;
     let rh = new RotatingFileHandler(fn, { maxBytes: 1 });
     assertEquals(rh.shouldRollover(null), false);
@@ -65,7 +49,7 @@ Deno.test("a non-regular file never rolls over: /dev/null and a FIFO", async () 
   rh.handle(nextRec());
   assertEquals(rh.shouldRollover(nextRec()), false);
   rh.closeSync();
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const fifo = `${dir}/pipe.log`;
     const made = await new Deno.Command("mkfifo", { args: [fifo] }).output();
     assert(made.success, "mkfifo failed");
@@ -78,12 +62,12 @@ Deno.test("a non-regular file never rolls over: /dev/null and a FIFO", async () 
     const out = new TextDecoder().decode((await reader.output()).stdout);
     assertEquals(out.split("\n").length - 1, 5);
     assertEquals(Deno.lstatSync(fifo).isFile, false);
-    assertEquals(exists(`${fifo}.1`), false);
+    assertEquals(existsSync(`${fifo}.1`), false);
   });
 });
 
 Deno.test("a file of 1 byte and maxBytes 2 rolls over before the next record", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     Deno.writeTextFileSync(`${dir}/app.log`, "\n");
     const rh = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 2 });
     assertEquals(rh.shouldRollover(nextRec()), true);
@@ -91,32 +75,32 @@ Deno.test("a file of 1 byte and maxBytes 2 rolls over before the next record", (
   }));
 
 Deno.test("RotatingFileHandler creates its file", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const rh = new RotatingFileHandler(`${dir}/app.log`);
     rh.emit(nextRec());
-    assert(exists(`${dir}/app.log`));
+    assert(existsSync(`${dir}/app.log`));
     rh.closeSync();
   }));
 
 for (const delay of [false, true]) {
   Deno.test(`RotatingFileHandler rolls over before maxBytes is reached (delay ${delay})`, () =>
-    withDir((dir) => {
+    withTempDir((dir) => {
       const fn = `${dir}/app.log`;
       const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 100, delay });
-      assertEquals(exists(fn), !delay);
+      assertEquals(existsSync(fn), !delay);
       const small = makeLogRecord({ msg: "a" });
       const large = makeLogRecord({ msg: "b".repeat(100) });
       assertEquals(rh.shouldRollover(small), false);
       assertEquals(rh.shouldRollover(large), false);
       rh.emit(small);
-      assert(exists(fn));
-      assertEquals(exists(`${fn}.1`), false);
+      assert(existsSync(fn));
+      assertEquals(existsSync(`${fn}.1`), false);
       assertEquals(rh.shouldRollover(small), false);
       assertEquals(rh.shouldRollover(large), true);
       rh.emit(large);
-      assert(exists(fn));
+      assert(existsSync(fn));
       assertEquals(Deno.readTextFileSync(`${fn}.1`), "a\n");
-      assertEquals(exists(`${fn}.2`), false);
+      assertEquals(existsSync(`${fn}.2`), false);
       assertEquals(rh.shouldRollover(small), true);
       assertEquals(rh.shouldRollover(large), true);
       rh.closeSync();
@@ -124,46 +108,46 @@ for (const delay of [false, true]) {
 }
 
 Deno.test("namer renames every rotated file, and backupCount bounds them", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const fn = `${dir}/app.log`;
     const namer = (name: string) => `${name}.test`;
     const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 1 });
     rh.namer = namer;
     rh.emit(nextRec());
-    assert(exists(fn));
-    assertEquals(exists(namer(`${fn}.1`)), false);
+    assert(existsSync(fn));
+    assertEquals(existsSync(namer(`${fn}.1`)), false);
     rh.emit(nextRec());
-    assert(exists(namer(`${fn}.1`)));
-    assertEquals(exists(namer(`${fn}.2`)), false);
+    assert(existsSync(namer(`${fn}.1`)));
+    assertEquals(existsSync(namer(`${fn}.2`)), false);
     rh.emit(nextRec());
-    assert(exists(namer(`${fn}.2`)));
-    assertEquals(exists(namer(`${fn}.3`)), false);
+    assert(existsSync(namer(`${fn}.2`)));
+    assertEquals(existsSync(namer(`${fn}.3`)), false);
     rh.emit(nextRec());
-    assertEquals(exists(namer(`${fn}.3`)), false);
+    assertEquals(existsSync(namer(`${fn}.3`)), false);
     rh.closeSync();
   }));
 
 Deno.test("a subclass may define namer and rotator; the rotator moves only the live file", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     class HandlerWithNamerAndRotator extends RotatingFileHandler {
       override namer = (name: string) => `${name}.test`;
       override rotator = (source: string, dest: string) => {
-        if (exists(source)) Deno.renameSync(source, `${dest}.rotated`);
+        if (existsSync(source)) Deno.renameSync(source, `${dest}.rotated`);
       };
     }
     const fn = `${dir}/app.log`;
     const rh = new HandlerWithNamerAndRotator(fn, { backupCount: 2, maxBytes: 1 });
     assertEquals(rh.namer(fn), `${fn}.test`);
     rh.emit(nextRec());
-    assert(exists(fn));
+    assert(existsSync(fn));
     rh.emit(nextRec());
-    assert(exists(`${rh.namer(`${fn}.1`)}.rotated`));
-    assertEquals(exists(rh.namer(`${fn}.1`)), false);
+    assert(existsSync(`${rh.namer(`${fn}.1`)}.rotated`));
+    assertEquals(existsSync(rh.namer(`${fn}.1`)), false);
     rh.closeSync();
   }));
 
 Deno.test("a rotator that compresses: older backups are renamed, not compressed again", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;
     const rh = new RotatingFileHandler(fn, { backupCount: 2, maxBytes: 1 });
     rh.namer = (name) => `${name}.gz`;
@@ -182,7 +166,7 @@ Deno.test("a rotator that compresses: older backups are renamed, not compressed 
     assertEquals(Deno.readTextFileSync(`${fn}.2.gz`), `zipped:${m1.msg}\n`);
     rh.emit(nextRec());
     assertEquals(Deno.readTextFileSync(`${fn}.2.gz`), `zipped:${m2.msg}\n`);
-    assertEquals(exists(`${fn}.3.gz`), false);
+    assertEquals(existsSync(`${fn}.3.gz`), false);
     assertEquals(calls, 3);
     await rh.close();
   }));
@@ -207,7 +191,7 @@ Deno.test({
   name: "the same records give the same file names and bytes as CPython's RotatingFileHandler",
   ignore: !(await pythonAvailable()),
   fn: () =>
-    withDir(async (root) => {
+    withTempDir(async (root) => {
       let seed = 7;
       const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
       const cases: {
@@ -248,15 +232,15 @@ Deno.test({
         assertEquals(listing(`${root}/ts${c.n}`), listing(`${root}/py${c.n}`), JSON.stringify(c));
       }
       // Rotation did happen in these folders.
-      assert(cases.some((c) => exists(`${root}/py${c.n}/app.log.3.test`)));
-      assert(cases.some((c) => exists(`${root}/py${c.n}/app.log.3`)));
+      assert(cases.some((c) => existsSync(`${root}/py${c.n}/app.log.3.test`)));
+      assert(cases.some((c) => existsSync(`${root}/py${c.n}/app.log.3`)));
     }),
 });
 
 // --- Beyond Python ---------------------------------------------------------------------------
 
 Deno.test("the size check counts encoded bytes: no file exceeds maxBytes with UTF-8 text", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;
     const h = new RotatingFileHandler(fn, { maxBytes: 20, backupCount: 10 });
     // 6 characters, 11 bytes with the newline: Python would put two in one 22-byte file.
@@ -266,11 +250,11 @@ Deno.test("the size check counts encoded bytes: no file exceeds maxBytes with UT
       const size = Deno.statSync(`${dir}/${name.name}`).size;
       assertEquals(size, 11, name.name);
     }
-    assertEquals(exists(`${fn}.5`), true);
+    assertEquals(existsSync(`${fn}.5`), true);
   }));
 
 Deno.test("UTF-16: the byte order mark counts, and each new file gets its own", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;
     const h = new RotatingFileHandler(fn, { maxBytes: 16, backupCount: 3, encoding: "utf-16" });
     for (const msg of ["abc", "def", "ghi"]) h.handle(makeLogRecord({ msg }));
@@ -284,7 +268,7 @@ Deno.test("UTF-16: the byte order mark counts, and each new file gets its own", 
   }));
 
 Deno.test("each record is formatted once, with or without a rollover", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     let calls = 0;
     class Counting extends Formatter {
       override format(record: Parameters<Formatter["format"]>[0]): string {
@@ -300,7 +284,7 @@ Deno.test("each record is formatted once, with or without a rollover", () =>
   }));
 
 Deno.test("backupCount 0: the file grows past maxBytes and is not reopened per record", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 10 });
     h.handle(makeLogRecord({ msg: "first record" }));
     const file = h.stream;
@@ -312,7 +296,7 @@ Deno.test("backupCount 0: the file grows past maxBytes and is not reopened per r
   }));
 
 Deno.test("maxBytes > 0 forces append: an earlier run's records survive mode 'w'", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     Deno.writeTextFileSync(`${dir}/app.log`, "earlier\n");
     const h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 1000, mode: "w" });
     assertEquals(h.mode, "a");
@@ -322,7 +306,7 @@ Deno.test("maxBytes > 0 forces append: an earlier run's records survive mode 'w'
   }));
 
 Deno.test("with a write buffer, waiting records count toward maxBytes and land in their file", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const h = new RotatingFileHandler(`${dir}/app.log`, {
       maxBytes: 30,
       backupCount: 5,
@@ -346,7 +330,7 @@ async function gzipTest(path: string): Promise<boolean> {
 
 for (const lock of [false, true]) {
   Deno.test(`compress "gzip" (lock ${lock}): gzip -t accepts every backup, backupCount counts them`, () =>
-    withDir(async (dir) => {
+    withTempDir(async (dir) => {
       const fn = `${dir}/app.log`;
       const h = new RotatingFileHandler(fn, {
         maxBytes: 40,
@@ -379,23 +363,23 @@ for (const lock of [false, true]) {
 }
 
 Deno.test("compression runs after the logging call returns; flush() waits for it", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;
     const h = new RotatingFileHandler(fn, { maxBytes: 10, backupCount: 2, compress: "gzip" });
     h.handle(makeLogRecord({ msg: "first one" }));
     h.handle(makeLogRecord({ msg: "second one" }));
     // The rotated file was renamed at once; it is compressed in the background.
-    assertEquals(exists(`${fn}.1.gz.raw`), true);
+    assertEquals(existsSync(`${fn}.1.gz.raw`), true);
     assertEquals(h.pending, true);
     await h.flush();
     assertEquals(h.pending, false);
-    assertEquals(exists(`${fn}.1.gz.raw`), false);
+    assertEquals(existsSync(`${fn}.1.gz.raw`), false);
     assertEquals(await gunzip(`${fn}.1.gz`), "first one\n");
     await h.close();
   }));
 
 Deno.test("maxAge deletes backups older than it at a rollover (injected clock)", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;
     const now = Date.now() / 1000;
     const h = new RotatingFileHandler(fn, {
@@ -412,12 +396,12 @@ Deno.test("maxAge deletes backups older than it at a rollover (injected clock)",
     await h.close();
     // After this rollover: .3 (was .2) is kept, .4 (was .3, two hours old) is gone.
     assertEquals(Deno.readTextFileSync(`${fn}.3`), "record 1\n");
-    assertEquals(exists(`${fn}.4`), false);
+    assertEquals(existsSync(`${fn}.4`), false);
     assertEquals(Deno.readTextFileSync(`${fn}.1`), "record 3\n");
   }));
 
 Deno.test("invalid options are errors that name the option and the value", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const fn = `${dir}/app.log`;
     assertThrows(
       () => new RotatingFileHandler(fn, { backupCount: -1 }),
@@ -436,5 +420,30 @@ Deno.test("invalid options are errors that name the option and the value", () =>
       RangeError,
       "'bufferSize' must be 0 with 'lock: true'",
     );
-    assertEquals(exists(fn), false);
+    assertEquals(existsSync(fn), false);
   }));
+
+Deno.test("a script that logs and returns leaves every rotated file compressed", async () => {
+  const { code, stderr, dir } = await runScript(`
+    import { getLogger, RotatingFileHandler } from "${MOD_URL}";
+    const log = getLogger("app");
+    log.addHandler(new RotatingFileHandler("app.log", {
+      maxBytes: 4096,
+      backupCount: 50,
+      compress: "gzip",
+    }));
+    for (let i = 0; i < 2000; i++) log.warning("record %d", i);
+  `);
+  try {
+    assertEquals(code, 0, stderr);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n !== "main.ts");
+    assertEquals(names.filter((n) => !/^app\.log(\.\d+\.gz)?$/.test(n)), []);
+    let lines = Deno.readTextFileSync(`${dir}/app.log`).split("\n").length - 1;
+    for (const name of names.filter((n) => n.endsWith(".gz"))) {
+      lines += (await gunzip(`${dir}/${name}`)).split("\n").length - 1;
+    }
+    assertEquals(lines, 2000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -7,6 +7,7 @@
  * `os.environ["TZ"]` + `time.tzset()` in one process.
  */
 
+import { runJson } from "./helpers/subprocess.ts";
 import {
   cachedStrftime,
   compileStrftime,
@@ -373,21 +374,12 @@ if (import.meta.main) {
     permissions: string[],
     instants = INSTANTS,
   ): Promise<Record<string, ZoneResult>> => {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", ...permissions, import.meta.filename!],
-      env: { TZ: tz },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      new TextEncoder().encode(JSON.stringify({ zones, instants, formats: FORMATS })),
+    return await runJson<Record<string, ZoneResult>>(
+      Deno.execPath(),
+      ["run", "--no-prompt", ...permissions, import.meta.filename!],
+      { zones, instants, formats: FORMATS },
+      { TZ: tz },
     );
-    await writer.close();
-    const out = await child.output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-    return JSON.parse(new TextDecoder().decode(out.stdout));
   };
 
   /** Every difference, as readable lines (empty when the two sides agree). */

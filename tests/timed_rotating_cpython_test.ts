@@ -5,6 +5,7 @@
  * folders.
  */
 
+import { runDenoJson } from "./helpers/subprocess.ts";
 import { TimedRotatingFileHandler } from "../handlers/timed_rotating.ts";
 import { assertEquals } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
@@ -109,20 +110,8 @@ function configs(): Config[] {
 }
 
 /** Runs our computeRollover in a Deno subprocess under `TZ`. */
-async function ours(input: unknown, tz: string): Promise<number[][]> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-config", HELPER],
-    env: { TZ: tz },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function ours(input: unknown, tz: string): Promise<number[][]> {
+  return runDenoJson<number[][]>(HELPER, input, { TZ: tz });
 }
 
 function compare(

@@ -4,6 +4,8 @@
  * the behaviour beyond Python (timer, shared schedule, gzip, retention by age).
  */
 
+import { runDenoJson } from "./helpers/subprocess.ts";
+import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { TimedRotatingFileHandler } from "../handlers/timed_rotating.ts";
 import { MOD_URL, runScript } from "./helpers/collect.ts";
@@ -11,24 +13,6 @@ import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const SEQUENCE_HELPER = new URL("./helpers/timed_sequence.ts", import.meta.url).pathname;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function names(dir: string): string[] {
   return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
@@ -50,6 +34,9 @@ time.time = lambda: now[0]
 collisions = [0]
 
 class Fixed(logging.handlers.TimedRotatingFileHandler):
+    def handleError(self, record):
+        raise  # an oracle that fails must not look like one that disagrees
+
     def doRollover(self):
         currentTime = int(time.time())
         t = self.rolloverAt - self.interval
@@ -85,20 +72,8 @@ for c in json.load(sys.stdin):
 print(json.dumps({"folders": out, "collisions": collisions[0]}))
 `;
 
-async function oursSequence(input: unknown, tz: string): Promise<Record<string, string>[]> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-config", SEQUENCE_HELPER],
-    env: { TZ: tz },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function oursSequence(input: unknown, tz: string): Promise<Record<string, string>[]> {
+  return runDenoJson<Record<string, string>[]>(SEQUENCE_HELPER, input, { TZ: tz });
 }
 
 /** Instants from `start` for `span` seconds, at irregular steps around `step`. */
@@ -123,53 +98,27 @@ for (const [tz, changes] of Object.entries(DST_2024)) {
     name: `rotated file names and contents equal CPython's across DST changes (TZ=${tz})`,
     ignore: !(await pythonAvailable()),
     fn: () =>
-      withDir(async (root) => {
+      withTempDir(async (root) => {
         const scenarios = [];
+        // [when, interval, atTime, seconds before the change, span, typical step]
+        const plans: [string, number, [number, number, number] | null, number, number][] = [
+          ["H", 1, null, 6 * 3600, 900],
+          ["M", 30, null, 3 * 3600, 300],
+          ["D", 1, null, 3 * 86400, 7200],
+          ["MIDNIGHT", 1, null, 4 * 86400, 5400],
+          ["MIDNIGHT", 1, [2, 30, 0], 4 * 86400, 5400],
+          ["midnight", 3, [1, 30, 0], 8 * 86400, 9000],
+          ["W6", 1, [2, 0, 0], 21 * 86400, 30000],
+        ];
         for (const change of changes) {
-          scenarios.push(
-            {
-              when: "H",
-              interval: 1,
-              atTime: null,
-              times: walk(change - 6 * 3600, 12 * 3600, 900),
-            },
-            {
-              when: "M",
-              interval: 30,
-              atTime: null,
-              times: walk(change - 3 * 3600, 6 * 3600, 300),
-            },
-            {
-              when: "D",
-              interval: 1,
-              atTime: null,
-              times: walk(change - 3 * 86400, 6 * 86400, 7200),
-            },
-            {
-              when: "MIDNIGHT",
-              interval: 1,
-              atTime: null,
-              times: walk(change - 4 * 86400, 8 * 86400, 5400),
-            },
-            {
-              when: "MIDNIGHT",
-              interval: 1,
-              atTime: [2, 30, 0],
-              times: walk(change - 4 * 86400, 8 * 86400, 5400),
-            },
-            {
-              when: "midnight",
-              interval: 3,
-              atTime: [1, 30, 0],
-              times: walk(change - 8 * 86400, 16 * 86400, 9000),
-            },
-            {
-              when: "W6",
-              interval: 1,
-              atTime: [2, 0, 0],
-              times: walk(change - 21 * 86400, 42 * 86400, 30000),
-            },
-          );
+          for (const [when, interval, atTime, before, step] of plans) {
+            scenarios.push({
+              when,
+              interval,
+              atTime,
+              times: walk(change - before, 2 * before, step),
+            });
+          }
         }
         const configs = [];
         for (const s of scenarios) {
@@ -210,7 +159,7 @@ for (const [tz, changes] of Object.entries(DST_2024)) {
 // --- CPython's TimedRotatingFileHandlerTest -------------------------------------------------
 
 Deno.test("invalid when, W without a day, W7 and a bad atTime are errors naming valid values", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const fn = `${dir}/app.log`;
     assertThrows(
       () => new TimedRotatingFileHandler(fn, { when: "X", delay: true }),
@@ -247,11 +196,11 @@ Deno.test("invalid when, W without a day, W7 and a bad atTime are errors naming 
       RangeError,
       "'backupCount' must be an integer >= 0",
     );
-    assertEquals(exists(fn), false);
+    assertEquals(existsSync(fn), false);
   }));
 
 Deno.test("when is accepted in any case, and interval multiplies the unit", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     for (
       const [when, interval, seconds] of [
         ["s", 1, 1],
@@ -271,7 +220,7 @@ Deno.test("when is accepted in any case, and interval multiplies the unit", () =
 
 Deno.test("a non-regular file never rolls over, and the schedule still moves on", () => {
   // Later than /dev/null's mtime, from which the first rollover time is computed.
-  let now = Date.now() / 1000 + 100;
+  const now = Date.now() / 1000 + 100;
   const h = new TimedRotatingFileHandler("/dev/null", {
     when: "S",
     backupCount: 1,
@@ -285,7 +234,7 @@ Deno.test("a non-regular file never rolls over, and the schedule still moves on"
 });
 
 Deno.test("a rollover renames the file after the start of its period", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     let now = Date.UTC(2024, 4, 1, 10, 20, 30) / 1000;
     const h = new TimedRotatingFileHandler(`${dir}/app.log`, {
       when: "S",
@@ -307,7 +256,7 @@ Deno.test("a rollover renames the file after the start of its period", () =>
 
 for (const weekly of [false, true]) {
   Deno.test(`the first rollover comes from the file's mtime (${weekly ? "weekly" : "midnight"})`, () =>
-    withDir((dir) => {
+    withTempDir((dir) => {
       // test_rollover_at_midnight: handlers made and closed at the same time of day append to
       // one file; once the file's mtime is a second before that time, the next handler
       // rotates it to the previous day's (week's) name.
@@ -334,7 +283,7 @@ for (const weekly of [false, true]) {
 }
 
 Deno.test("CPython's files-to-delete cases: dotted names, namers, other extensions", () =>
-  withDir((wd) => {
+  withTempDir((wd) => {
     // test_compute_files_to_delete and ..._same_filename_different_extensions.
     const times: string[] = [];
     for (let i = 0; i < 10; i++) times.push(`2024-05-01_10-20-${String(10 + 5 * i)}`);
@@ -396,7 +345,7 @@ Deno.test("CPython's files-to-delete cases: dotted names, namers, other extensio
 // --- Beyond Python -----------------------------------------------------------------------------
 
 Deno.test("when the rotated name exists, it is kept, the schedule moves on, records go to the live file (gh-130108)", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     let now = Date.UTC(2024, 4, 1, 23, 59, 0) / 1000;
     const fn = `${dir}/app.log`;
     Deno.writeTextFileSync(`${fn}.2024-05-01`, "rotated earlier\n");
@@ -422,7 +371,7 @@ Deno.test("when the rotated name exists, it is kept, the schedule moves on, reco
   }));
 
 Deno.test("backupCount deletes the oldest rotated files at each rollover", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     let now = Date.UTC(2024, 4, 1) / 1000;
     const h = new TimedRotatingFileHandler(`${dir}/app.log`, {
       when: "H",
@@ -440,7 +389,7 @@ Deno.test("backupCount deletes the oldest rotated files at each rollover", () =>
   }));
 
 Deno.test("compress gzip: rotated files end in .gz, pass gzip -t, and backupCount counts them", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     let now = Date.UTC(2024, 4, 1) / 1000;
     const h = new TimedRotatingFileHandler(`${dir}/app.log`, {
       when: "D",
@@ -467,7 +416,7 @@ Deno.test("compress gzip: rotated files end in .gz, pass gzip -t, and backupCoun
   }));
 
 Deno.test("maxAge deletes rotated files older than it, whatever backupCount allows", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     const start = Date.now() / 1000;
     let now = start;
     const fn = `${dir}/app.log`;
@@ -486,13 +435,13 @@ Deno.test("maxAge deletes rotated files older than it, whatever backupCount allo
     now += 3601; // _00 is now 4 hours old, _01 2 hours
     h.emit(rec("second"));
     h.closeSync();
-    assertEquals(exists(`${dir}/app.log.2020-01-01_00`), false);
-    assertEquals(exists(`${dir}/app.log.2020-01-01_01`), true);
+    assertEquals(existsSync(`${dir}/app.log.2020-01-01_00`), false);
+    assertEquals(existsSync(`${dir}/app.log.2020-01-01_01`), true);
     assertEquals(names(dir).length, 3);
   }));
 
 Deno.test("processes sharing a locked file share the schedule: one rotation, no lost record", () =>
-  withDir((dir) => {
+  withTempDir((dir) => {
     let now = Date.UTC(2024, 4, 1, 23, 59, 0) / 1000;
     const fn = `${dir}/app.log`;
     const options = {
@@ -518,7 +467,7 @@ Deno.test("processes sharing a locked file share the schedule: one rotation, no 
   }));
 
 Deno.test("with timer, a quiet handler rotates on time without another record", () =>
-  withDir(async (dir) => {
+  withTempDir(async (dir) => {
     const h = new TimedRotatingFileHandler(`${dir}/app.log`, { when: "S", timer: true });
     h.emit(rec("the only record"));
     // The rollover is at most 1 s away: wait for it without logging anything else.

@@ -1,3 +1,4 @@
+import { exists, withTempDir } from "./helpers/fs.ts";
 import { Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import { WatchedFileHandler } from "../handlers/watched_file.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "./helpers/assert.ts";
@@ -10,26 +11,8 @@ function record(msg: string, ...args: unknown[]): LogRecord {
   return makeLogRecord({ name: "t", msg, args, levelno: 30, levelname: "WARNING" });
 }
 
-async function withDir(fn: (dir: string) => Promise<void> | void): Promise<void> {
-  const dir = await Deno.makeTempDir();
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("WatchedFileHandler writes to a new file after the file is renamed away", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path);
     try {
@@ -50,7 +33,7 @@ Deno.test("WatchedFileHandler writes to a new file after the file is renamed awa
 });
 
 Deno.test("WatchedFileHandler recreates a deleted file on the next record", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path);
     try {
@@ -66,7 +49,7 @@ Deno.test("WatchedFileHandler recreates a deleted file on the next record", asyn
 });
 
 Deno.test("WatchedFileHandler reopens a file replaced by another of the same name", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path);
     try {
@@ -86,7 +69,7 @@ Deno.test("WatchedFileHandler reopens a file replaced by another of the same nam
 });
 
 Deno.test("WatchedFileHandler keeps the same open file while the file is unchanged", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path);
     try {
@@ -107,7 +90,7 @@ Deno.test("WatchedFileHandler keeps the same open file while the file is unchang
 });
 
 Deno.test("WatchedFileHandler with delay opens on the first record and watches from then on", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path, { delay: true });
     try {
@@ -133,7 +116,7 @@ Deno.test("WatchedFileHandler with delay opens on the first record and watches f
 });
 
 Deno.test("a record after close() reopens the file and is watched like the first one", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path);
     h.handle(record("one"));
@@ -151,7 +134,7 @@ Deno.test("a record after close() reopens the file and is watched like the first
 });
 
 Deno.test("with a write buffer, waiting records land in the old file before the reopen", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path, { bufferSize: 4096, flushInterval: 60_000 });
     try {
@@ -170,7 +153,7 @@ Deno.test("with a write buffer, waiting records land in the old file before the 
 });
 
 Deno.test("utf-16: the reopened new file starts with its own BOM", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const path = `${dir}/app.log`;
     const h = new WatchedFileHandler(path, { encoding: "utf-16" });
     try {
@@ -189,7 +172,7 @@ Deno.test("utf-16: the reopened new file starts with its own BOM", async () => {
 });
 
 Deno.test("a file that cannot be reopened is reported and the next record tries again", async () => {
-  await withDir(async (dir) => {
+  await withTempDir(async (dir) => {
     const logs = `${dir}/logs`;
     await Deno.mkdir(logs);
     const h = new WatchedFileHandler(`${logs}/app.log`);
@@ -264,7 +247,7 @@ Deno.test({
   name: "write, rename, write, delete, write, replace, write: the same files as CPython's",
   ignore: !hasPython,
   fn: async () => {
-    await withDir(async (dir) => {
+    await withTempDir(async (dir) => {
       const ours: Record<string, string>[] = [];
       for (const [i, c] of PARITY_CASES.entries()) {
         const base = `${dir}/ours${i}`;

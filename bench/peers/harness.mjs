@@ -64,6 +64,19 @@ export async function loadPeer(name) {
   return await import(pathToFileURL(entry).href);
 }
 
+/**
+ * The file path of a peer package's entry module, for APIs that load a module by path (a pino
+ * transport's `target`): Deno's npm cache under Deno, BENCH_NODE_ROOT/node_modules under Node.js.
+ */
+export async function resolvePeer(name) {
+  await loadPeer(name);
+  const { fileURLToPath } = await import("node:url");
+  if (isDeno) return fileURLToPath(import.meta.resolve(`npm:${name}@${versionOf(name)}`));
+  const { createRequire } = await import("node:module");
+  const { join } = await import("node:path");
+  return createRequire(join(globalThis.process.env.BENCH_NODE_ROOT, "package.json")).resolve(name);
+}
+
 /** Prints the result line the orchestrator reads. */
 export function report(seconds, peer) {
   console.log(JSON.stringify({ seconds, runtime: runtimeName(), peer }));

@@ -4,11 +4,13 @@
 // - stream: getStreamFileSink(), a Node.js write stream (no fsync), the default row;
 // - nonblocking: getFileSink({ nonBlocking: true }), writeSync per record, fsync in the background;
 // - fsync: getFileSink() with defaults, which writes a record shorter than 200 bytes at once and
-//   fsyncs it (its 8 KiB buffer only takes longer records), so it is a disk flush per line.
+//   fsyncs it (its 8 KiB buffer only takes longer records), so it is a disk flush per line;
+// - rotating: getRotatingFileSink({ maxSize: 1048576, maxFiles: 5 }) with its defaults otherwise
+//   (records wait in an 8 KiB buffer; each buffer is written and fsynced, then checked for rotation).
 import { loadPeer, parseArgs, report, versionOf } from "./harness.mjs";
 
 const { configure, dispose, getLogger, getTextFormatter } = await loadPeer("@logtape/logtape");
-const { getFileSink, getStreamFileSink } = await loadPeer("@logtape/file");
+const { getFileSink, getRotatingFileSink, getStreamFileSink } = await loadPeer("@logtape/file");
 
 const args = parseArgs();
 const formatter = getTextFormatter({
@@ -27,8 +29,12 @@ function makeSink(path) {
       return getFileSink(path, { formatter, nonBlocking: true });
     case "fsync":
       return getFileSink(path, { formatter });
+    case "rotating":
+      return getRotatingFileSink(path, { formatter, maxSize: 1048576, maxFiles: 5 });
     default:
-      throw new Error(`unknown LogTape variant ${args.variant}: use stream, nonblocking or fsync`);
+      throw new Error(
+        `unknown LogTape variant ${args.variant}: use stream, nonblocking, fsync or rotating`,
+      );
   }
 }
 
@@ -54,6 +60,7 @@ const SINKS = {
   stream: "getStreamFileSink()",
   nonblocking: "getFileSink({ nonBlocking: true })",
   fsync: "getFileSink()",
+  rotating: "getRotatingFileSink({ maxSize: 1048576, maxFiles: 5 })",
 };
 report(
   await run(args.out, args.records),

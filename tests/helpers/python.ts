@@ -6,6 +6,8 @@
  * `CI=true` it is a failure.
  */
 
+import { runJson } from "./subprocess.ts";
+
 /** The CPython version the oracle asks pyenv for. */
 export const PYTHON_VERSION = "3.13.0";
 
@@ -40,25 +42,17 @@ export function pythonAvailable(): Promise<boolean> {
  * @param input Any JSON value.
  * @param env Extra environment variables, such as `TZ`.
  */
-export async function runPython<T = unknown>(
+export function runPython<T = unknown>(
   script: string,
   input: unknown = null,
   env: Record<string, string> = {},
 ): Promise<T> {
-  const child = new Deno.Command("python3", {
-    args: ["-c", script],
-    env: { PYENV_VERSION: PYTHON_VERSION, PYTHONIOENCODING: "utf-8", ...env },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(input)));
-  await writer.close();
-  const out = await child.output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`python3 failed:\n${stderr}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as T;
+  return runJson<T>(
+    "python3",
+    ["-c", script],
+    input,
+    { PYENV_VERSION: PYTHON_VERSION, PYTHONIOENCODING: "utf-8", ...env },
+  );
 }
 
 /**
