@@ -29,3 +29,6 @@ export * from "./handlers/file.ts";
 export * from "./handlers/watched_file.ts";
 export * from "./handlers/rotating.ts";
 export * from "./handlers/timed_rotating.ts";
+export * from "./handlers/socket.ts";
+export * from "./handlers/syslog.ts";
+export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";

@@ -1,0 +1,415 @@
+/**
+ * The outbox of the network handlers: prepared records wait here, in order and within bounds,
+ * while one asynchronous pump delivers them, reconnecting with back-off after a failure.
+ *
+ * @module
+ */
+
+import { setUnrefTimeout, type TimerId } from "./timer.ts";
+
+/** Bounds, back-off and batching of an {@linkcode Outbox}. */
+export interface OutboxOptions {
+  /**
+   * The most records that may wait.
+   *
+   * @default {10000}
+   */
+  maxRecords?: number;
+  /**
+   * The most bytes that may wait.
+   *
+   * @default {8388608}
+   */
+  maxBytes?: number;
+  /**
+   * Which record to drop when the outbox is full: `"newest"` (the one being added) or
+   * `"oldest"` (the longest-waiting one not being sent). Drops are counted in `dropped` and
+   * reported through the handler's `handleError` with their number.
+   *
+   * @default {"newest"}
+   */
+  drop?: "newest" | "oldest";
+  /**
+   * Seconds to wait after the first failed delivery (Python's `retryStart`).
+   *
+   * @default {1}
+   */
+  retryStart?: number;
+  /**
+   * What each further failure multiplies the wait by (Python's `retryFactor`).
+   *
+   * @default {2}
+   */
+  retryFactor?: number;
+  /**
+   * The longest wait in seconds (Python's `retryMax`).
+   *
+   * @default {30}
+   */
+  retryMax?: number;
+  /**
+   * How long `close()` keeps trying to deliver, in ms, before it drops what is left (reported).
+   *
+   * @default {5000}
+   */
+  closeTimeout?: number;
+  /**
+   * The most bytes handed to one delivery (records are never split).
+   *
+   * @default {65536}
+   */
+  batchBytes?: number;
+}
+
+/** How an {@linkcode Outbox} sends: supplied by the handler that owns it. */
+export interface Delivery {
+  /**
+   * Delivers `batch` in order. Throws on failure; an error with a numeric `delivered` property
+   * says that the first `delivered` records did go out (they are not sent again).
+   */
+  deliver(batch: Uint8Array[]): Promise<void>;
+  /** Called after a failed delivery, before the back-off: drop the connection. */
+  reset(error: unknown): void;
+}
+
+/** A `flush()` caller: resolved once `upTo` records are finished (or an attempt fails). */
+interface Waiter {
+  upTo: number;
+  resolve: () => void;
+}
+
+function positive(name: string, value: number): number {
+  if (!(typeof value === "number" && value > 0)) {
+    throw new RangeError(
+      `Cannot create the outbox as '${name}' must be > 0: current value is ${value}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * An ordered, bounded queue of prepared records with one delivery pump. `push` is synchronous
+ * and never throws; delivery happens in the background, one batch at a time, in order. After a
+ * failed delivery the outbox waits (`retryStart`, times `retryFactor` per further failure, at
+ * most `retryMax` seconds, on a timer that keeps no program alive) and sends the failed records
+ * again. While full, records are dropped by the `drop` policy, counted and reported.
+ *
+ * @example
+ * ```ts
+ * import { Outbox } from "./outbox.ts";
+ * const sent: string[] = [];
+ * const outbox = new Outbox({
+ *   deliver: async (batch) => {
+ *     for (const bytes of batch) sent.push(new TextDecoder().decode(bytes));
+ *   },
+ *   reset: () => {},
+ * }, {}, (error) => console.error(error));
+ * outbox.push(new TextEncoder().encode("one"));
+ * outbox.push(new TextEncoder().encode("two"));
+ * await outbox.flush();
+ * console.assert(sent.join() === "one,two");
+ * ```
+ */
+export class Outbox {
+  #delivery: Delivery;
+  #report: (error: Error) => void;
+  #maxRecords: number;
+  #maxBytes: number;
+  #dropOldest: boolean;
+  #retryStart: number;
+  #retryFactor: number;
+  #retryMax: number;
+  #closeTimeout: number;
+  #batchBytes: number;
+  /** Waiting records: `#queue[#head..]`; the first `#inFlight` of them are being delivered. */
+  #queue: Uint8Array[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #bytes = 0;
+  /** Records ever accepted, and records finished (delivered or given up). */
+  #accepted = 0;
+  #finished = 0;
+  #dropped = 0;
+  #dropStreak = 0;
+  #pump: Promise<void> | null = null;
+  /** Back-off: the current wait in seconds (0 when the last delivery worked). */
+  #retryDelay = 0;
+  #stalled = false;
+  #timer: TimerId | undefined;
+  #wake: (() => void) | null = null;
+  #abandon = false;
+  #waiters: Waiter[] = [];
+
+  /**
+   * Creates an empty outbox.
+   *
+   * @param delivery How to send.
+   * @param options See {@linkcode OutboxOptions}.
+   * @param report Receives failures and drop counts (the handler's `handleError`).
+   * @throws {RangeError} For a bound or back-off value that is not positive.
+   */
+  constructor(delivery: Delivery, options: OutboxOptions, report: (error: Error) => void) {
+    this.#delivery = delivery;
+    this.#report = report;
+    this.#maxRecords = positive("maxRecords", options.maxRecords ?? 10_000);
+    this.#maxBytes = positive("maxBytes", options.maxBytes ?? 8 * 1024 * 1024);
+    const drop = options.drop ?? "newest";
+    if (drop !== "newest" && drop !== "oldest") {
+      throw new RangeError(
+        `Cannot create the outbox as 'drop' must be "newest" or "oldest": current value is '${
+          String(drop)
+        }'`,
+      );
+    }
+    this.#dropOldest = drop === "oldest";
+    this.#retryStart = positive("retryStart", options.retryStart ?? 1);
+    this.#retryFactor = positive("retryFactor", options.retryFactor ?? 2);
+    this.#retryMax = positive("retryMax", options.retryMax ?? 30);
+    this.#closeTimeout = positive("closeTimeout", options.closeTimeout ?? 5000);
+    this.#batchBytes = positive("batchBytes", options.batchBytes ?? 65536);
+  }
+
+  /** How many records are waiting (including those being sent). */
+  get length(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  /**
+   * Whether records wait for a delivery that is under way or about to be; `false` while the
+   * outbox backs off after a failure (so that a program whose peer is down can still end).
+   */
+  get pending(): boolean {
+    return this.length > 0 && !this.#stalled;
+  }
+
+  /** How many records were dropped in all (full outbox, or given up at `close()`). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** The current back-off in seconds after failed deliveries, `0` when delivery works. */
+  get retryDelay(): number {
+    return this.#retryDelay;
+  }
+
+  /**
+   * Adds a record at the end. Synchronous; never throws.
+   *
+   * @param bytes The prepared record.
+   * @returns `false` when the record was dropped because the outbox is full.
+   */
+  push(bytes: Uint8Array): boolean {
+    if (this.length + 1 > this.#maxRecords || this.#bytes + bytes.length > this.#maxBytes) {
+      if (!this.#dropOldest || !this.#dropOldestFor(bytes.length)) {
+        this.#dropped++;
+        this.#dropStreak++;
+        return false;
+      }
+    }
+    if (this.#dropStreak > 0) this.#reportDrops();
+    this.#queue.push(bytes);
+    this.#bytes += bytes.length;
+    this.#accepted++;
+    this.#pump ??= this.#run();
+    return true;
+  }
+
+  /** Drops the oldest records not being sent until `size` more bytes fit; false if they can't. */
+  #dropOldestFor(size: number): boolean {
+    const first = this.#head + this.#inFlight;
+    let n = 0;
+    let freed = 0;
+    while (
+      first + n < this.#queue.length &&
+      (this.length - n + 1 > this.#maxRecords || this.#bytes - freed + size > this.#maxBytes)
+    ) {
+      freed += this.#queue[first + n].length;
+      n++;
+    }
+    if (this.length - n + 1 > this.#maxRecords || this.#bytes - freed + size > this.#maxBytes) {
+      return false;
+    }
+    this.#queue.splice(first, n);
+    this.#bytes -= freed;
+    this.#dropped += n;
+    this.#dropStreak += n;
+    this.#finished += n;
+    return true;
+  }
+
+  #reportDrops(): void {
+    const n = this.#dropStreak;
+    this.#dropStreak = 0;
+    this.#report(
+      new Error(
+        `${n} record${n === 1 ? " was" : "s were"} dropped because the outbox was full ` +
+          `(at most ${this.#maxRecords} records and ${this.#maxBytes} bytes wait); ` +
+          `raise maxRecords/maxBytes or check why delivery is slow`,
+      ),
+    );
+  }
+
+  /** Removes the first `n` records, which are done (delivered or given up). */
+  #finish(n: number): void {
+    for (let i = 0; i < n; i++) this.#bytes -= this.#queue[this.#head + i].length;
+    this.#head += n;
+    this.#finished += n;
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#settleWaiters(false);
+  }
+
+  #settleWaiters(all: boolean): void {
+    if (this.#waiters.length === 0) return;
+    const keep: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (all || this.#finished >= w.upTo) w.resolve();
+      else keep.push(w);
+    }
+    this.#waiters = keep;
+  }
+
+  #takeBatch(): Uint8Array[] {
+    const batch: Uint8Array[] = [];
+    let size = 0;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const item = this.#queue[i];
+      if (batch.length > 0 && size + item.length > this.#batchBytes) break;
+      batch.push(item);
+      size += item.length;
+    }
+    return batch;
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.length > 0 && !this.#abandon) {
+        const batch = this.#takeBatch();
+        this.#inFlight = batch.length;
+        try {
+          await this.#delivery.deliver(batch);
+          this.#inFlight = 0;
+          this.#finish(batch.length);
+          if (this.#retryDelay !== 0) this.#retryDelay = 0;
+          this.#stalled = false;
+        } catch (error) {
+          const delivered = (error as { delivered?: unknown } | null)?.delivered;
+          this.#inFlight = 0;
+          if (typeof delivered === "number" && delivered > 0) {
+            this.#finish(Math.min(delivered, batch.length));
+          }
+          try {
+            this.#delivery.reset(error);
+          } catch {
+            // nothing more to release
+          }
+          if (this.#abandon) break;
+          // The first failure of an outage is reported; the retries are not, until it ends.
+          if (this.#retryDelay === 0) {
+            this.#report(error instanceof Error ? error : new Error(String(error)));
+          }
+          this.#retryDelay = this.#retryDelay === 0
+            ? this.#retryStart
+            : Math.min(this.#retryDelay * this.#retryFactor, this.#retryMax);
+          this.#stalled = true;
+          this.#settleWaiters(true);
+          await this.#sleep(this.#retryDelay * 1000);
+          this.#stalled = false;
+        }
+      }
+    } finally {
+      this.#pump = null;
+      this.#settleWaiters(true);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = () => {
+        clearTimeout(this.#timer);
+        this.#timer = undefined;
+        this.#wake = null;
+        resolve();
+      };
+      this.#timer = setUnrefTimeout(() => this.#wake?.(), ms);
+    });
+  }
+
+  /**
+   * Waits until every record pushed before the call is delivered, or until a delivery attempt
+   * fails (the records then wait for the retry).
+   *
+   * @returns A promise that never rejects.
+   */
+  flush(): Promise<void> {
+    // While backing off, the last attempt has failed: the records wait for the retry.
+    if ((this.length === 0 && this.#pump === null) || this.#stalled) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ upTo: this.#accepted, resolve }));
+  }
+
+  /**
+   * Tries to deliver everything for up to `closeTimeout` ms (retrying at once rather than after
+   * the back-off), then drops what is left and reports how many. Records pushed afterwards are
+   * delivered again as usual. Idempotent.
+   *
+   * @returns A promise that resolves when the outbox is empty.
+   */
+  async close(): Promise<void> {
+    const deadline = Date.now() + this.#closeTimeout;
+    while (this.length > 0 && Date.now() < deadline) {
+      this.#wake?.();
+      this.#pump ??= this.#run();
+      let timer: TimerId | undefined;
+      await Promise.race([
+        this.flush(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (this.#stalled) {
+        // Retry at once while the deadline allows.
+        this.#wake?.();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    if (this.length > 0) {
+      const lost = this.length;
+      this.#abandon = true;
+      this.#wake?.();
+      try {
+        this.#delivery.reset(new Error("closed"));
+      } catch {
+        // nothing more to release
+      }
+      await this.#pump;
+      this.#abandon = false;
+      this.#dropped += this.length;
+      this.#finish(this.length);
+      this.#report(
+        new Error(
+          `${lost} record${lost === 1 ? " was" : "s were"} not delivered within closeTimeout ` +
+            `(${this.#closeTimeout} ms) and ${lost === 1 ? "was" : "were"} dropped`,
+        ),
+      );
+    }
+    if (this.#dropStreak > 0) this.#reportDrops();
+    this.#retryDelay = 0;
+    this.#stalled = false;
+  }
+
+  /**
+   * Reports, synchronously, how many records are still waiting (for the exit hook's last word,
+   * when nothing can be sent any more).
+   */
+  reportUndelivered(): void {
+    if (this.#dropStreak > 0) this.#reportDrops();
+    const n = this.length;
+    if (n === 0) return;
+    this.#report(
+      new Error(`${n} record${n === 1 ? " was" : "s were"} still waiting for delivery at exit`),
+    );
+  }
+}

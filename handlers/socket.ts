@@ -1,0 +1,562 @@
+/**
+ * `SocketHandler` and `DatagramHandler`: records sent to a log server as CPython does (a
+ * length-prefixed pickle of the record's attributes), or as JSON, through an ordered bounded
+ * outbox that survives a server that is down for a while.
+ *
+ * @module
+ */
+
+import { Handler } from "../core/handler.ts";
+import { Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { pickleDumps, type PickleValue, PyFloat } from "../core/pickle.ts";
+import { pyStr } from "../core/pystr.ts";
+import type { LogRecord } from "../core/record.ts";
+import {
+  connectStream,
+  type StreamTarget,
+  UdpSender,
+  type UnixDatagramSender,
+  unixDatagramSender,
+} from "../core/transport.ts";
+
+/** The payload of the hello frame that asks this library's receiver for acknowledgements. */
+export const ACK_HELLO = "LOGHANDLERS-ACK/1";
+
+/** Options of {@linkcode SocketHandler} and {@linkcode DatagramHandler}. */
+export interface SocketHandlerOptions extends OutboxOptions {
+  /**
+   * The payload: `"pickle"` is CPython's (`pickle.dumps(dict, 1)`, which CPython's receivers
+   * read); `"json"` is the same dictionary as UTF-8 JSON, for peers that are not Python. Both
+   * have the 4-byte big-endian length prefix.
+   *
+   * @default {"pickle"}
+   */
+  format?: "pickle" | "json";
+  /**
+   * A shared key: each frame's payload is followed by its HMAC-SHA256, and this library's
+   * receiver, given the same key, rejects frames without a valid one.
+   *
+   * @default {null}
+   */
+  key?: string | Uint8Array | null;
+  /**
+   * (SocketHandler with this library's receiver only.) Ask the receiver to acknowledge the
+   * records it handled; a record leaves the outbox only when acknowledged, so a connection
+   * lost or a receiver stopped mid-stream (SIGTERM) loses nothing: the unacknowledged records
+   * are sent again after reconnecting. Without it, records the operating system accepted just
+   * before the peer went away are lost, as with CPython.
+   *
+   * @default {false}
+   */
+  ack?: boolean;
+  /**
+   * Seconds to wait for a connection (Python's `makeSocket(timeout=1)`).
+   *
+   * @default {1}
+   */
+  timeout?: number;
+}
+
+const FLOAT_FIELDS = new Set(["created", "msecs", "relativeCreated"]);
+const utf8 = new TextEncoder();
+
+function toPickleValue(value: unknown, depth = 0): PickleValue {
+  if (value === null || value === undefined) return null;
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+    case "bigint":
+      return value;
+    case "number":
+      return value;
+  }
+  if (depth < 32) {
+    if (Array.isArray(value)) return value.map((v) => toPickleValue(v, depth + 1));
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const out: Record<string, PickleValue> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        out[k] = toPickleValue(v, depth + 1);
+      }
+      return out;
+    }
+  }
+  return pyStr(value);
+}
+
+function toJsonValue(value: PickleValue): unknown {
+  if (typeof value === "bigint") {
+    return Number.isSafeInteger(Number(value)) ? Number(value) : String(value);
+  }
+  if (value instanceof PyFloat) return value.value;
+  if (Array.isArray(value)) return value.map(toJsonValue);
+  if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v as PickleValue);
+    return out;
+  }
+  return value;
+}
+
+function frame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+async function importKey(key: string | Uint8Array): Promise<CryptoKey> {
+  const raw = typeof key === "string" ? utf8.encode(key) : key;
+  return await crypto.subtle.importKey(
+    "raw",
+    raw as Uint8Array<ArrayBuffer>,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+}
+
+/** Re-frames `framed` (length prefix + body) as length prefix + body + HMAC-SHA256(body). */
+async function sign(key: CryptoKey, framed: Uint8Array): Promise<Uint8Array> {
+  const body = framed.subarray(4);
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, body as Uint8Array<ArrayBuffer>),
+  );
+  const out = new Uint8Array(4 + body.length + mac.length);
+  new DataView(out.buffer).setUint32(0, body.length + mac.length);
+  out.set(body, 4);
+  out.set(mac, 4 + body.length);
+  return out;
+}
+
+function checkOptions(cls: string, options: SocketHandlerOptions): void {
+  const format = options.format ?? "pickle";
+  if (format !== "pickle" && format !== "json") {
+    throw new RangeError(
+      `Cannot create ${cls} as 'format' must be "pickle" or "json": current value is '${
+        String(format)
+      }'`,
+    );
+  }
+  const timeout = options.timeout ?? 1;
+  if (!(timeout > 0)) {
+    throw new RangeError(
+      `Cannot create ${cls} as 'timeout' must be > 0 seconds: current value is ${timeout}`,
+    );
+  }
+}
+
+/**
+ * Python's `logging.handlers.SocketHandler`: sends each record to a log server over TCP (or a
+ * Unix stream socket when `port` is `null`) as a 4-byte big-endian length and a pickle of the
+ * record's attributes, exactly what CPython's `makePickle` builds, so CPython's receivers (the
+ * logging cookbook's server) read it; `format: "json"` sends the same dictionary as JSON.
+ *
+ * `handle()` never waits: the record goes into an ordered, bounded outbox and one background
+ * pump sends it. While the server is unreachable, records wait (unlike CPython, which drops them
+ * during its back-off) and the connection is retried after `retryStart` seconds, then
+ * `retryFactor` times longer each time up to `retryMax`; the record whose send failed is sent
+ * again. When the outbox is full, records are dropped by its `drop` policy and their number is
+ * reported through `handleError`. `flush()` waits for delivery; `close()` tries for up to
+ * `closeTimeout` ms.
+ *
+ * Requires `--allow-net` for the server (`--allow-read`/`--allow-write` for a Unix socket).
+ *
+ * @example
+ * ```ts
+ * import { SocketHandler } from "./socket.ts";
+ * import { makeLogRecord } from "../core/record.ts";
+ * const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const handler = new SocketHandler("127.0.0.1", server.addr.port);
+ * handler.handle(makeLogRecord({ name: "app", msg: "hello %s", args: ["world"] }));
+ * const conn = await server.accept();
+ * await handler.close();
+ * const bytes = new Uint8Array(await new Response(conn.readable).arrayBuffer());
+ * const length = new DataView(bytes.buffer).getUint32(0);
+ * console.assert(length === bytes.length - 4);
+ * server.close();
+ * ```
+ */
+export class SocketHandler extends Handler {
+  /** The host, or the Unix socket path when `port` is `null`. */
+  readonly host: string;
+  /** The port, or `null` for a Unix socket. */
+  readonly port: number | null;
+  /** Python's `address`: `[host, port]`, or the socket path. */
+  readonly address: [string, number] | string;
+  /** Close the connection when `handleError` is called (Python's `closeOnError`). */
+  closeOnError = false;
+  /** The payload format (the `format` option). */
+  readonly wireFormat: "pickle" | "json";
+  /** Whether records wait for the receiver's acknowledgement. */
+  readonly ack: boolean;
+  /** Connection timeout in seconds. */
+  readonly timeout: number;
+  /** Python's back-off settings, as given (the outbox applies them). */
+  readonly retryStart: number;
+  /** See {@linkcode SocketHandler.retryStart}. */
+  readonly retryFactor: number;
+  /** See {@linkcode SocketHandler.retryStart}. */
+  readonly retryMax: number;
+  #outbox: Outbox;
+  #conn: Deno.Conn | null = null;
+  #key: Promise<CryptoKey> | null;
+  /** Ack mode: frames written on this connection, and acknowledged. */
+  #sent = 0;
+  #acked = 0;
+  #ackBuf = new Uint8Array(4096);
+  #ackHave = 0;
+
+  /**
+   * Prepares the handler; the connection is made when the first record is sent.
+   *
+   * @param host The server's host, or a Unix socket path when `port` is `null`.
+   * @param port The TCP port, or `null`.
+   * @param options See {@linkcode SocketHandlerOptions}.
+   * @throws {RangeError} For an invalid option.
+   */
+  constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
+    super();
+    checkOptions(new.target.name, options);
+    this.host = host;
+    this.port = port;
+    this.address = port === null ? host : [host, port];
+    this.wireFormat = options.format ?? "pickle";
+    this.ack = options.ack ?? false;
+    this.timeout = options.timeout ?? 1;
+    this.retryStart = options.retryStart ?? 1;
+    this.retryFactor = options.retryFactor ?? 2;
+    this.retryMax = options.retryMax ?? 30;
+    this.#key = options.key == null ? null : importKey(options.key);
+    this.#outbox = new Outbox(
+      { deliver: (batch) => this.deliver(batch), reset: () => this.#drop() },
+      options,
+      (error) => this.handleError(null, error),
+    );
+  }
+
+  /** The open connection, or `null` (Python's `sock`). */
+  get sock(): Deno.Conn | null {
+    return this.#conn;
+  }
+
+  /** Records wait in the outbox for a delivery under way; the exit hooks wait for them. */
+  override get pending(): boolean {
+    return this.#outbox.pending;
+  }
+
+  /** How many records the outbox has dropped in all. */
+  get dropped(): number {
+    return this.#outbox.dropped;
+  }
+
+  /**
+   * When the next connection attempt may be made, in seconds since the epoch, after failures;
+   * `null` while delivery works (Python's `retryTime`).
+   */
+  get retryTime(): number | null {
+    const delay = this.#outbox.retryDelay;
+    return delay === 0 ? null : Date.now() / 1000 + delay;
+  }
+
+  /** Records are sent whole: caller information is filled in for them. */
+  override get needsCallerInfo(): boolean {
+    return true;
+  }
+
+  /**
+   * Opens a connection to the server (Python's `makeSocket`).
+   *
+   * @param timeout Seconds to wait.
+   * @returns The connection.
+   */
+  makeSocket(timeout: number = this.timeout): Promise<Deno.Conn> {
+    const target: StreamTarget = this.port === null
+      ? { path: this.host }
+      : { hostname: this.host, port: this.port };
+    return connectStream(target, timeout * 1000);
+  }
+
+  /**
+   * Connects when there is no connection (Python's `createSocket`).
+   *
+   * @returns A promise that resolves when connected.
+   */
+  async createSocket(): Promise<void> {
+    if (this.#conn !== null) return;
+    const conn = await this.makeSocket();
+    this.#conn = conn;
+    this.#sent = 0;
+    this.#acked = 0;
+    this.#ackHave = 0;
+    if (this.ack) {
+      try {
+        await this.#writeAll(frame(utf8.encode(ACK_HELLO)));
+      } catch (error) {
+        this.#drop();
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * The record's bytes on the wire, as CPython's `makePickle`: the record's attributes with
+   * `msg` merged with its arguments, `args` and `exc_info` set to None, `message` removed and
+   * `exc_text` filled in, pickled with protocol 1 (or JSON), after a 4-byte big-endian length.
+   *
+   * @param record The record.
+   * @returns The frame.
+   */
+  makePickle(record: LogRecord): Uint8Array {
+    if (record.exc_info && !record.exc_text) this.format(record); // fills exc_text
+    const d: Record<string, PickleValue> = {};
+    for (const key of Object.keys(record)) {
+      d[key] = FLOAT_FIELDS.has(key)
+        ? new PyFloat((record as unknown as Record<string, number>)[key])
+        : toPickleValue((record as unknown as Record<string, unknown>)[key]);
+    }
+    d.msg = record.getMessage();
+    d.args = null;
+    d.exc_info = null;
+    delete d.message;
+    return frame(
+      this.wireFormat === "json" ? utf8.encode(JSON.stringify(toJsonValue(d))) : pickleDumps(d, 1),
+    );
+  }
+
+  /**
+   * Queues the frame for delivery (Python's `send`, which would block instead).
+   *
+   * @param s The frame.
+   * @returns `false` when the outbox was full and the frame was dropped.
+   */
+  send(s: Uint8Array): boolean {
+    return this.#outbox.push(s);
+  }
+
+  /**
+   * Prepares the record and queues it. Failures go to `handleError`.
+   *
+   * @param record The record.
+   */
+  override emit(record: LogRecord): void {
+    this.send(this.makePickle(record));
+  }
+
+  /**
+   * Delivers a batch of frames (called by the outbox pump): connects when needed, signs with
+   * the key, writes, and with `ack` waits for the receiver's acknowledgement.
+   *
+   * @param batch Frames, in order.
+   * @returns A promise that resolves when the batch is delivered.
+   */
+  async deliver(batch: Uint8Array[]): Promise<void> {
+    await this.createSocket();
+    const frames = await this.signFrames(batch);
+    const before = this.#acked;
+    const data = concat(frames);
+    let written = 0;
+    try {
+      while (written < data.length) written += await this.#conn!.write(data.subarray(written));
+      this.#sent += frames.length;
+      if (this.ack) await this.#awaitAcks();
+    } catch (error) {
+      // Without acknowledgements, the frames the OS took count as delivered; with them, only
+      // the acknowledged ones.
+      let delivered = 0;
+      if (this.ack) {
+        delivered = this.#acked - before;
+      } else {
+        for (let at = 0; delivered < frames.length; delivered++) {
+          at += frames[delivered].length;
+          if (at > written) break;
+        }
+      }
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+        delivered,
+      });
+    }
+  }
+
+  /**
+   * With a `key`, the frames with their HMAC-SHA256 appended (and the length adjusted).
+   *
+   * @param batch Frames.
+   * @returns The frames to send.
+   */
+  async signFrames(batch: Uint8Array[]): Promise<Uint8Array[]> {
+    if (this.#key === null) return batch;
+    const key = await this.#key;
+    return await Promise.all(batch.map((f) => sign(key, f)));
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let n = 0;
+    while (n < bytes.length) n += await this.#conn!.write(bytes.subarray(n));
+  }
+
+  async #awaitAcks(): Promise<void> {
+    const conn = this.#conn!;
+    while (this.#acked < this.#sent) {
+      const n = await conn.read(this.#ackBuf.subarray(this.#ackHave));
+      if (n === null) throw new Error("The receiver closed the connection before acknowledging");
+      this.#ackHave += n;
+      const view = new DataView(this.#ackBuf.buffer);
+      let at = 0;
+      while (this.#ackHave - at >= 4) {
+        this.#acked = view.getUint32(at);
+        at += 4;
+      }
+      this.#ackBuf.copyWithin(0, at, this.#ackHave);
+      this.#ackHave -= at;
+    }
+  }
+
+  #drop(): void {
+    const conn = this.#conn;
+    this.#conn = null;
+    try {
+      conn?.close();
+    } catch {
+      // already closed
+    }
+  }
+
+  /**
+   * Reports the error (Python's `handleError`), closing the connection first when
+   * `closeOnError` is set.
+   *
+   * @param record The record, or `null`.
+   * @param error The error.
+   */
+  override handleError(record: LogRecord | null, error: unknown): void {
+    if (this.closeOnError) this.#drop();
+    super.handleError(record, error);
+  }
+
+  /**
+   * Waits until every record handled before the call is delivered, or a delivery attempt
+   * failed (those records then wait for the retry).
+   *
+   * @returns A promise that never rejects.
+   */
+  override flush(): Promise<void> {
+    return this.#outbox.flush();
+  }
+
+  /** At exit, reports the records that could not be delivered (nothing can be sent any more). */
+  override flushSync(): void {
+    this.#outbox.reportUndelivered();
+  }
+
+  /**
+   * Delivers what waits (for up to `closeTimeout` ms), then closes the connection. A record
+   * handled later connects again. Idempotent.
+   *
+   * @returns A promise that resolves when the connection is closed.
+   */
+  override async close(): Promise<void> {
+    await this.#outbox.close();
+    this.#drop();
+    await super.close();
+  }
+}
+
+/**
+ * Python's `logging.handlers.DatagramHandler`: sends each record as one UDP datagram holding
+ * the same length-prefixed pickle (or JSON) as {@linkcode SocketHandler}, over IPv4 or IPv6 by
+ * the address. With `port` `null`, `host` is a Unix datagram socket path, which Deno can reach
+ * only under `--unstable-net` (otherwise each record is reported with an error saying so).
+ * Datagrams are sent in order by the background pump; they may be lost on the way, as UDP goes.
+ *
+ * Requires `--allow-net` for the host.
+ *
+ * @example
+ * ```ts
+ * import { DatagramHandler } from "./socket.ts";
+ * import { makeLogRecord } from "../core/record.ts";
+ * import { createSocket } from "node:dgram";
+ * const server = createSocket("udp4");
+ * await new Promise<void>((r) => server.bind(0, "127.0.0.1", r));
+ * const got = new Promise<Uint8Array>((r) => server.once("message", (m) => r(m)));
+ * const handler = new DatagramHandler("127.0.0.1", server.address().port);
+ * handler.handle(makeLogRecord({ name: "app", msg: "hello" }));
+ * const datagram = await got;
+ * console.assert(new DataView(datagram.buffer, datagram.byteOffset).getUint32(0) === datagram.length - 4);
+ * await handler.close();
+ * server.close();
+ * ```
+ */
+export class DatagramHandler extends SocketHandler {
+  #udp: UdpSender | null = null;
+  #unix: UnixDatagramSender | null = null;
+
+  /**
+   * Prepares the handler; the socket is made when the first record is sent.
+   *
+   * @param host The host (name, IPv4 or IPv6 address), or a Unix datagram socket path.
+   * @param port The UDP port, or `null`.
+   * @param options See {@linkcode SocketHandlerOptions} (`ack` does not apply).
+   * @throws {RangeError} For an invalid option.
+   */
+  constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
+    super(host, port, { ...options, ack: false });
+  }
+
+  /**
+   * Sends each frame of the batch as a datagram, in order.
+   *
+   * @param batch Frames.
+   * @returns A promise that resolves when every datagram is handed to the operating system.
+   */
+  override async deliver(batch: Uint8Array[]): Promise<void> {
+    if (this.port === null) {
+      this.#unix ??= unixDatagramSender(this.host);
+      if (this.#unix === null) {
+        throw new Error(
+          `Cannot send to the Unix datagram socket '${this.host}': Deno can send Unix ` +
+            `datagrams only with --unstable-net; use a UDP port or SocketHandler instead`,
+        );
+      }
+    }
+    const sender = this.#unix ?? (this.#udp ??= new UdpSender(this.host, this.port!));
+    const frames = await this.signFrames(batch);
+    let delivered = 0;
+    try {
+      for (const f of frames) {
+        await sender.send(f);
+        delivered++;
+      }
+    } catch (error) {
+      throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+        delivered,
+      });
+    }
+  }
+
+  /**
+   * Closes the datagram socket after delivering what waits.
+   *
+   * @returns A promise that resolves when closed.
+   */
+  override async close(): Promise<void> {
+    await super.close();
+    this.#udp?.close();
+    this.#udp = null;
+    this.#unix?.close();
+    this.#unix = null;
+  }
+}

@@ -1,0 +1,364 @@
+/**
+ * SysLogHandler against a real rsyslogd: UDP, TCP with octet counting, TCP with LF framing and
+ * a Unix stream socket, in CPython's format and RFC 5424 / RFC 3164.
+ */
+
+import { makeLogRecord } from "../core/record.ts";
+import { SysLogHandler, type SysLogHandlerOptions } from "../handlers/syslog.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { runScript } from "./helpers/collect.ts";
+
+const RSYSLOGD = "/usr/sbin/rsyslogd";
+
+async function rsyslogAvailable(): Promise<boolean> {
+  try {
+    await Deno.stat(RSYSLOGD);
+    return true;
+  } catch {
+    if (Deno.env.get("CI") === "true") {
+      throw new Error(`${RSYSLOGD} (Debian package rsyslog) is required under CI=true`);
+    }
+    console.error(`!!! ${RSYSLOGD} not found: the rsyslog interop tests are SKIPPED`);
+    return false;
+  }
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = l.addr.port;
+  l.close();
+  return port;
+}
+
+interface Rsyslog {
+  dir: string;
+  udpPort: number;
+  tcpPort: number;
+  socketPath: string;
+  /** A Unix datagram socket (imuxsock). */
+  dgramPath: string;
+  /** The output lines, waiting until one contains `part` (or `ms` pass). */
+  waitFor(part: string, ms?: number): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+const TEMPLATE = "%inputname%|%syslogfacility-text%|%syslogseverity-text%|%app-name%|%procid%|" +
+  "%msgid%|%structured-data%|%msg%\\n";
+
+async function startRsyslog(ports: { udpPort?: number; tcpPort?: number } = {}): Promise<Rsyslog> {
+  const dir = await Deno.makeTempDir({ prefix: "rsyslog_test_" });
+  const udpPort = ports.udpPort ?? freePort();
+  const tcpPort = ports.tcpPort ?? freePort();
+  const socketPath = `${dir}/log.sock`;
+  const dgramPath = `${dir}/dgram.sock`;
+  const out = `${dir}/out.log`;
+  const conf = `
+global(workDirectory="${dir}" maxMessageSize="64k")
+module(load="imudp")
+module(load="imptcp")
+module(load="imuxsock" SysSock.Use="off")
+template(name="fields" type="string" string="${TEMPLATE}")
+ruleset(name="toFile") {
+  action(type="omfile" file="${out}" template="fields" flushOnTXEnd="on" asyncWriting="off")
+}
+input(type="imudp" address="127.0.0.1" port="${udpPort}" ruleset="toFile")
+input(type="imptcp" address="127.0.0.1" port="${tcpPort}" ruleset="toFile"
+      SupportOctetCountedFraming="on")
+input(type="imptcp" path="${socketPath}" unlink="on" ruleset="toFile"
+      SupportOctetCountedFraming="on")
+input(type="imuxsock" Socket="${dgramPath}" Ruleset="toFile" UseSpecialParser="off"
+      CreatePath="off")
+`;
+  await Deno.writeTextFile(`${dir}/rsyslog.conf`, conf);
+  const child = new Deno.Command(RSYSLOGD, {
+    args: ["-n", "-f", `${dir}/rsyslog.conf`, "-i", `${dir}/rsyslogd.pid`],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = child.output();
+  const lines = async () => {
+    try {
+      return (await Deno.readTextFile(out)).split("\n").filter((l) => l !== "");
+    } catch {
+      return [];
+    }
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+    await output;
+    await Deno.remove(dir, { recursive: true });
+  };
+  // Wait until the TCP port and the socket accept.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port: tcpPort })).close();
+      (await Deno.connect({ transport: "unix", path: socketPath })).close();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`rsyslogd did not start: ${error}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    dir,
+    udpPort,
+    tcpPort,
+    socketPath,
+    dgramPath,
+    async waitFor(part: string, ms = 5000): Promise<string[]> {
+      const end = Date.now() + ms;
+      let got = await lines();
+      while (!got.some((l) => l.includes(part)) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 20));
+        got = await lines();
+      }
+      return got;
+    },
+    stop,
+  };
+}
+
+/** Sends one record through a new handler, closes it, and returns rsyslog's line for it. */
+async function send(
+  rs: Rsyslog,
+  options: SysLogHandlerOptions,
+  fields: Record<string, unknown>,
+  marker: string,
+): Promise<string[]> {
+  const errors: unknown[] = [];
+  const h = new SysLogHandler(options);
+  h.handleError = (_r, e) => void errors.push(e);
+  try {
+    h.handle(makeLogRecord({ name: "t", args: [], ...fields }));
+    await h.flush();
+  } finally {
+    await h.close();
+  }
+  assertEquals(errors, []);
+  const line = (await rs.waitFor(marker)).find((l) => l.includes(marker));
+  assert(line !== undefined, `rsyslog did not log ${marker}`);
+  const f = line.split("|");
+  f[7] = f.slice(7).join("|");
+  return f.slice(0, 8);
+}
+
+const RFC: SysLogHandlerOptions = { format: "rfc5424", appName: "billing", hostname: "box" };
+const SD = { "order@32473": { id: 17, note: 'a "quoted" \\ ] value' } };
+
+Deno.test("rsyslogd receives SysLogHandler messages over UDP, TCP (octet counting and LF) and a Unix socket", async () => {
+  if (!(await rsyslogAvailable())) return;
+  const rs = await startRsyslog();
+  try {
+    const udp: [string, number] = ["127.0.0.1", rs.udpPort];
+    const tcp: [string, number] = ["127.0.0.1", rs.tcpPort];
+
+    // UDP may not be bound yet when TCP accepts: probe until a datagram arrives.
+    for (let i = 0; i < 50; i++) {
+      const h = new SysLogHandler({ address: udp });
+      h.handle(makeLogRecord({ name: "t", msg: "probe", levelno: 20, levelname: "INFO" }));
+      await h.close();
+      const got = await rs.waitFor("imudp|", 100);
+      if (got.some((l) => l.startsWith("imudp|"))) break;
+    }
+
+    // CPython's own bytes over UDP: facility and severity from PRI, the tag from ident.
+    assertEquals(
+      await send(rs, { address: udp, facility: "local4", ident: "pyapp: " }, {
+        msg: "python format %s",
+        args: ["udp"],
+        levelno: 40,
+        levelname: "ERROR",
+      }, "python format udp"),
+      // rsyslog keeps the space after an RFC 3164 TAG in %msg%.
+      ["imudp", "local4", "err", "pyapp", "-", "-", "-", " python format udp"],
+    );
+
+    // RFC 5424 over UDP with structured data (rsyslog keeps the MSG's BOM in %msg%).
+    assertEquals(
+      await send(rs, { ...RFC, address: udp, facility: "local0" }, {
+        msg: "rfc5424 über udp",
+        levelno: 30,
+        levelname: "WARNING",
+        process: 101,
+        msgid: "PAY",
+        structuredData: SD,
+      }, "rfc5424 über udp"),
+      [
+        "imudp",
+        "local0",
+        "warning",
+        "billing",
+        "101",
+        "PAY",
+        '[order@32473 id="17" note="a \\"quoted\\" \\\\ \\] value"]',
+        "\uFEFFrfc5424 über udp",
+      ],
+    );
+
+    // RFC 5424 over TCP, octet-counted (the default framing for RFC formats).
+    assertEquals(
+      await send(rs, { ...RFC, address: tcp, socktype: "tcp", facility: "daemon" }, {
+        msg: "octet counted\nsecond line",
+        levelno: 50,
+        levelname: "CRITICAL",
+        process: 202,
+        msgid: "OC",
+      }, "octet counted"),
+      [
+        "imptcp",
+        "daemon",
+        "crit",
+        "billing",
+        "202",
+        "OC",
+        "-",
+        "\uFEFFoctet counted#012second line",
+      ],
+    );
+
+    // RFC 5424 over TCP, LF-framed.
+    assertEquals(
+      await send(
+        rs,
+        { ...RFC, address: tcp, socktype: "tcp", framing: "lf", facility: "auth" },
+        { msg: "lf framed", levelno: 10, levelname: "DEBUG", process: 303 },
+        "lf framed",
+      ),
+      ["imptcp", "auth", "debug", "billing", "303", "-", "-", "\uFEFFlf framed"],
+    );
+
+    // RFC 3164 over TCP, LF-framed.
+    assertEquals(
+      await send(
+        rs,
+        {
+          format: "rfc3164",
+          hostname: "box",
+          appName: "cron",
+          address: tcp,
+          socktype: "tcp",
+          framing: "lf",
+        },
+        { msg: "rfc3164 tcp", levelno: 20, levelname: "INFO", process: 404 },
+        "rfc3164 tcp",
+      ),
+      ["imptcp", "user", "info", "cron", "404", "-", "-", " rfc3164 tcp"],
+    );
+
+    // RFC 5424 over the Unix socket (a stream socket: the datagram attempt falls back).
+    assertEquals(
+      await send(rs, { ...RFC, address: rs.socketPath, facility: "local7" }, {
+        msg: "unix socket",
+        levelno: 20,
+        levelname: "INFO",
+        process: 505,
+        msgid: "UX",
+      }, "unix socket"),
+      ["imptcp", "local7", "info", "billing", "505", "UX", "-", "\uFEFFunix socket"],
+    );
+  } finally {
+    await rs.stop();
+  }
+});
+
+Deno.test("SysLogHandler reconnects to a restarted rsyslogd over TCP and resends what waited", async () => {
+  if (!(await rsyslogAvailable())) return;
+  let rs = await startRsyslog();
+  const errors: string[] = [];
+  const h = new SysLogHandler({
+    ...RFC,
+    address: ["127.0.0.1", rs.tcpPort],
+    socktype: "tcp",
+    retryStart: 0.05,
+    retryMax: 0.2,
+  });
+  h.handleError = (_r, e) => void errors.push(e instanceof Error ? e.message : String(e));
+  const log = (msg: string) =>
+    h.handle(makeLogRecord({ name: "t", msg, args: [], levelno: 20, levelname: "INFO" }));
+  try {
+    log("before restart");
+    await h.flush();
+    assert((await rs.waitFor("before restart")).some((l) => l.includes("before restart")));
+    await rs.stop();
+    log("during outage");
+    await h.flush(); // the first attempt fails and is reported; the record waits
+    assertEquals(errors.length, 1, errors.join("; "));
+    assert(errors[0].includes(`127.0.0.1:${rs.tcpPort}`), errors[0]);
+    rs = await startRsyslog({ tcpPort: rs.tcpPort });
+    const lines = await rs.waitFor("during outage");
+    assert(lines.some((l) => l.endsWith("|\uFEFFduring outage")), lines.join("\n"));
+    log("after restart");
+    await h.flush();
+    assert((await rs.waitFor("after restart")).some((l) => l.endsWith("|\uFEFFafter restart")));
+    assertEquals(h.dropped, 0);
+    assertEquals(errors.length, 1);
+  } finally {
+    await h.close();
+    await rs.stop();
+  }
+});
+
+Deno.test("rsyslogd's imuxsock receives SysLogHandler datagrams on a Unix datagram socket (--unstable-net)", async () => {
+  if (!(await rsyslogAvailable())) return;
+  const rs = await startRsyslog();
+  let scriptDir: string | null = null;
+  try {
+    const url = (p: string) => new URL(p, import.meta.url).href;
+    const script = `
+import { SysLogHandler } from "${url("../handlers/syslog.ts")}";
+import { makeLogRecord } from "${url("../core/record.ts")}";
+const errors: string[] = [];
+const result: Record<string, unknown> = {};
+for (const format of ["python", "rfc5424"] as const) {
+  const h = new SysLogHandler({ address: ${JSON.stringify(rs.dgramPath)}, facility: "local2",
+    ident: "dg: ", format, hostname: "box", maxDatagramBytes: 512 });
+  h.handleError = (_r, e) => void errors.push(String(e));
+  h.handle(makeLogRecord({ name: "t", msg: format + " over unix datagram " + "x".repeat(600),
+    args: [], levelno: 30, levelname: "WARNING", process: 606 }));
+  await h.flush();
+  result[format] = { socktype: h.socktype, truncated: h.truncated };
+  await h.close();
+}
+console.log(JSON.stringify({ result, errors }));
+`;
+    // imuxsock binds its socket when it starts: wait for it.
+    for (let i = 0; i < 100; i++) {
+      try {
+        await Deno.stat(rs.dgramPath);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const run = await runScript(script, ["--allow-all", "--unstable-net"]);
+    scriptDir = run.dir;
+    assertEquals(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { result: unknown; errors: string[] };
+    assertEquals(out.result, {
+      python: { socktype: "udp", truncated: 1 },
+      rfc5424: { socktype: "udp", truncated: 1 },
+    });
+    assertEquals(out.errors.length, 2);
+    assert(out.errors.every((e) => e.includes("to maxDatagramBytes (512)")), out.errors.join());
+    const lines = await rs.waitFor("rfc5424 over unix datagram");
+    const py = lines.find((l) => l.includes("python over unix datagram"));
+    const rfc = lines.find((l) => l.includes("rfc5424 over unix datagram"));
+    assert(py !== undefined && rfc !== undefined, lines.join("\n"));
+    assertEquals(py.split("|").slice(0, 4), ["imuxsock", "local2", "warning", "dg"]);
+    assertEquals(rfc.split("|").slice(0, 6), ["imuxsock", "local2", "warning", "dg", "606", "-"]);
+  } finally {
+    await rs.stop();
+    if (scriptDir !== null) await Deno.remove(scriptDir, { recursive: true });
+  }
+});

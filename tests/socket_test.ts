@@ -1,0 +1,315 @@
+/**
+ * SocketHandler and DatagramHandler against real peers: CPython's own receiver code
+ * (`pickle.loads` + `logging.makeLogRecord`) over TCP, a Unix socket, UDP v4 and v6; a server
+ * that is down for a while; the outbox's bounds.
+ */
+
+import { makeLogRecord } from "../core/record.ts";
+import { DatagramHandler, SocketHandler } from "../handlers/socket.ts";
+import { assert, assertEquals } from "./helpers/assert.ts";
+import { withTempDir } from "./helpers/fs.ts";
+import { MOD_URL, runScript } from "./helpers/collect.ts";
+import { PYTHON_VERSION, pythonAvailable } from "./helpers/python.ts";
+
+const hasPython = await pythonAvailable();
+
+/** CPython's receiver: the logging cookbook's server, reduced to collecting N records. */
+const PY_RECEIVER = String.raw`
+import json, logging, os, pickle, socket, struct, sys
+kind, n = sys.argv[1], int(sys.argv[2])
+fields = ("name", "levelno", "levelname", "exc_text", "created", "lineno", "funcName")
+def collect(payload):
+    rec = logging.makeLogRecord(pickle.loads(payload))
+    out = {f: getattr(rec, f) for f in fields}
+    out["msg"] = rec.getMessage()
+    out["created_type"] = type(rec.created).__name__
+    out["args"] = rec.args
+    return out
+records = []
+if kind in ("udp4", "udp6"):
+    s = socket.socket(socket.AF_INET if kind == "udp4" else socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    s.settimeout(20)
+    s.bind(("127.0.0.1" if kind == "udp4" else "::1", 0))
+    print(s.getsockname()[1], flush=True)
+    while len(records) < n:
+        data, _ = s.recvfrom(65536)
+        (size,) = struct.unpack(">L", data[:4])
+        assert size == len(data) - 4
+        records.append(collect(data[4:]))
+else:
+    if kind == "unix":
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(sys.argv[3])
+        print(sys.argv[3], flush=True)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1], flush=True)
+    s.settimeout(20)
+    s.listen(1)
+    conn, _ = s.accept()
+    conn.settimeout(20)
+    f = conn.makefile("rb")
+    while len(records) < n:
+        chunk = f.read(4)
+        (size,) = struct.unpack(">L", chunk)
+        records.append(collect(f.read(size)))
+print(json.dumps(records), flush=True)
+`;
+
+/** Starts CPython's receiver; resolves its address line, then its records. */
+function pythonReceiver(kind: string, n: number, path = "") {
+  const child = new Deno.Command("python3", {
+    args: ["-c", PY_RECEIVER, kind, String(n), path],
+    env: { PYENV_VERSION: PYTHON_VERSION },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const nextLine = async (): Promise<string> => {
+    while (!text.includes("\n")) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`receiver ended: ${text}`);
+      text += value;
+    }
+    const line = text.slice(0, text.indexOf("\n"));
+    text = text.slice(text.indexOf("\n") + 1);
+    return line;
+  };
+  const address = nextLine();
+  return {
+    address,
+    records: address.then(nextLine).then((line) => JSON.parse(line) as Record<string, unknown>[]),
+    async stop() {
+      try {
+        child.kill();
+      } catch {
+        // already ended
+      }
+      await child.status;
+      await child.stderr.cancel();
+      await lines.cancel().catch(() => {});
+    },
+  };
+}
+
+function records(n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const r = makeLogRecord({
+      name: `app.part${i % 3}`,
+      msg: "record %d of %s",
+      args: [i, "the run"],
+      levelno: 10 * (1 + (i % 5)),
+      levelname: ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"][i % 5],
+      created: 1_700_000_000.25 + i,
+      lineno: 42,
+      funcName: "work",
+    });
+    if (i % 10 === 0) r.exc_info = new Error(`failure ${i}`);
+    return r;
+  });
+}
+
+function checkArrived(got: Record<string, unknown>[], n: number) {
+  assertEquals(got.length, n);
+  got.forEach((r, i) => {
+    assertEquals(r.name, `app.part${i % 3}`);
+    assertEquals(r.levelno, 10 * (1 + (i % 5)));
+    assertEquals(r.msg, `record ${i} of the run`);
+    assertEquals(r.args, null);
+    assertEquals(r.created, 1_700_000_000.25 + i);
+    assertEquals(r.created_type, "float");
+    if (i % 10 === 0) assert(String(r.exc_text).includes(`failure ${i}`), String(r.exc_text));
+    else assertEquals(r.exc_text, null);
+  });
+}
+
+for (const kind of ["tcp", "unix", "udp4", "udp6"]) {
+  Deno.test({
+    name: `CPython's receiver reads every record our ${
+      kind.startsWith("udp") ? "DatagramHandler" : "SocketHandler"
+    } sends over ${kind}`,
+    ignore: !hasPython,
+    fn: () =>
+      withTempDir(async (dir) => {
+        // UDP may lose datagrams when the receiver falls behind: fewer of them.
+        const n = kind.startsWith("udp") ? 40 : 200;
+        const receiver = pythonReceiver(kind, n, `${dir}/log.sock`);
+        try {
+          const address = await receiver.address;
+          const handler = kind === "tcp"
+            ? new SocketHandler("127.0.0.1", Number(address))
+            : kind === "unix"
+            ? new SocketHandler(address, null)
+            : new DatagramHandler(kind === "udp4" ? "127.0.0.1" : "::1", Number(address));
+          for (const r of records(n)) handler.handle(r);
+          await handler.flush();
+          checkArrived(await receiver.records, n);
+          await handler.close();
+        } finally {
+          await receiver.stop();
+        }
+      }),
+  });
+}
+
+/** A plain TCP server that reads JSON frames. */
+function jsonServer(port = 0) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port });
+  const got: Record<string, unknown>[] = [];
+  const conns: Deno.Conn[] = [];
+  const done = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      (async () => {
+        let buf = new Uint8Array(0);
+        for await (const chunk of conn.readable) {
+          const next = new Uint8Array(buf.length + chunk.length);
+          next.set(buf);
+          next.set(chunk, buf.length);
+          buf = next;
+          while (buf.length >= 4) {
+            const size = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
+            if (buf.length < 4 + size) break;
+            got.push(JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + size))));
+            buf = buf.subarray(4 + size);
+          }
+        }
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    got,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // closed
+        }
+      }
+      return done;
+    },
+  };
+}
+
+async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("records wait while the server is down, arrive in order once it is up, and the first failure is reported", async () => {
+  // A port that nothing listens on yet.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const errors: unknown[] = [];
+  const handler = new SocketHandler("127.0.0.1", port, {
+    format: "json",
+    retryStart: 0.05,
+    retryMax: 0.2,
+  });
+  handler.handleError = (_r, e) => void errors.push(e);
+  for (let i = 0; i < 50; i++) handler.handle(makeLogRecord({ msg: `early ${i}` }));
+  await handler.flush(); // resolves on the failed attempt
+  assertEquals(errors.length, 1);
+  assert(String(errors[0]).includes(`127.0.0.1:${port}`), String(errors[0]));
+  assert(handler.retryTime !== null);
+  const server = jsonServer(port);
+  try {
+    for (let i = 0; i < 50; i++) handler.handle(makeLogRecord({ msg: `late ${i}` }));
+    await until(() => server.got.length === 100);
+    assertEquals(
+      server.got.map((r) => r.msg),
+      [
+        ...Array.from({ length: 50 }, (_, i) => `early ${i}`),
+        ...Array.from({ length: 50 }, (_, i) => `late ${i}`),
+      ],
+    );
+    assertEquals(handler.dropped, 0);
+    assertEquals(errors.length, 1);
+  } finally {
+    await handler.close();
+    await server.close();
+  }
+});
+
+Deno.test("beyond the outbox's cap, records are dropped and their exact number is reported", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const errors: string[] = [];
+  const handler = new SocketHandler("127.0.0.1", port, {
+    format: "json",
+    maxRecords: 100,
+    retryStart: 0.05,
+    retryMax: 0.1,
+  });
+  handler.handleError = (_r, e) => void errors.push(String(e));
+  for (let i = 0; i < 137; i++) handler.handle(makeLogRecord({ msg: `r${i}` }));
+  assertEquals(handler.dropped, 37);
+  const server = jsonServer(port);
+  try {
+    await until(() => server.got.length === 100);
+    // The next record ends the drop streak: its count is reported exactly.
+    handler.handle(makeLogRecord({ msg: "after" }));
+    await until(() => server.got.length === 101);
+    assertEquals(
+      server.got.slice(0, 100).map((r) => r.msg),
+      Array.from({ length: 100 }, (_, i) => `r${i}`),
+    );
+    assert(
+      errors.some((e) => e.includes("37 records were dropped because the outbox was full")),
+      errors.join("\n"),
+    );
+  } finally {
+    await handler.close();
+    await server.close();
+  }
+});
+
+Deno.test("close() gives up after closeTimeout and reports the records it drops", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const errors: string[] = [];
+  const handler = new SocketHandler("127.0.0.1", port, { closeTimeout: 300, retryStart: 0.05 });
+  handler.handleError = (_r, e) => void errors.push(String(e));
+  for (let i = 0; i < 5; i++) handler.handle(makeLogRecord({ msg: `r${i}` }));
+  const started = Date.now();
+  await handler.close();
+  assert(Date.now() - started < 3000);
+  assert(
+    errors.some((e) => e.includes("5 records were not delivered within closeTimeout (300 ms)")),
+    errors.join("\n"),
+  );
+  assertEquals(handler.dropped, 5);
+});
+
+Deno.test("a script that logs through a SocketHandler and returns delivers everything", async () => {
+  const server = jsonServer();
+  try {
+    const { code, stderr, dir } = await runScript(
+      `
+      import { getLogger, SocketHandler } from "${MOD_URL}";
+      const log = getLogger("app");
+      log.addHandler(new SocketHandler("127.0.0.1", ${server.port}, { format: "json" }));
+      for (let i = 0; i < 1000; i++) log.warning("record %d", i);
+    `,
+      ["--allow-net", "--allow-read"],
+    );
+    await Deno.remove(dir, { recursive: true });
+    assertEquals(code, 0, stderr);
+    await until(() => server.got.length === 1000);
+    assertEquals(server.got[999].msg, "record 999");
+  } finally {
+    await server.close();
+  }
+});

@@ -1,0 +1,640 @@
+/**
+ * SysLogHandler: the bytes CPython's SysLogHandler sends, its tables, RFC 5424/3164 lines,
+ * truncation, TCP framing and reconnection, Unix sockets.
+ */
+
+import { createSocket, type Socket } from "node:dgram";
+import { Formatter } from "../core/formatter.ts";
+import { type LogRecord, makeLogRecord } from "../core/record.ts";
+import { SysLogHandler, type SysLogHandlerOptions } from "../handlers/syslog.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+  assertThrows,
+} from "./helpers/assert.ts";
+import { pythonAvailable, runPython } from "./helpers/python.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** A SysLogHandler that keeps what it reports instead of printing it. */
+class Quiet extends SysLogHandler {
+  errors: string[] = [];
+  constructor(options: SysLogHandlerOptions) {
+    super(options);
+  }
+  override handleError(_record: LogRecord | null, error: unknown): void {
+    this.errors.push(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** A UDP listener on 127.0.0.1 that keeps the datagrams it receives. */
+async function udpListener(): Promise<{
+  port: number;
+  received: Uint8Array[];
+  next(n: number): Promise<Uint8Array[]>;
+  close(): void;
+}> {
+  const socket: Socket = createSocket("udp4");
+  const received: Uint8Array[] = [];
+  let wake: (() => void) | null = null;
+  socket.on("message", (msg) => {
+    received.push(new Uint8Array(msg));
+    wake?.();
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return {
+    port: socket.address().port,
+    received,
+    async next(n: number): Promise<Uint8Array[]> {
+      const deadline = Date.now() + 5000;
+      while (received.length < n && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 100);
+        });
+      }
+      return received.splice(0, n);
+    },
+    close: () => socket.close(),
+  };
+}
+
+function record(fields: Record<string, unknown>): LogRecord {
+  return makeLogRecord({ name: "t", levelno: 20, levelname: "INFO", args: [], ...fields });
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+interface Case {
+  levelno: number;
+  levelname: string;
+  msg: string;
+  args: unknown[];
+  facility: number | string;
+  ident?: string;
+  appendNul?: boolean;
+  fmt?: string;
+}
+
+const CASES: Case[] = [
+  { levelno: 10, levelname: "DEBUG", msg: "debug %s", args: ["x"], facility: 1 },
+  { levelno: 20, levelname: "INFO", msg: "info", args: [], facility: "local0" },
+  { levelno: 30, levelname: "WARNING", msg: "warn %d%%", args: [91], facility: "daemon" },
+  { levelno: 40, levelname: "ERROR", msg: "error", args: [], facility: 23 },
+  { levelno: 50, levelname: "CRITICAL", msg: "crit", args: [], facility: "solaris-cron" },
+  { levelno: 5, levelname: "TRACE", msg: "custom level", args: [], facility: "kern" },
+  { levelno: 25, levelname: "Level 25", msg: "no name", args: [], facility: "authpriv" },
+  { levelno: 20, levelname: "INFO", msg: "with ident", args: [], facility: "user", ident: "app: " },
+  {
+    levelno: 30,
+    levelname: "WARNING",
+    msg: "no nul",
+    args: [],
+    facility: "local7",
+    appendNul: false,
+  },
+  {
+    levelno: 40,
+    levelname: "ERROR",
+    msg: "ünïcødé ✓ 日本語 🎉",
+    args: [],
+    facility: "mail",
+    ident: "prög[1]: ",
+  },
+  {
+    levelno: 20,
+    levelname: "INFO",
+    msg: "formatted",
+    args: [],
+    facility: "cron",
+    fmt: "%(name)s %(levelname)s: %(message)s",
+    ident: "x",
+    appendNul: false,
+  },
+  { levelno: 20, levelname: "INFO", msg: "", args: [], facility: "ntp" },
+  { levelno: 20, levelname: "INFO", msg: "line1\nline2\ttab", args: [], facility: "news" },
+];
+
+const PY_SEND = `
+import json, sys, socket, logging, logging.handlers as H
+cases = json.load(sys.stdin)
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+srv.bind(("127.0.0.1", 0))
+port = srv.getsockname()[1]
+out = []
+for c in cases:
+    h = H.SysLogHandler(address=("127.0.0.1", port), facility=c["facility"])
+    if "ident" in c: h.ident = c["ident"]
+    if "appendNul" in c: h.append_nul = c["appendNul"]
+    if "fmt" in c: h.setFormatter(logging.Formatter(c["fmt"]))
+    r = logging.makeLogRecord({"name": "t", "levelno": c["levelno"], "levelname": c["levelname"],
+                               "msg": c["msg"], "args": tuple(c["args"])})
+    h.handle(r)
+    out.append(srv.recv(70000).hex())
+    h.close()
+print(json.dumps(out))
+`;
+
+Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over UDP", async () => {
+  if (!(await pythonAvailable())) return;
+  const expected = await runPython<string[]>(PY_SEND, CASES);
+  const server = await udpListener();
+  try {
+    for (const c of CASES) {
+      const h = new Quiet({ address: ["127.0.0.1", server.port], facility: c.facility });
+      if (c.ident !== undefined) h.ident = c.ident;
+      if (c.appendNul !== undefined) h.appendNul = c.appendNul;
+      if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
+      h.handle(
+        record({ levelno: c.levelno, levelname: c.levelname, msg: c.msg, args: c.args }),
+      );
+      await h.close();
+      assertEquals(h.errors, []);
+    }
+    const got = await server.next(CASES.length);
+    assertEquals(got.map(hex), expected);
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("SysLogHandler's constants, name tables, encodePriority and mapPriority equal CPython's", async () => {
+  if (!(await pythonAvailable())) return;
+  const py = await runPython<{
+    consts: Record<string, number>;
+    facility_names: Record<string, number>;
+    priority_names: Record<string, number>;
+    priority_map: Record<string, string>;
+    encoded: Record<string, number>;
+    mapped: Record<string, string>;
+  }>(
+    `
+import json, sys, logging.handlers as H
+S = H.SysLogHandler
+h = S.__new__(S)
+levels = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "NOTSET", "TRACE", "warning", ""]
+print(json.dumps({
+  "consts": {k: getattr(S, k) for k in dir(S) if k.startswith("LOG_")},
+  "facility_names": S.facility_names,
+  "priority_names": S.priority_names,
+  "priority_map": S.priority_map,
+  "encoded": {f"{f}/{p}": h.encodePriority(f, p) for f in S.facility_names for p in S.priority_names}
+    | {f"{f}/{p}": h.encodePriority(f, p) for f in range(24) for p in range(8)},
+  "mapped": {l: h.mapPriority(l) for l in levels},
+}))
+`,
+  );
+  const h = new SysLogHandler({ address: ["127.0.0.1", 9] });
+  try {
+    const consts = Object.fromEntries(
+      Object.keys(py.consts).map((
+        k,
+      ) => [k, (SysLogHandler as unknown as Record<string, number>)[k]]),
+    );
+    assertEquals(consts, py.consts);
+    assertEquals({ ...SysLogHandler.facility_names }, py.facility_names);
+    assertEquals({ ...SysLogHandler.priority_names }, py.priority_names);
+    assertEquals({ ...SysLogHandler.priority_map }, py.priority_map);
+    assertEquals({ ...h.priority_map }, py.priority_map);
+    const encoded: Record<string, number> = {};
+    for (const f of Object.keys(SysLogHandler.facility_names)) {
+      for (const p of Object.keys(SysLogHandler.priority_names)) {
+        encoded[`${f}/${p}`] = h.encodePriority(f, p);
+      }
+    }
+    for (let f = 0; f < 24; f++) {
+      for (let p = 0; p < 8; p++) encoded[`${f}/${p}`] = h.encodePriority(f, p);
+    }
+    assertEquals(encoded, py.encoded);
+    const mapped = Object.fromEntries(Object.keys(py.mapped).map((l) => [l, h.mapPriority(l)]));
+    assertEquals(mapped, py.mapped);
+    assertThrows(() => h.encodePriority("nosuch", "info"), RangeError, "nosuch");
+    assertThrows(() => h.encodePriority("user", "loud"), RangeError, "loud");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("SysLogHandler rejects a bad facility, socktype, format or address when created", () => {
+  assertThrows(
+    () => new SysLogHandler({ facility: "nosuch" }),
+    RangeError,
+    "Cannot create SysLogHandler as 'facility' must be",
+  );
+  assertThrows(() => new SysLogHandler({ socktype: "raw" as "udp" }), RangeError, "'socktype'");
+  assertThrows(() => new SysLogHandler({ format: "json" as "rfc5424" }), RangeError, "'format'");
+  assertThrows(
+    () => new SysLogHandler({ address: ["h", 70000] }),
+    RangeError,
+    "'address' must be [host, port]",
+  );
+  assertThrows(
+    () => new SysLogHandler({ address: "/dev/log", tls: {} }),
+    RangeError,
+    "'tls'",
+  );
+});
+
+Deno.test("SysLogHandler truncates a datagram longer than maxDatagramBytes and reports it once", async () => {
+  const server = await udpListener();
+  const h = new Quiet({ address: ["127.0.0.1", server.port], maxDatagramBytes: 64 });
+  try {
+    const long = "é".repeat(100); // 2 bytes each: a cut must not split one
+    h.handle(record({ msg: long }));
+    h.handle(record({ msg: long }));
+    h.handle(record({ msg: "short" }));
+    await h.flush();
+    const [a, b, c] = await server.next(3);
+    for (const d of [a, b]) {
+      assert(d.length <= 64, `datagram of ${d.length} bytes`);
+      assertEquals(d[d.length - 1], 0, "the NUL stays at the end");
+      const text = new TextDecoder("utf-8", { fatal: true }).decode(d.subarray(0, -1));
+      assertMatch(text, /^<14>(é)+$/);
+      assert(d.length >= 62, "cut at most one character short");
+    }
+    assertEquals(dec.decode(c), "<14>short\0");
+    assertEquals(h.truncated, 2);
+    assertEquals(h.errors.length, 1);
+    assertStringIncludes(h.errors[0], "truncated a message of 205 bytes to maxDatagramBytes (64)");
+  } finally {
+    await h.close();
+    server.close();
+  }
+});
+
+const RFC5424 =
+  /^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d\d:\d\d)) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^ =\]"]+(?: [^ =\]"]+="(?:[^"\\\]]|\\["\\\]])*")*\])+)(?: \uFEFF([\s\S]*))?$/;
+
+Deno.test("SysLogHandler's RFC 5424 lines parse, with escaped structured data and a BOM", async () => {
+  const server = await udpListener();
+  const h = new Quiet({
+    address: ["127.0.0.1", server.port],
+    format: "rfc5424",
+    facility: "local3",
+    ident: "myapp: ",
+    hostname: "web 1",
+  });
+  try {
+    const created = 1_764_477_000.125;
+    h.handle(
+      record({
+        msg: "payment ✓ done",
+        levelno: 40,
+        levelname: "ERROR",
+        created,
+        process: 4242,
+        msgid: "PAY",
+        structuredData: {
+          "order@32473": { id: 17, note: 'say "hi" \\ [x]', tag: ["a", "b"] },
+          "meta@32473": {},
+        },
+      }),
+    );
+    h.handle(record({ msg: "", process: null }));
+    await h.flush();
+    const [first, second] = (await server.next(2)).map((d) => dec.decode(d, { stream: false }));
+    // TextDecoder drops a leading BOM only at the start of the input, so MSG keeps it.
+    const m = RFC5424.exec(first);
+    assert(m !== null, `not RFC 5424: ${JSON.stringify(first)}`);
+    assertEquals(Number(m[1]), 19 * 8 + 3);
+    assertEquals(new Date(m[2]).getTime(), 1_764_477_000_125);
+    assertEquals(m.slice(3, 7), ["web_1", "myapp", "4242", "PAY"]);
+    assertEquals(
+      m[7],
+      '[order@32473 id="17" note="say \\"hi\\" \\\\ [x\\]" tag="a" tag="b"][meta@32473]',
+    );
+    assertEquals(m[8], "payment ✓ done");
+    const n = RFC5424.exec(second);
+    assert(n !== null, `not RFC 5424: ${JSON.stringify(second)}`);
+    assertEquals(n.slice(4, 8), ["myapp", "-", "-", "-"]);
+    assertEquals(n[8], undefined);
+    assertEquals(h.errors, []);
+  } finally {
+    await h.close();
+    server.close();
+  }
+});
+
+Deno.test("SysLogHandler's RFC 3164 lines carry the local time, host and tag", async () => {
+  const server = await udpListener();
+  const h = new Quiet({
+    address: ["127.0.0.1", server.port],
+    format: "rfc3164",
+    appName: "cron",
+    hostname: "box",
+    procid: 7,
+  });
+  try {
+    const created = new Date(2026, 10, 3, 4, 5, 6).getTime() / 1000;
+    h.handle(record({ msg: "job ran", levelno: 30, levelname: "WARNING", created }));
+    await h.flush();
+    const [d] = await server.next(1);
+    assertEquals(dec.decode(d), "<12>Nov  3 04:05:06 box cron[7]: job ran");
+  } finally {
+    await h.close();
+    server.close();
+  }
+});
+
+/** A TCP or Unix stream server that keeps all bytes of every connection. */
+function streamServer(listener: Deno.Listener) {
+  const chunks: Uint8Array[][] = [];
+  const conns: Deno.Conn[] = [];
+  const done = (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      const mine: Uint8Array[] = [];
+      chunks.push(mine);
+      (async () => {
+        const buf = new Uint8Array(65536);
+        try {
+          for (let n; (n = await conn.read(buf)) !== null;) mine.push(buf.slice(0, n));
+        } catch {
+          // closed by the test
+        }
+      })();
+    }
+  })().catch(() => {});
+  const text = (i: number) => {
+    const all = chunks[i] ?? [];
+    const out = new Uint8Array(all.reduce((s, c) => s + c.length, 0));
+    let at = 0;
+    for (const c of all) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return dec.decode(out);
+  };
+  return {
+    chunks,
+    conns,
+    text,
+    async waitFor(i: number, part: string): Promise<string> {
+      const deadline = Date.now() + 5000;
+      while (!text(i).includes(part) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return text(i);
+    },
+    async close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch {
+          // already closed
+        }
+      }
+      await done;
+    },
+  };
+}
+
+Deno.test("SysLogHandler frames TCP per RFC 6587: octet counting, LF, or CPython's NUL bytes", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = streamServer(listener);
+  const port = listener.addr.port;
+  const octet = new Quiet({
+    address: ["127.0.0.1", port],
+    socktype: "tcp",
+    format: "rfc5424",
+    hostname: "h",
+    appName: "a",
+  });
+  const lf = new Quiet({
+    address: ["127.0.0.1", port],
+    socktype: "tcp",
+    format: "rfc3164",
+    framing: "lf",
+    hostname: "h",
+    appName: "a",
+  });
+  const raw = new Quiet({ address: ["127.0.0.1", port], socktype: "tcp" });
+  try {
+    octet.handle(record({ msg: "eins ✓", process: 1 }));
+    octet.handle(record({ msg: "zwei", process: 1 }));
+    await octet.flush();
+    const t0 = await server.waitFor(0, "zwei");
+    const frames: string[] = [];
+    const bytes = enc.encode(t0);
+    for (let at = 0; at < bytes.length;) {
+      const sp = bytes.indexOf(0x20, at);
+      const len = Number(dec.decode(bytes.subarray(at, sp)));
+      frames.push(dec.decode(bytes.subarray(sp + 1, sp + 1 + len), { stream: false }));
+      at = sp + 1 + len;
+    }
+    assertEquals(frames.length, 2);
+    assertMatch(frames[0], /^<14>1 \S+ h a 1 - - \uFEFFeins ✓$/);
+    assertMatch(frames[1], /^<14>1 \S+ h a 1 - - \uFEFFzwei$/);
+
+    lf.handle(record({ msg: "drei", process: 2 }));
+    await lf.flush();
+    assertMatch(
+      await server.waitFor(1, "\n"),
+      /^<14>\w{3} [ \d]\d \d\d:\d\d:\d\d h a\[2\]: drei\n$/,
+    );
+
+    raw.handle(record({ msg: "vier", levelno: 40, levelname: "ERROR" }));
+    await raw.flush();
+    assertEquals(await server.waitFor(2, "\0"), "<11>vier\0");
+    assertEquals([...octet.errors, ...lf.errors, ...raw.errors], []);
+  } finally {
+    await octet.close();
+    await lf.close();
+    await raw.close();
+    await server.close();
+  }
+});
+
+Deno.test("SysLogHandler reconnects over TCP after the server drops the connection, and after close()", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = streamServer(listener);
+  const h = new Quiet({
+    address: ["127.0.0.1", listener.addr.port],
+    socktype: "tcp",
+    framing: "lf",
+    appendNul: false,
+    retryStart: 0.01,
+  });
+  try {
+    h.handle(record({ msg: "before" }));
+    await h.flush();
+    assertEquals(await server.waitFor(0, "before"), "<14>before\n");
+    server.conns[0].close(); // the server goes away
+    // Give the FIN time to reach the handler, which watches its connection for the end.
+    await new Promise((r) => setTimeout(r, 50));
+    h.handle(record({ msg: "after" }));
+    await h.flush();
+    assertEquals(await server.waitFor(1, "after"), "<14>after\n");
+    await h.close();
+    h.handle(record({ msg: "reopened" }));
+    await h.flush();
+    assertEquals(await server.waitFor(2, "reopened"), "<14>reopened\n");
+    assertEquals(h.errors, []);
+  } finally {
+    await h.close();
+    await server.close();
+  }
+});
+
+Deno.test("SysLogHandler resends the record whose TCP send failed once the server is back", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const h = new Quiet({
+    address: ["127.0.0.1", port],
+    socktype: "tcp",
+    framing: "lf",
+    appendNul: false,
+    retryStart: 0.05,
+    retryMax: 0.1,
+  });
+  let server: ReturnType<typeof streamServer> | null = null;
+  try {
+    h.handle(record({ msg: "queued while down" }));
+    await h.flush(); // the first attempt fails: reported once
+    assertEquals(h.errors.length, 1);
+    assertStringIncludes(h.errors[0], `127.0.0.1:${port}`);
+    server = streamServer(Deno.listen({ hostname: "127.0.0.1", port }));
+    assertEquals(await server.waitFor(0, "down"), "<14>queued while down\n");
+    assertEquals(h.dropped, 0);
+  } finally {
+    await h.close();
+    await server?.close();
+  }
+});
+
+Deno.test("SysLogHandler falls back to a Unix stream socket and says why when neither kind works", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/log.sock`;
+  const server = streamServer(Deno.listen({ transport: "unix", path }));
+  const h = new Quiet({ address: path, ident: "u: " });
+  const missing = new Quiet({ address: `${dir}/nothing.sock`, closeTimeout: 200 });
+  try {
+    h.handle(record({ msg: "über unix" }));
+    await h.flush();
+    assertEquals(await server.waitFor(0, "\0"), "<14>u: über unix\0");
+    assertEquals(h.socktype, "tcp");
+    missing.handle(record({ msg: "lost" }));
+    await missing.flush();
+    assertEquals(missing.errors.length, 1);
+    assertStringIncludes(missing.errors[0], `${dir}/nothing.sock`);
+    assertStringIncludes(missing.errors[0], "stream");
+  } finally {
+    await h.close();
+    await missing.close();
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A test CA and a server certificate for localhost/127.0.0.1 signed by it, made with openssl. */
+async function testCertificates(
+  dir: string,
+): Promise<{ ca: string; cert: string; key: string } | null> {
+  const openssl = async (...args: string[]) => {
+    const out = await new Deno.Command("openssl", {
+      args,
+      cwd: dir,
+      stdout: "null",
+      stderr: "piped",
+    })
+      .output();
+    if (!out.success) throw new Error(`openssl ${args[0]}: ${dec.decode(out.stderr)}`);
+  };
+  try {
+    await Deno.writeTextFile(
+      `${dir}/ext.cnf`,
+      "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    );
+    const key = ["-newkey", "rsa:2048", "-nodes"];
+    await openssl(
+      "req",
+      "-x509",
+      ...key,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=Test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+    );
+    await openssl("req", ...key, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "req.csr");
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      "req.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      "ext.cnf",
+      "-out",
+      "cert.pem",
+    );
+  } catch (error) {
+    if (Deno.env.get("CI") === "true") throw error;
+    console.error(`!!! openssl failed (${error}): the TLS syslog test is SKIPPED`);
+    return null;
+  }
+  return {
+    ca: await Deno.readTextFile(`${dir}/ca.pem`),
+    cert: await Deno.readTextFile(`${dir}/cert.pem`),
+    key: await Deno.readTextFile(`${dir}/key.pem`),
+  };
+}
+
+Deno.test("SysLogHandler speaks RFC 5425: TLS with octet counting, verifying the server", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const pem = await testCertificates(dir);
+    if (pem === null) return;
+    const listener = Deno.listenTls({
+      hostname: "127.0.0.1",
+      port: 0,
+      cert: pem.cert,
+      key: pem.key,
+    });
+    const server = streamServer(listener);
+    const port = listener.addr.port;
+    const h = new Quiet({
+      address: ["localhost", port],
+      tls: { caCerts: [pem.ca] },
+      hostname: "h",
+      appName: "a",
+    });
+    const untrusted = new Quiet({ address: ["localhost", port], tls: {}, closeTimeout: 100 });
+    try {
+      assertEquals([h.socktype, h.framing], ["tcp", "octet-counting"]);
+      h.handle(record({ msg: "über tls", process: 9 }));
+      await h.flush();
+      const text = await server.waitFor(0, "tls");
+      assertMatch(text, /^\d+ <14>über tls\0$/);
+      assertEquals(Number(text.split(" ")[0]), enc.encode("<14>über tls\0").length);
+      untrusted.handle(record({ msg: "refused" }));
+      await untrusted.flush();
+      assertEquals(untrusted.errors.length, 1);
+      assertStringIncludes(untrusted.errors[0], `localhost:${port}`);
+      assertMatch(untrusted.errors[0], /certificate|UnknownIssuer/i);
+      assertEquals(h.errors, []);
+    } finally {
+      await h.close();
+      await untrusted.close();
+      await server.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
