@@ -154,8 +154,34 @@ export class UdpSender {
       }
     }
     const socket = createSocket(family === 6 ? "udp6" : "udp4");
-    socket.unref();
     socket.on("error", () => {}); // errors surface through send's callback
+    // Bind the local end explicitly, so that a refusal is an error here and not an uncaught
+    // one inside node:dgram's implicit bind on the first send.
+    const local = family === 6 ? "::" : "0.0.0.0";
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.bind({ port: 0, address: local }, () => {
+          socket.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      try {
+        socket.close();
+      } catch {
+        // not open
+      }
+      const e = explainNetError(error, `${this.hostname}:${this.port}`);
+      if (isPermissionDenial(error)) {
+        e.message = `Cannot send UDP to ${this.hostname}:${this.port}: a UDP socket binds a ` +
+          `local address first. Run Deno with --allow-net=${
+            family === 6 ? "[::]" : "0.0.0.0"
+          },${this.hostname}:${this.port} to allow it.`;
+      }
+      throw e;
+    }
+    socket.unref();
     return { socket, address };
   }
 

@@ -3,17 +3,22 @@
  * local receiver on 127.0.0.1, with no outside service. Run it with `tools/deno task demo`.
  */
 
+import { createSocket } from "node:dgram";
 import {
+  DatagramHandler,
   FileHandler,
   Filter,
   Formatter,
   getLogger,
   kw,
   LoggerAdapter,
+  LogReceiver,
   NullHandler,
   RotatingFileHandler,
   shutdown,
+  SocketHandler,
   StreamHandler,
+  SysLogHandler,
   TimedRotatingFileHandler,
   WatchedFileHandler,
 } from "../mod.ts";
@@ -23,16 +28,25 @@ await Deno.remove(out, { recursive: true }).catch(() => {});
 await Deno.mkdir(out, { recursive: true });
 const path = (name: string) => new URL(name, out);
 
-// A local receiver: accepts one TCP connection and stores the text lines it is sent.
-const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const received = (async () => {
-  const conn = await listener.accept();
-  const file = await Deno.open(path("received.log"), { write: true, create: true });
-  await conn.readable.pipeTo(file.writable);
-})();
-const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
-const writer = conn.writable.getWriter();
-const encoder = new TextEncoder();
+// The central log server, in the same process for the demo (in production: `deno run
+// jsr:@x/loghandlers/receiver --tcp 9020 --udp 9021 --file central.log`). It takes pickled
+// records over TCP and UDP, as CPython's SocketHandler and DatagramHandler send them, and writes
+// them to received.log.
+const central = new FileHandler(path("received.log"));
+central.setFormatter(new Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"));
+const receiver = new LogReceiver({
+  tcp: { port: 0 },
+  udp: { port: 0 },
+  handle: (record) => central.handle(record),
+});
+await receiver.start();
+const tcpPort = (receiver.tcpAddr as Deno.NetAddr).port;
+
+// A syslog collector: every datagram it gets becomes a line of syslog.log.
+const syslogLines: string[] = [];
+const collector = createSocket("udp4");
+await new Promise<void>((resolve) => collector.bind(0, "127.0.0.1", resolve));
+collector.on("message", (datagram) => syslogLines.push(new TextDecoder().decode(datagram)));
 
 const detailed = new Formatter("%(asctime)s %(levelname)-8s %(name)s [%(request)s] %(message)s", {
   defaults: { request: "-" },
@@ -69,14 +83,24 @@ const access = new RotatingFileHandler(path("access.log"), {
 });
 access.setFormatter(new Formatter("%(asctime)s %(message)s", { datefmt: "%d/%b/%Y:%H:%M:%S %z" }));
 
-// The receiver gets WARNING and above as text lines over TCP.
-const remote = new StreamHandler({ write: (text: string) => writer.write(encoder.encode(text)) });
+// The receiver gets WARNING and above over TCP; with `ack`, a restart of the receiver loses
+// nothing. Metrics go to it as UDP datagrams.
+const remote = new SocketHandler("127.0.0.1", tcpPort, { ack: true });
 remote.setLevel("WARNING");
-remote.setFormatter(new Formatter("$levelname $name $message", { style: "$" }));
+const datagrams = new DatagramHandler("127.0.0.1", receiver.udpAddr!.port);
+
+// Errors also go to syslog, as RFC 5424 lines with structured data.
+const syslog = new SysLogHandler({
+  address: ["127.0.0.1", collector.address().port],
+  format: "rfc5424",
+  appName: "shop",
+  facility: "local0",
+});
+syslog.setLevel("ERROR");
 
 const root = getLogger();
 root.setLevel("DEBUG");
-for (const h of [console_, app, errors, remote]) root.addHandler(h);
+for (const h of [console_, app, errors, remote, syslog]) root.addHandler(h);
 
 // The audit log rotates every hour (UTC) and keeps the last 2 hours. The demo runs in a second,
 // so it drives the handler with a simulated clock: each request takes a simulated minute.
@@ -97,6 +121,11 @@ const accessLog = getLogger("shop.access");
 accessLog.propagate = false;
 accessLog.addHandler(access);
 
+// Request counts go to the receiver as UDP datagrams.
+const metrics = getLogger("shop.metrics");
+metrics.propagate = false;
+metrics.addHandler(datagrams);
+
 // A library that stays quiet unless the application configures it.
 getLogger("vendorlib").addHandler(new NullHandler());
 getLogger("vendorlib").propagate = false;
@@ -110,6 +139,7 @@ function handle(id: number) {
   const ms = id % 97 === 0 ? 250 + id % 50 : 3 + (id * 7) % 40;
   accessLog.info('127.0.0.1 "GET /items/%d HTTP/1.1" 200 %d', id, 512 + id);
   clock += 60;
+  if (id % 50 === 0) metrics.info("%d requests served", id);
   if (id % 10 === 0) {
     auditLog.info("request %d served at %s", id, new Date(clock * 1000).toISOString());
   }
@@ -138,14 +168,27 @@ for (let id = 1; id <= 1000; id++) {
   if (id === 500) await Deno.rename(path("errors.log"), path("errors.log.1"));
 }
 db.warning("pool at %d%% — résumé of the cause: %s", 91, "naïve retries ✓");
-db.error("replica %s unreachable", "db-2", kw({ extra: { request: "r-db" } }));
+db.error(
+  "replica %s unreachable",
+  "db-2",
+  kw({ extra: { request: "r-db", structuredData: { "db@32473": { replica: "db-2" } } } }),
+);
 getLogger("vendorlib").error("nobody sees this");
 getLogger("shop").info("done");
 
-await shutdown();
-await writer.close();
-await received;
-listener.close();
+await shutdown(); // flushes and closes every handler, delivering what the network ones hold
+// Datagrams are in the receiver's socket buffer: let it read them before it closes.
+for (let seen = -1; seen !== receiver.received;) {
+  seen = receiver.received;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+}
+await receiver.close();
+await central.close();
+collector.close();
+await Deno.writeTextFile(path("syslog.log"), syslogLines.map((l) => l + "\n").join(""));
+console.log(
+  `\nThe receiver got ${receiver.received} records (TCP and UDP), rejected ${receiver.rejected}.`,
+);
 
 async function text(name: string): Promise<string> {
   const file = await Deno.open(path(name));
