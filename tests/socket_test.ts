@@ -5,6 +5,7 @@
  */
 
 import { makeLogRecord } from "../core/record.ts";
+import { settings } from "../core/settings.ts";
 import { DatagramHandler, SocketHandler } from "../handlers/socket.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { withTempDir } from "./helpers/fs.ts";
@@ -310,6 +311,45 @@ Deno.test("a script that logs through a SocketHandler and returns delivers every
     await until(() => server.got.length === 1000);
     assertEquals(server.got[999].msg, "record 999");
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("DatagramHandler to a Unix datagram socket says what the runtime needs", async () => {
+  const errors: string[] = [];
+  const handler = new DatagramHandler("/tmp/no-such-dgram.sock", null, { closeTimeout: 100 });
+  handler.handleError = (_r, e) => void errors.push(String(e));
+  handler.handle(makeLogRecord({ msg: "x" }));
+  await handler.flush();
+  await handler.close();
+  assert(
+    errors.some((e) => e.includes("--unstable-net")) ||
+      errors.some((e) => e.includes("/tmp/no-such-dgram.sock")),
+    errors.join("\n"),
+  );
+});
+
+Deno.test("closeOnError closes the connection when an error is reported", async () => {
+  const server = jsonServer();
+  const handler = new SocketHandler("127.0.0.1", server.port, { format: "json" });
+  try {
+    handler.handle(makeLogRecord({ msg: "one" }));
+    await handler.flush();
+    assert(handler.sock !== null);
+    handler.closeOnError = true;
+    // handleError prints Python's report on stderr; the connection is what this test is about.
+    const before = settings.raiseExceptions;
+    settings.raiseExceptions = false;
+    try {
+      handler.handleError(null, new Error("boom"));
+    } finally {
+      settings.raiseExceptions = before;
+    }
+    assertEquals(handler.sock, null);
+    handler.handle(makeLogRecord({ msg: "two" }));
+    await until(() => server.got.length === 2);
+  } finally {
+    await handler.close();
     await server.close();
   }
 });
