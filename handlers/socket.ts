@@ -12,6 +12,7 @@ import { pickleDumps, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
+  concatBytes,
   connectStream,
   type StreamTarget,
   UdpSender,
@@ -102,19 +103,6 @@ function frame(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + payload.length);
   new DataView(out.buffer).setUint32(0, payload.length);
   out.set(payload, 4);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -367,7 +355,7 @@ export class SocketHandler extends Handler {
     await this.createSocket();
     const frames = await this.signFrames(batch);
     const before = this.#acked;
-    const data = concat(frames);
+    const data = concatBytes(frames);
     let written = 0;
     try {
       while (written < data.length) written += await this.#conn!.write(data.subarray(written));

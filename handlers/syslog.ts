@@ -10,6 +10,7 @@ import { Outbox, type OutboxOptions } from "../core/outbox.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
 import {
+  concatBytes,
   connectStream,
   type StreamTarget,
   UdpSender,
@@ -279,18 +280,6 @@ function structuredData(sd: unknown): string {
     out += "]";
   }
   return out === "" ? "-" : out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Cuts `bytes` to at most `limit` bytes on a UTF-8 boundary, keeping a final NUL. */
@@ -707,9 +696,9 @@ export class SysLogHandler extends Handler {
 
   #frame(bytes: Uint8Array): Uint8Array {
     if (this.framing === "octet-counting") {
-      return concat([encoder.encode(`${bytes.length} `), bytes]);
+      return concatBytes([encoder.encode(`${bytes.length} `), bytes]);
     }
-    if (this.framing === "lf") return concat([bytes, encoder.encode("\n")]);
+    if (this.framing === "lf") return concatBytes([bytes, encoder.encode("\n")]);
     return bytes;
   }
 
@@ -726,7 +715,7 @@ export class SysLogHandler extends Handler {
     const conn = this.#conn ?? await this.#connect();
     const framed = batch.map((b) => this.#frame(b));
     try {
-      await writeAll(conn, framed.length === 1 ? framed[0] : concat(framed));
+      await writeAll(conn, framed.length === 1 ? framed[0] : concatBytes(framed));
     } catch (error) {
       throw new Error(`Cannot send to the syslog server ${this.#where()}: ${describe(error)}`, {
         cause: error,
