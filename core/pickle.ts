@@ -852,11 +852,11 @@ function decodeLegacy(bytes: Uint8Array): string {
   }
 }
 
-const enum Kind {
-  Tuple = 1,
-  Set = 2,
-  FrozenSet = 3,
-}
+/** What an array decoded from a tuple or set was (lists are not recorded). */
+const TUPLE_KIND = 1;
+const SET_KIND = 2;
+const FROZENSET_KIND = 3;
+type Kind = typeof TUPLE_KIND | typeof SET_KIND | typeof FROZENSET_KIND;
 
 type Dict = { [key: string]: PickleValue };
 
@@ -1255,17 +1255,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
     return arr;
   };
 
-  let frameEnd = -1; // where the current protocol 4 frame ends, or -1
-
   while (true) {
-    if (frameEnd >= 0 && pos >= frameEnd) {
-      if (pos > frameEnd) {
-        throw new UnpicklingError(
-          `Cannot unpickle: an opcode runs past the end of its frame at offset ${frameEnd}`,
-        );
-      }
-      frameEnd = -1;
-    }
     if (pos >= end) {
       throw new UnpicklingError("Cannot unpickle: pickle data was truncated (no STOP opcode)");
     }
@@ -1285,18 +1275,11 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         if (p > 5) throw new UnpicklingError(`Cannot unpickle unsupported protocol: ${p}`);
         break;
       }
-      case FRAME: {
-        if (frameEnd >= 0) {
-          throw new UnpicklingError(
-            `Cannot unpickle FRAME at offset ${
-              pos - 1
-            }: a new frame begins before the current one ends`,
-          );
-        }
-        const n = len8("FRAME"); // checked against the input, never allocated
-        if (n > 0) frameEnd = pos + n;
+      case FRAME:
+        // As CPython's pickle.loads: the length must be present in the input; frames only
+        // group opcodes, so nothing is read ahead or allocated.
+        len8("FRAME");
         break;
-      }
       case MARK:
         marks.push(stack.length);
         fence = stack.length;
@@ -1326,8 +1309,11 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         const [s, e] = line("INT");
         // As CPython's load_int: strtol first, where a 3-byte line holding 0 or 1 is a bool
         // (protocol 0 and 1 write True as I01), then int(text, 0).
+        if (e === s) {
+          throw new UnpicklingError(`Cannot unpickle INT at offset ${s - 1}: empty line`);
+        }
         const text = cString(bytes, s, e);
-        const v = strtol(text);
+        const v = text === "" ? 0 : strtol(text); // strtol of "" is 0 and ends at the NUL
         if (v === undefined) stack.push(pyInt(text, "INT"));
         else if (e - s === 2 && (v === 0 || v === 1)) stack.push(v === 1);
         else stack.push(v);
@@ -1483,37 +1469,37 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         containers++;
         break;
       case EMPTY_TUPLE:
-        stack.push(makeKind([], Kind.Tuple));
+        stack.push(makeKind([], TUPLE_KIND));
         break;
       case EMPTY_SET:
-        stack.push(makeKind([], Kind.Set));
+        stack.push(makeKind([], SET_KIND));
         break;
       case LIST:
         stack.push(popMark("LIST"));
         containers++;
         break;
       case TUPLE:
-        stack.push(makeKind(popMark("TUPLE"), Kind.Tuple));
+        stack.push(makeKind(popMark("TUPLE"), TUPLE_KIND));
         break;
       case FROZENSET:
-        stack.push(makeKind(popMark("FROZENSET"), Kind.FrozenSet));
+        stack.push(makeKind(popMark("FROZENSET"), FROZENSET_KIND));
         break;
       case TUPLE1: {
         const a = pop("TUPLE1");
-        stack.push(makeKind([a], Kind.Tuple));
+        stack.push(makeKind([a], TUPLE_KIND));
         break;
       }
       case TUPLE2: {
         const b = pop("TUPLE2");
         const a = pop("TUPLE2");
-        stack.push(makeKind([a, b], Kind.Tuple));
+        stack.push(makeKind([a, b], TUPLE_KIND));
         break;
       }
       case TUPLE3: {
         const c = pop("TUPLE3");
         const b = pop("TUPLE3");
         const a = pop("TUPLE3");
-        stack.push(makeKind([a, b, c], Kind.Tuple));
+        stack.push(makeKind([a, b, c], TUPLE_KIND));
         break;
       }
       case DICT: {
@@ -1545,7 +1531,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
       case ADDITEMS: {
         const items = popMark("ADDITEMS");
         const set = top("ADDITEMS");
-        if (!Array.isArray(set) || kinds?.get(set) !== Kind.Set) {
+        if (!Array.isArray(set) || kinds?.get(set) !== SET_KIND) {
           throw new UnpicklingError(`Cannot unpickle ADDITEMS at offset ${pos - 1}: not a set`);
         }
         for (let i = 0; i < items.length; i++) set.push(items[i]);
