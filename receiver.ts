@@ -196,10 +196,17 @@ function toRecord(decoded: unknown): LogRecord {
       }`,
     );
   }
-  const dict: Record<string, unknown> = {};
-  for (const key of Object.keys(decoded)) {
-    if (FORBIDDEN_KEYS.has(key)) continue;
-    dict[key] = normalize(decoded[key], 0);
+  // The decoded dict is ours alone (fresh from the decoder): tidied in place, not copied.
+  const dict = decoded;
+  for (const key of Object.keys(dict)) {
+    if (FORBIDDEN_KEYS.has(key)) {
+      delete dict[key];
+      continue;
+    }
+    const value = dict[key];
+    if (typeof value === "bigint" || (typeof value === "object" && value !== null)) {
+      dict[key] = normalize(value, 0);
+    }
   }
   optionalType(dict, "name", "string");
   optionalType(dict, "levelname", "string");

@@ -16,8 +16,12 @@
  *   far more than the files kept, so the check reads the live file and every backup, oldest
  *   first, and requires one unbroken run of records ending with the last one (see
  *   {@linkcode verifyRotated}).
+ * - `socket`: SocketHandler sending 200,000 records (`SOCKET_RECORDS`, unless `--records` is
+ *   given) over TCP loopback to a receiver in another process, timed until the receiver has
+ *   handled the last one; the receiver counts them and checks their order (see
+ *   {@linkcode runSocketOnce}, bench/ours_socket.ts and bench/peers/cpython_socket.py).
  *
- * Options: `--scenario=file|rotating|all` (all), `--only=name,name` (a system such as `pino`, or
+ * Options: `--scenario=file|rotating|socket|all` (all), `--only=name,name` (a system such as `pino`, or
  * one runtime of it such as `pino@node`; `--only=list` prints the names), `--records=N`,
  * `--warmup=N`, `--runs=N`, and `--write` to write bench/RESULTS.md from a partial run (a full
  * default run always writes it).
@@ -31,10 +35,10 @@ import versions from "./peers/versions.json" with { type: "json" };
 type Runtime = "deno" | "node" | "python";
 
 /** A workload shape, with its own rows and table. */
-type ScenarioName = "file" | "rotating";
+type ScenarioName = "file" | "rotating" | "socket";
 
 /** Every scenario, in report order. */
-const SCENARIOS: readonly ScenarioName[] = ["file", "rotating"];
+const SCENARIOS: readonly ScenarioName[] = ["file", "rotating", "socket"];
 
 /**
  * How a system names its rotated files (`bench.log` is the name it is given):
@@ -70,7 +74,7 @@ interface Target {
 }
 
 /** Which of our configurations a row measures; each is a ratio column. */
-type OursVariant = "default" | "lock" | "buffered";
+type OursVariant = "default" | "lock" | "buffered" | "json" | "ack" | "nocaller";
 
 /** How a rotating row's files are checked. */
 interface Rotation {
@@ -127,6 +131,8 @@ interface Options {
   scenarios: ScenarioName[];
   only?: string[];
   records: number;
+  /** Whether `--records` was given (it then applies to every scenario). */
+  recordsGiven: boolean;
   warmup: number;
   runs: number;
   write: boolean;
@@ -137,6 +143,8 @@ const NODE_ROOT = `${ROOT}bench/node_modules_root`;
 const RESULTS_FILE = `${ROOT}bench/RESULTS.md`;
 const PYENV_VERSION = "3.13.0";
 const DEFAULTS = { records: 500_000, warmup: 20_000, runs: 3 } as const;
+/** The socket scenario's records, unless `--records` is given. */
+const SOCKET_RECORDS = 200_000;
 /** The rotating scenario's size limit, as every system is configured. */
 const MAX_BYTES = 1048576;
 /** The rotating scenario's backups, as every system is configured (winston: files in all). */
@@ -194,6 +202,7 @@ function oursRow(
   mode: string,
   label: string,
   rotation?: Rotation,
+  script = "bench/ours.ts",
 ): Target {
   return {
     scenario,
@@ -202,7 +211,7 @@ function oursRow(
     id: `${system}@deno`,
     label,
     ours,
-    script: "bench/ours.ts",
+    script,
     extra: [mode],
     rotation,
   };
@@ -210,6 +219,42 @@ function oursRow(
 
 /** The rows of one scenario, in table order. */
 function scenarioTargets(scenario: ScenarioName): Target[] {
+  if (scenario === "socket") {
+    const ours = (system: string, variant: OursVariant, label: string): Target =>
+      oursRow("socket", system, variant, variant, label, undefined, "bench/ours_socket.ts");
+    return [
+      ours("ours", "default", "@x/loghandlers SocketHandler -> LogReceiver (pickle)"),
+      ours("ours-json", "json", "@x/loghandlers SocketHandler { format: 'json' } -> LogReceiver"),
+      ours("ours-ack", "ack", "@x/loghandlers SocketHandler { ack: true } -> LogReceiver"),
+      {
+        ...ours(
+          "ours-nocaller",
+          "nocaller",
+          "@x/loghandlers SocketHandler -> LogReceiver, settings.callerInfo = 'never'",
+        ),
+        optIn: true,
+      },
+      {
+        scenario,
+        system: "cpython",
+        runtime: "python",
+        id: "cpython@python",
+        label: "CPython logging.handlers.SocketHandler -> cookbook receiver",
+        script: "bench/peers/cpython_socket.py",
+        extra: [],
+      },
+      {
+        scenario,
+        system: "cpython-nocaller",
+        runtime: "python",
+        id: "cpython-nocaller@python",
+        label: "CPython SocketHandler -> cookbook receiver, logging._srcfile = None",
+        script: "bench/peers/cpython_socket.py",
+        extra: ["nocaller"],
+        optIn: true,
+      },
+    ];
+  }
   if (scenario === "file") {
     return [
       oursRow("file", "ours", "default", "default", "@x/loghandlers FileHandler (default)"),
@@ -339,7 +384,12 @@ function allTargets(scenarios: readonly ScenarioName[] = SCENARIOS): Target[] {
  * @throws {Error} On an unknown option or scenario, or a count that is not a positive integer.
  */
 function parseOptions(args: string[]): Options {
-  const options: Options = { ...DEFAULTS, scenarios: [...SCENARIOS], write: false };
+  const options: Options = {
+    ...DEFAULTS,
+    recordsGiven: false,
+    scenarios: [...SCENARIOS],
+    write: false,
+  };
   for (const arg of args) {
     const [key, value = ""] = arg.split("=", 2);
     if (key === "--scenario") {
@@ -357,6 +407,7 @@ function parseOptions(args: string[]): Options {
         throw new Error(`${key} takes a positive integer, as in ${key}=1000: got '${value}'`);
       }
       options[key.slice(2) as "records" | "warmup" | "runs"] = n;
+      if (key === "--records") options.recordsGiven = true;
     } else if (key === "--write") {
       options.write = true;
     } else {
@@ -688,6 +739,9 @@ async function runOnce(
   run: number,
   options: Options,
 ): Promise<RunResult | string> {
+  if (target.scenario === "socket") {
+    return runSocketOnce(target, recordsFor("socket", options), options);
+  }
   const tag = `${dir}/${target.scenario}-${target.id}-${run}`;
   const rotation = target.rotation;
   const out = rotation ? `${tag}/bench.log` : `${tag}.log`;
@@ -725,6 +779,52 @@ async function runOnce(
   } finally {
     for (const path of made) await Deno.remove(path, { recursive: true }).catch(() => {});
   }
+}
+
+/** The records a row of `scenario` logs: `--records`, else the scenario's default. */
+function recordsFor(scenario: ScenarioName, options: Options): number {
+  return scenario === "socket" && !options.recordsGiven ? SOCKET_RECORDS : options.records;
+}
+
+/**
+ * Runs one timed run of a socket row: the row's script is the sender, which starts its own
+ * receiver process, times until the receiver has handled the last record, and prints the
+ * receiver's count and any problem (a record lost, repeated or out of order) in its JSON line.
+ *
+ * @param target The row.
+ * @param records Timed records.
+ * @param options Warm-up count.
+ * @returns The run's result or the reason it failed.
+ */
+async function runSocketOnce(
+  target: Target,
+  records: number,
+  options: Options,
+): Promise<RunResult | string> {
+  const [cmd, args, env] = commandFor(target, [String(records), String(options.warmup)]);
+  const limit = 60_000 + (records + options.warmup) * 0.5;
+  const result = await capture(cmd, args, env, AbortSignal.timeout(limit));
+  if (!result.success) return `exited with an error: ${tail(result.stderr) || "(no stderr)"}`;
+  const line = result.stdout.trim().split("\n").at(-1) ?? "";
+  let parsed: Omit<RunResult, "checked"> & { received?: number; problem?: string | null };
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return `printed no result line: ${tail(result.stdout + result.stderr)}`;
+  }
+  const problem = parsed.problem ??
+    (parsed.received !== records
+      ? `the receiver handled ${parsed.received} records, ${records} expected`
+      : undefined);
+  if (problem) {
+    return `${problem} (this run: ${formatRate(records / parsed.seconds)} records/s)`;
+  }
+  return {
+    seconds: parsed.seconds,
+    runtime: parsed.runtime,
+    peer: parsed.peer,
+    checked: { deviations: [] },
+  };
 }
 
 /** `123456.7` as `123,457`. */
@@ -791,6 +891,9 @@ const OURS_COLUMNS: Record<OursVariant, { short: string; long: string }> = {
   default: { short: "ours ÷", long: "ours default ÷ peer" },
   lock: { short: "ours lock ÷", long: "ours lock ÷ peer" },
   buffered: { short: "ours buf ÷", long: "ours buffered ÷ peer" },
+  json: { short: "ours json ÷", long: "ours json ÷ peer" },
+  ack: { short: "ours ack ÷", long: "ours ack ÷ peer" },
+  nocaller: { short: "ours nocaller ÷", long: "ours nocaller ÷ peer" },
 };
 
 /** What the report says about each scenario, besides its tables. */
@@ -854,7 +957,64 @@ const SCENARIO_TEXT: Record<ScenarioName, { title: string; intro: string[]; note
       "each full buffer (its defaults); `maxFiles: 5` means 5 backups, as in Python.",
     ],
   },
+  socket: {
+    title: "Socket (SocketHandler to a receiver over TCP loopback)",
+    intro: [
+      `Each system's SocketHandler sends ${formatRate(SOCKET_RECORDS)} records (unless`,
+      "`--records` is given) over 127.0.0.1 to a receiver in another process, which counts them",
+      "and checks every message is the next one (`request <i> handled`, in order). The sender",
+      "warms up on its own connection first, then is timed from the first log call until the",
+      "receiver has handled the last record (the receiver prints a line, the sender stops the",
+      "clock when it arrives). A run in which the receiver does not count exactly every record,",
+      'in order, does not count. "ours ÷", "ours json ÷" and "ours ack ÷" are the records/s of',
+      'ours (default: pickle, no acknowledgements), `{ format: "json" }` and `{ ack: true }`',
+      "divided by that row's.",
+    ],
+    notes: [
+      '- ours: `new SocketHandler("127.0.0.1", port)` on a logger, sending to `LogReceiver` ' +
+      "(receiver.ts) whose `handle` counts and checks (pickle read by the safe subset decoder, " +
+      "then `makeLogRecord`). Logging calls never block, and the outbox holds at most 10,000 " +
+      "records by default, so after every 2,000 records the sender waits until the chunk before " +
+      "the last one has been delivered (`handler.flush()`), keeping one chunk on its way (a " +
+      "synchronous loop of 200,000 calls would overflow the bound and drop records, counted and " +
+      "reported); a dropped record fails the run.",
+      "- Caller information (`pathname`, `lineno`, `funcName`) is collected for every record " +
+      "SocketHandler sends, as in CPython. In V8 that is a stack capture per record, most of " +
+      "ours' sender time; the opt-in rows `--only=ours-nocaller,cpython-nocaller` measure both " +
+      'without it (`settings.callerInfo = "never"`, Python\'s `logging._srcfile = None`).',
+      "- `{ ack: true }`: the receiver acknowledges what it handled after each read, and a " +
+      "record leaves the outbox only once acknowledged.",
+      "- CPython: `logging.handlers.SocketHandler` (blocking `sendall` per record) sending to the " +
+      "logging cookbook's `LogRecordSocketReceiver` (socketserver.ThreadingTCPServer: `recv(4)`, " +
+      "`recv(length)`, `pickle.loads`, `logging.makeLogRecord`), with `handleLogRecord` counting " +
+      "and checking instead of `logger.handle`. One change to the cookbook: it ends the " +
+      "connection when `recv(4)` returns fewer than 4 bytes, which happens when a length prefix " +
+      "is split across TCP segments and then loses the rest of the connection's records; the " +
+      "bench's copy reads until it has the 4 bytes.",
+    ],
+  },
 };
+
+/**
+ * The socket scenario's headline: the target ours (default) >= 5x CPython.
+ *
+ * @param rows The scenario's rows.
+ * @returns Markdown lines.
+ */
+function socketSummary(rows: Measured[]): string[] {
+  const rateOf = (predicate: (t: Target) => boolean): number | undefined => {
+    const rates = rows.filter((m) => predicate(m.target)).map(best).filter((r) => r !== undefined);
+    return rates.length ? Math.max(...rates) : undefined;
+  };
+  const od = rateOf((t) => t.ours === "default");
+  const py = rateOf((t) => t.system === "cpython");
+  if (od === undefined || py === undefined) return [];
+  return [
+    `- Target ours (default) ≥ 5× CPython: ${ratio(od, py)} (${
+      od / py >= 5 ? "met" : "**not met**"
+    }).`,
+  ];
+}
 
 /**
  * The rotating scenario's headline numbers: the lock's cost and the targets against CPython
@@ -984,6 +1144,7 @@ function section(scenario: ScenarioName, rows: Measured[], options: Options): st
     targetTable,
     "",
     ...(rotating ? [...rotatingSummary(rows), ""] : []),
+    ...(scenario === "socket" ? [...socketSummary(rows), ""] : []),
     ...(deviations.length ? ["Departures from the rotation rule:", "", ...deviations, ""] : []),
     "Notes:",
     "",
@@ -1115,7 +1276,7 @@ async function main(): Promise<void> {
           );
           continue;
         }
-        const rate = options.records / result.seconds;
+        const rate = recordsFor(m.target.scenario, options) / result.seconds;
         m.rates.push(rate);
         m.runtime = result.runtime;
         m.peer = result.peer;

@@ -58,7 +58,6 @@ export interface SocketHandlerOptions extends OutboxOptions {
   timeout?: number;
 }
 
-const FLOAT_FIELDS = new Set(["created", "msecs", "relativeCreated"]);
 const utf8 = new TextEncoder();
 
 function toPickleValue(value: unknown, depth = 0): PickleValue {
@@ -101,9 +100,65 @@ function toJsonValue(value: PickleValue): unknown {
 
 function frame(payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length);
+  writeLength(out, payload.length);
   out.set(payload, 4);
   return out;
+}
+
+/** Frames are cut from slabs of this size: one allocation per slab instead of one per record. */
+const SLAB_BYTES = 65536;
+
+/**
+ * Hands out frames as views of a shared slab. Allocating a small `Uint8Array` costs far more
+ * than a view (its own backing store); frames are written once and never changed, and a slab is
+ * freed once no frame of it waits in the outbox.
+ */
+class FrameSlab {
+  #slab = new Uint8Array(0);
+  #pos = 0;
+
+  /** Room for `size` bytes: a view of the current slab, or of a new one. */
+  #take(size: number): Uint8Array {
+    if (this.#pos + size > this.#slab.length) {
+      if (size > SLAB_BYTES / 4) return new Uint8Array(size);
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#pos = 0;
+    }
+    const out = this.#slab.subarray(this.#pos, this.#pos + size);
+    this.#pos += size;
+    return out;
+  }
+
+  /** The 4-byte big-endian length and the payload. */
+  frame(payload: Uint8Array): Uint8Array {
+    const n = payload.length;
+    const out = this.#take(4 + n);
+    writeLength(out, n);
+    out.set(payload, 4);
+    return out;
+  }
+
+  /** The 4-byte big-endian length and the UTF-8 text. */
+  frameText(text: string): Uint8Array {
+    const most = 4 + text.length * 3;
+    if (most > SLAB_BYTES / 4) return this.frame(utf8.encode(text));
+    if (this.#pos + most > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_BYTES);
+      this.#pos = 0;
+    }
+    const { written } = utf8.encodeInto(text, this.#slab.subarray(this.#pos + 4));
+    const out = this.#slab.subarray(this.#pos, this.#pos + 4 + written);
+    this.#pos += 4 + written;
+    writeLength(out, written);
+    return out;
+  }
+}
+
+function writeLength(out: Uint8Array, n: number): void {
+  out[0] = n >>> 24;
+  out[1] = (n >>> 16) & 0xff;
+  out[2] = (n >>> 8) & 0xff;
+  out[3] = n & 0xff;
 }
 
 async function importKey(key: string | Uint8Array): Promise<CryptoKey> {
@@ -207,6 +262,7 @@ export class SocketHandler extends Handler {
   #acked = 0;
   #ackBuf = new Uint8Array(4096);
   #ackHave = 0;
+  #slab = new FrameSlab();
 
   /**
    * Prepares the handler; the connection is made when the first record is sent.
@@ -310,19 +366,65 @@ export class SocketHandler extends Handler {
    */
   makePickle(record: LogRecord): Uint8Array {
     if (record.exc_info && !record.exc_text) this.format(record); // fills exc_text
+    const rec = record as unknown as Record<string, unknown>;
+    const msg = record.getMessage();
+    // JSON: the same dictionary with plain numbers for floats and ints.
+    const json = this.wireFormat === "json";
+    if (!Object.hasOwn(rec, "message")) {
+      // Python's `dict(record.__dict__)`: a shallow copy (V8's fast object clone), with msg,
+      // args and exc_info replaced in place.
+      const d = { ...rec } as Record<string, PickleValue>;
+      for (const key in d) {
+        const value = d[key];
+        if (typeof value !== "string" && typeof value !== "number" && value !== null) {
+          d[key] = json ? toJsonValue(toPickleValue(value)) as PickleValue : toPickleValue(value);
+        }
+      }
+      d.msg = msg;
+      d.args = null;
+      d.exc_info = null;
+      if (!json) {
+        if (typeof rec.created === "number") d.created = new PyFloat(rec.created);
+        if (typeof rec.msecs === "number") d.msecs = new PyFloat(rec.msecs);
+        if (typeof rec.relativeCreated === "number") {
+          d.relativeCreated = new PyFloat(rec.relativeCreated);
+        }
+      }
+      return json ? this.#slab.frameText(JSON.stringify(d)) : this.#slab.frame(pickleDumps(d, 1));
+    }
+    // With `message` (set by a formatter): the same dictionary, built key by key without it
+    // (`delete` would slow every later access).
     const d: Record<string, PickleValue> = {};
     for (const key of Object.keys(record)) {
-      d[key] = FLOAT_FIELDS.has(key)
-        ? new PyFloat((record as unknown as Record<string, number>)[key])
-        : toPickleValue((record as unknown as Record<string, unknown>)[key]);
+      switch (key) {
+        case "msg":
+          d.msg = msg;
+          break;
+        case "args":
+        case "exc_info":
+          d[key] = null;
+          break;
+        case "message":
+          break;
+        case "created":
+        case "msecs":
+        case "relativeCreated":
+          d[key] = json ? rec[key] as number : new PyFloat(rec[key] as number);
+          break;
+        default: {
+          const value = rec[key];
+          d[key] = typeof value === "string" || typeof value === "number"
+            ? value
+            : json
+            ? toJsonValue(toPickleValue(value)) as PickleValue
+            : toPickleValue(value);
+        }
+      }
     }
-    d.msg = record.getMessage();
-    d.args = null;
-    d.exc_info = null;
-    delete d.message;
-    return frame(
-      this.wireFormat === "json" ? utf8.encode(JSON.stringify(toJsonValue(d))) : pickleDumps(d, 1),
-    );
+    if (!Object.hasOwn(d, "msg")) d.msg = msg;
+    if (!Object.hasOwn(d, "args")) d.args = null;
+    if (!Object.hasOwn(d, "exc_info")) d.exc_info = null;
+    return json ? this.#slab.frameText(JSON.stringify(d)) : this.#slab.frame(pickleDumps(d, 1));
   }
 
   /**
