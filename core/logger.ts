@@ -159,6 +159,8 @@ type Frame = {
   getMethodName(): string | null;
   isToplevel(): boolean | null;
 };
+/** `file:` URLs of frames, turned into paths (a cache: the same few files recur). */
+const paths = new Map<string, string>();
 // Frames in these folders belong to the library and are skipped when looking for the caller.
 // V8 names a frame's file by URL or, for local modules in newer Deno, by plain path.
 const INTERNAL_PREFIXES: readonly string[] = [
@@ -175,8 +177,14 @@ function isInternal(file: string): boolean {
 
 function pathOf(file: string): string {
   if (!file.startsWith("file://")) return file;
-  const path = decodeURIComponent(file.slice(7));
-  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path;
+  let path = paths.get(file);
+  if (path === undefined) {
+    path = decodeURIComponent(file.slice(7));
+    if (/^\/[A-Za-z]:\//.test(path)) path = path.slice(1);
+    if (paths.size > 1000) paths.clear();
+    paths.set(file, path);
+  }
+  return path;
 }
 
 function functionName(frame: Frame): string {
@@ -619,10 +627,19 @@ export class Logger extends Filterer {
     above: (...args: never[]) => unknown = this.findCaller,
   ): CallerInfo {
     const level = Math.max(1, Math.trunc(stacklevel));
-    const frames = captureFrames(above, stackInfo ? 200 : level + 16).filter((f) => {
-      const file = f.getFileName();
-      return file == null || !isInternal(file);
-    });
+    // Capturing frames costs per frame: try a short stack first (the user's frame is usually
+    // right above the logging call) and a longer one only when it is not enough.
+    let frames: Frame[] = [];
+    for (const limit of stackInfo ? [200] : [level + 2, level + 16]) {
+      const all = captureFrames(above, limit);
+      frames = [];
+      for (let i = 0; i < all.length; i++) {
+        const file = all[i].getFileName();
+        if (file == null || !isInternal(file)) frames.push(all[i]);
+        if (!stackInfo && frames.length === level) break;
+      }
+      if (frames.length >= level || all.length < limit) break;
+    }
     if (frames.length === 0) return UNKNOWN_CALLER;
     const at = Math.min(level, frames.length) - 1;
     const f = frames[at];
