@@ -31,4 +31,5 @@ export * from "./handlers/rotating.ts";
 export * from "./handlers/timed_rotating.ts";
 export * from "./handlers/socket.ts";
 export * from "./handlers/syslog.ts";
+export * from "./handlers/nt_event_log.ts";
 export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";
