@@ -32,4 +32,5 @@ export * from "./handlers/timed_rotating.ts";
 export * from "./handlers/socket.ts";
 export * from "./handlers/syslog.ts";
 export * from "./handlers/nt_event_log.ts";
+export * from "./handlers/http.ts";
 export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";

@@ -78,13 +78,52 @@ interface Waiter {
   resolve: () => void;
 }
 
-function positive(name: string, value: number): number {
+function positive(owner: string, name: string, value: number): number {
   if (!(typeof value === "number" && value > 0)) {
     throw new RangeError(
-      `Cannot create the outbox as '${name}' must be > 0: current value is ${value}`,
+      `Cannot create ${owner} as '${name}' must be > 0: current value is ${value}`,
     );
   }
   return value;
+}
+
+/**
+ * Checks outbox options, so that a handler can refuse bad ones before it is built (and
+ * registered for the exit hooks).
+ *
+ * @param owner The handler's class name, for the error.
+ * @param options The options.
+ * @throws {RangeError} Naming the option and its value.
+ *
+ * @example
+ * ```ts
+ * import { checkOutboxOptions } from "./outbox.ts";
+ * checkOutboxOptions("MyHandler", { maxRecords: 100 });
+ * ```
+ */
+export function checkOutboxOptions(owner: string, options: OutboxOptions): void {
+  for (
+    const name of [
+      "maxRecords",
+      "maxBytes",
+      "retryStart",
+      "retryFactor",
+      "retryMax",
+      "closeTimeout",
+      "batchBytes",
+    ] as const
+  ) {
+    const value = options[name];
+    if (value !== undefined) positive(owner, name, value);
+  }
+  const drop = options.drop ?? "newest";
+  if (drop !== "newest" && drop !== "oldest") {
+    throw new RangeError(
+      `Cannot create ${owner} as 'drop' must be "newest" or "oldest": current value is '${
+        String(drop)
+      }'`,
+    );
+  }
 }
 
 /**
@@ -151,22 +190,15 @@ export class Outbox {
   constructor(delivery: Delivery, options: OutboxOptions, report: (error: Error) => void) {
     this.#delivery = delivery;
     this.#report = report;
-    this.#maxRecords = positive("maxRecords", options.maxRecords ?? 10_000);
-    this.#maxBytes = positive("maxBytes", options.maxBytes ?? 8 * 1024 * 1024);
-    const drop = options.drop ?? "newest";
-    if (drop !== "newest" && drop !== "oldest") {
-      throw new RangeError(
-        `Cannot create the outbox as 'drop' must be "newest" or "oldest": current value is '${
-          String(drop)
-        }'`,
-      );
-    }
-    this.#dropOldest = drop === "oldest";
-    this.#retryStart = positive("retryStart", options.retryStart ?? 1);
-    this.#retryFactor = positive("retryFactor", options.retryFactor ?? 2);
-    this.#retryMax = positive("retryMax", options.retryMax ?? 30);
-    this.#closeTimeout = positive("closeTimeout", options.closeTimeout ?? 5000);
-    this.#batchBytes = positive("batchBytes", options.batchBytes ?? 65536);
+    checkOutboxOptions("the outbox", options);
+    this.#maxRecords = options.maxRecords ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.#dropOldest = options.drop === "oldest";
+    this.#retryStart = options.retryStart ?? 1;
+    this.#retryFactor = options.retryFactor ?? 2;
+    this.#retryMax = options.retryMax ?? 30;
+    this.#closeTimeout = options.closeTimeout ?? 5000;
+    this.#batchBytes = options.batchBytes ?? 65536;
   }
 
   /** How many records are waiting (including those being sent). */

@@ -65,13 +65,22 @@ export async function shutdown(): Promise<void> {
   }
 }
 
+/** Whether `h` still delivers; a handler whose constructor failed half-way counts as idle. */
+function isPending(h: Handler): boolean {
+  try {
+    return h.pending;
+  } catch {
+    return false;
+  }
+}
+
 function installExitHooks(): void {
   hooksInstalled = true;
   const g = globalThis as { addEventListener?: typeof addEventListener };
   if (typeof g.addEventListener !== "function") return;
   // The event loop drained: give handlers with pending deliveries the time to finish.
   g.addEventListener("beforeunload", (event) => {
-    const pending = liveHandlers().filter((h) => h.pending);
+    const pending = liveHandlers().filter(isPending);
     if (pending.length === 0) return;
     event.preventDefault();
     for (const h of pending) h.flush();

@@ -7,7 +7,7 @@
  */
 
 import { Handler } from "../core/handler.ts";
-import { Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
 import { pickleDumps, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
@@ -186,6 +186,7 @@ async function sign(key: CryptoKey, framed: Uint8Array): Promise<Uint8Array> {
 }
 
 function checkOptions(cls: string, options: SocketHandlerOptions): void {
+  checkOutboxOptions(cls, options);
   const format = options.format ?? "pickle";
   if (format !== "pickle" && format !== "json") {
     throw new RangeError(
@@ -273,8 +274,8 @@ export class SocketHandler extends Handler {
    * @throws {RangeError} For an invalid option.
    */
   constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
-    super();
     checkOptions(new.target.name, options);
+    super();
     this.host = host;
     this.port = port;
     this.address = port === null ? host : [host, port];

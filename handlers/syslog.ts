@@ -6,7 +6,7 @@
  */
 
 import { Handler } from "../core/handler.ts";
-import { Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
 import {
@@ -463,6 +463,7 @@ export class SysLogHandler extends Handler {
    *   or a bound that is not a positive number.
    */
   constructor(options: SysLogHandlerOptions = {}) {
+    checkOutboxOptions("SysLogHandler", options);
     const address = options.address ?? ["localhost", 514] as const;
     const unixsocket = typeof address === "string";
     if (!unixsocket) {
