@@ -33,4 +33,5 @@ export * from "./handlers/socket.ts";
 export * from "./handlers/syslog.ts";
 export * from "./handlers/nt_event_log.ts";
 export * from "./handlers/http.ts";
+export * from "./handlers/smtp.ts";
 export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";
