@@ -4,6 +4,7 @@
  * the same server.
  */
 
+import { testCertificates } from "./helpers/tls.ts";
 import { HTTPHandler, type HTTPHandlerOptions } from "../handlers/http.ts";
 import { type LogRecord, makeLogRecord } from "../core/record.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
@@ -297,102 +298,14 @@ for (const method of ["GET", "POST"] as const) {
   });
 }
 
-async function opensslAvailable(): Promise<boolean> {
-  try {
-    const out = await new Deno.Command("openssl", { args: ["version"], stdout: "null" })
-      .output();
-    if (out.success) return true;
-  } catch {
-    // fall through
-  }
-  if (Deno.env.get("CI") === "true") throw new Error("openssl is required under CI=true");
-  console.error("!!! openssl not found: the HTTPS tests of HTTPHandler are SKIPPED");
-  return false;
-}
-
-async function openssl(dir: string, ...args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", {
-    args,
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  if (!out.success) {
-    throw new Error(`openssl ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
-/** A CA and a server certificate for 127.0.0.1 and localhost, made in `dir`. */
-async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl(
-    dir,
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=loghandlers test CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  );
-  await openssl(
-    dir,
-    "req",
-    ...ec,
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-    "-subj",
-    "/CN=localhost",
-  );
-  await Deno.writeTextFile(
-    `${dir}/ext.cnf`,
-    "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
-      "extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n",
-  );
-  await openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "ext.cnf",
-  );
-  return {
-    ca: await Deno.readTextFile(`${dir}/ca.pem`),
-    cert: await Deno.readTextFile(`${dir}/server.pem`),
-    key: await Deno.readTextFile(`${dir}/server.key`),
-  };
-}
-
 const AUTH_ADA = "Basic " + btoa("ada:pw"); // CPython: base64 of 'ada:pw'.encode('utf-8')
 
 for (const secure of [false, true]) {
   Deno.test(`HTTPHandler over ${secure ? "HTTPS (own CA)" : "HTTP"} sends GET and POST, with and without credentials`, async () => {
-    if (secure && !(await opensslAvailable())) return;
+    const certs = secure ? await testCertificates("the HTTPS tests of HTTPHandler") : null;
+    if (secure && certs === null) return;
     const dir = await Deno.makeTempDir();
     try {
-      const certs = secure ? await makeCertificates(dir) : null;
       const server = startServer(certs ? { cert: certs.cert, key: certs.key } : {});
       try {
         const host = `127.0.0.1:${server.port}`;

@@ -5,6 +5,7 @@
  * LOGIN, failures reported without blocking the caller, header injection, batching.
  */
 
+import { testCertificates } from "./helpers/tls.ts";
 // @ts-types="npm:@types/smtp-server@3.5.13"
 import { SMTPServer, type SMTPServerOptions } from "npm:smtp-server@3.21.6";
 import { makeLogRecord } from "../core/record.ts";
@@ -21,96 +22,7 @@ import {
 
 const HOST = "127.0.0.1";
 
-/** A CA and a server certificate for 127.0.0.1 and localhost, made with openssl. */
-async function makeCertificates(): Promise<{ ca: string; key: string; cert: string } | null> {
-  const dir = await Deno.makeTempDir({ prefix: "smtp_test_" });
-  try {
-    const run = async (...args: string[]) => {
-      const out = await new Deno.Command("openssl", {
-        args,
-        cwd: dir,
-        stdout: "null",
-        stderr: "piped",
-      })
-        .output();
-      if (!out.success) {
-        throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-      }
-    };
-    await run(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-      "-days",
-      "2",
-      "-subj",
-      "/CN=loghandlers test CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    );
-    await run(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "server.key",
-      "-out",
-      "server.csr",
-      "-subj",
-      "/CN=127.0.0.1",
-    );
-    await Deno.writeTextFile(
-      `${dir}/ext.cnf`,
-      "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n" +
-        "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    );
-    await run(
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      "server.pem",
-      "-days",
-      "2",
-      "-extfile",
-      "ext.cnf",
-    );
-    return {
-      ca: await Deno.readTextFile(`${dir}/ca.pem`),
-      key: await Deno.readTextFile(`${dir}/server.key`),
-      cert: await Deno.readTextFile(`${dir}/server.pem`),
-    };
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      if (Deno.env.get("CI") === "true") throw new Error("openssl is required under CI=true");
-      console.warn(
-        "%cSKIPPING the TLS tests of smtp_test.ts: openssl is not installed",
-        "color: red",
-      );
-      return null;
-    }
-    throw error;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-const certs = await makeCertificates();
+const certs = await testCertificates("the TLS tests of smtp_test.ts");
 
 interface Mail {
   from: string;

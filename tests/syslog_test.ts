@@ -3,6 +3,7 @@
  * truncation, TCP framing and reconnection, Unix sockets.
  */
 
+import { testCertificates } from "./helpers/tls.ts";
 import { createSocket, type Socket } from "node:dgram";
 import { Formatter } from "../core/formatter.ts";
 import { type LogRecord, makeLogRecord } from "../core/record.ts";
@@ -533,73 +534,10 @@ Deno.test("SysLogHandler falls back to a Unix stream socket and says why when ne
   }
 });
 
-/** A test CA and a server certificate for localhost/127.0.0.1 signed by it, made with openssl. */
-async function testCertificates(
-  dir: string,
-): Promise<{ ca: string; cert: string; key: string } | null> {
-  const openssl = async (...args: string[]) => {
-    const out = await new Deno.Command("openssl", {
-      args,
-      cwd: dir,
-      stdout: "null",
-      stderr: "piped",
-    })
-      .output();
-    if (!out.success) throw new Error(`openssl ${args[0]}: ${dec.decode(out.stderr)}`);
-  };
-  try {
-    await Deno.writeTextFile(
-      `${dir}/ext.cnf`,
-      "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    );
-    const key = ["-newkey", "rsa:2048", "-nodes"];
-    await openssl(
-      "req",
-      "-x509",
-      ...key,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=Test CA",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.pem",
-    );
-    await openssl("req", ...key, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "req.csr");
-    await openssl(
-      "x509",
-      "-req",
-      "-in",
-      "req.csr",
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      "ext.cnf",
-      "-out",
-      "cert.pem",
-    );
-  } catch (error) {
-    if (Deno.env.get("CI") === "true") throw error;
-    console.error(`!!! openssl failed (${error}): the TLS syslog test is SKIPPED`);
-    return null;
-  }
-  return {
-    ca: await Deno.readTextFile(`${dir}/ca.pem`),
-    cert: await Deno.readTextFile(`${dir}/cert.pem`),
-    key: await Deno.readTextFile(`${dir}/key.pem`),
-  };
-}
-
 Deno.test("SysLogHandler speaks RFC 5425: TLS with octet counting, verifying the server", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const pem = await testCertificates(dir);
+    const pem = await testCertificates("the TLS syslog test");
     if (pem === null) return;
     const listener = Deno.listenTls({
       hostname: "127.0.0.1",
