@@ -7,7 +7,7 @@
  */
 
 import { Handler } from "../core/handler.ts";
-import { Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
 import type { LogRecord } from "../core/record.ts";
 import { envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
 import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
@@ -359,6 +359,7 @@ export class SMTPHandler extends Handler {
     // Everything is checked before the handler registers itself (super), so that a refused
     // configuration leaves nothing behind.
     const c = parseOptions(options);
+    checkOutboxOptions("SMTPHandler", options);
     let self: SMTPHandler | null = null;
     const outbox = new Outbox(
       { deliver: (b) => self!.deliver(b), reset: () => self!.#dropClient() },
