@@ -34,4 +34,6 @@ export * from "./handlers/syslog.ts";
 export * from "./handlers/nt_event_log.ts";
 export * from "./handlers/http.ts";
 export * from "./handlers/smtp.ts";
+export * from "./handlers/memory.ts";
+export * from "./handlers/queue.ts";
 export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";

@@ -57,12 +57,17 @@ function liveHandlers(): Handler[] {
 export async function shutdown(): Promise<void> {
   for (const h of liveHandlers()) {
     try {
-      await h.flush();
+      // Python: a handler with `flushOnClose` false (MemoryHandler) is closed without a flush.
+      if (flushesOnClose(h)) await h.flush();
       await h.close();
     } catch (error) {
       h.handleError(null, error);
     }
   }
+}
+
+function flushesOnClose(h: Handler): boolean {
+  return (h as { flushOnClose?: unknown }).flushOnClose !== false;
 }
 
 /** Whether `h` still delivers; a handler whose constructor failed half-way counts as idle. */
@@ -89,7 +94,7 @@ function installExitHooks(): void {
   g.addEventListener("unload", () => {
     for (const h of liveHandlers()) {
       try {
-        h.flushSync();
+        if (flushesOnClose(h)) h.flushSync();
       } catch (error) {
         h.handleError(null, error);
       }

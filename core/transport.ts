@@ -154,6 +154,7 @@ export class UdpSender {
       }
     }
     const socket = createSocket(family === 6 ? "udp6" : "udp4");
+    socket.unref(); // before binding: Deno's receive loop starts with the bind
     socket.on("error", () => {}); // errors surface through send's callback
     // Bind the local end explicitly, so that a refusal is an error here and not an uncaught
     // one inside node:dgram's implicit bind on the first send.
@@ -181,7 +182,6 @@ export class UdpSender {
       }
       throw e;
     }
-    socket.unref();
     return { socket, address };
   }
 

@@ -1,0 +1,643 @@
+/**
+ * Queues for `QueueHandler` and `QueueListener`: the shape they expect (Python's `queue`
+ * names), a bounded in-process {@linkcode AsyncQueue}, and a pair that carries records into a
+ * Web Worker ({@linkcode WorkerQueue} on the sending side, {@linkcode WorkerQueueReader} in the
+ * worker), so that slow handlers run off the main thread.
+ *
+ * @module
+ */
+
+import { ValueError } from "./errors.ts";
+import { LogRecord, makeLogRecord } from "./record.ts";
+
+/**
+ * What `QueueHandler` needs from a queue: Python's `put_nowait`. `flush` and `pending` are
+ * optional extensions that let the handler keep the I/O contract (`flush()` resolves when the
+ * records put before it have been handled at the other end).
+ */
+export interface LogQueueWriter<T> {
+  /** Adds `item` without waiting; throws {@linkcode QueueFull} when there is no room. */
+  put_nowait(item: T): void;
+  /** Optional: resolves when every item put before the call has been handled by the consumer. */
+  flush?(): Promise<void>;
+  /** Optional: whether items put here are still waiting to be handled by the consumer. */
+  readonly pending?: boolean;
+}
+
+/**
+ * A queue with Python's `queue.Queue` shape, as `QueueListener` reads it: `put_nowait`, an
+ * asynchronous `get` (Python's blocking `get()`), and optionally `task_done`, called once for
+ * every item taken (the sentinel included).
+ *
+ * @example
+ * ```ts
+ * import { AsyncQueue, type LogQueue } from "./queues.ts";
+ * const q: LogQueue<string> = new AsyncQueue<string>(10);
+ * q.put_nowait("a");
+ * console.assert(await q.get() === "a");
+ * ```
+ */
+export interface LogQueue<T> extends LogQueueWriter<T> {
+  /** Resolves with the oldest item, waiting for one when the queue is empty. */
+  get(): Promise<T>;
+  /** Optional: marks one item taken by `get()` as processed (Python's `task_done`). */
+  task_done?(): void;
+}
+
+/**
+ * Python's `queue.Full`: `put_nowait` on a queue that has no room.
+ *
+ * @example
+ * ```ts
+ * import { AsyncQueue, QueueFull } from "./queues.ts";
+ * const q = new AsyncQueue<number>(1);
+ * q.put_nowait(1);
+ * try {
+ *   q.put_nowait(2);
+ * } catch (e) {
+ *   console.assert(e instanceof QueueFull);
+ * }
+ * ```
+ */
+export class QueueFull extends Error {
+  /** `QueueFull`. */
+  override name = "QueueFull";
+}
+
+/**
+ * Python's `queue.Empty`: `get_nowait` on an empty queue.
+ *
+ * @example
+ * ```ts
+ * import { AsyncQueue, QueueEmpty } from "./queues.ts";
+ * try {
+ *   new AsyncQueue<number>().get_nowait();
+ * } catch (e) {
+ *   console.assert(e instanceof QueueEmpty);
+ * }
+ * ```
+ */
+export class QueueEmpty extends Error {
+  /** `QueueEmpty`. */
+  override name = "QueueEmpty";
+}
+
+/** A FIFO of items with O(1) shift. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  push(item: T): void {
+    this.#items.push(item);
+  }
+  shift(): T {
+    const item = this.#items[this.#head];
+    this.#items[this.#head++] = undefined as T;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * A bounded in-process queue with Python's `queue.Queue` interface, asynchronous where Python
+ * blocks: `put_nowait`/`get_nowait` (throwing {@linkcode QueueFull}/{@linkcode QueueEmpty}),
+ * `put`/`get` (waiting for room or for an item), `task_done`, `join`, `qsize`, `empty`, `full`.
+ * A waiting `get()` does not keep the program alive.
+ *
+ * @typeParam T The items.
+ *
+ * @example
+ * ```ts
+ * import { AsyncQueue } from "./queues.ts";
+ * const q = new AsyncQueue<string>(2);
+ * q.put_nowait("a");
+ * q.put_nowait("b");
+ * console.assert(q.full() && q.qsize() === 2);
+ * console.assert(await q.get() === "a");
+ * q.task_done();
+ * ```
+ */
+export class AsyncQueue<T> implements LogQueue<T> {
+  /** The capacity; `0` (or less) means unbounded, as in Python. */
+  readonly maxsize: number;
+  #items = new Fifo<T>();
+  #getters = new Fifo<(item: T) => void>();
+  #putters = new Fifo<() => void>();
+  #unfinished = 0;
+  #joiners: (() => void)[] = [];
+
+  /**
+   * Creates a queue.
+   *
+   * @param maxsize The capacity; `0` or less is unbounded.
+   * @throws {TypeError} When `maxsize` is not an integer.
+   */
+  constructor(maxsize = 0) {
+    if (!Number.isInteger(maxsize)) {
+      throw new TypeError(
+        `Cannot create AsyncQueue as 'maxsize' must be an integer: current value is ${maxsize}`,
+      );
+    }
+    this.maxsize = maxsize;
+  }
+
+  /**
+   * The number of items waiting (Python's `qsize`).
+   *
+   * @returns The count.
+   */
+  qsize(): number {
+    return this.#items.length;
+  }
+
+  /**
+   * Whether no item is waiting (Python's `empty`).
+   *
+   * @returns `true` when empty.
+   */
+  empty(): boolean {
+    return this.#items.length === 0;
+  }
+
+  /**
+   * Whether the queue is at its capacity (Python's `full`).
+   *
+   * @returns `true` when full.
+   */
+  full(): boolean {
+    return this.maxsize > 0 && this.#items.length >= this.maxsize;
+  }
+
+  /**
+   * Adds `item` without waiting.
+   *
+   * @param item The item.
+   * @throws {QueueFull} When the queue is at its capacity.
+   */
+  put_nowait(item: T): void {
+    if (this.full()) throw new QueueFull(`AsyncQueue is full (maxsize ${this.maxsize})`);
+    this.#unfinished++;
+    if (this.#getters.length !== 0) this.#getters.shift()(item);
+    else this.#items.push(item);
+  }
+
+  /**
+   * Adds `item`, waiting for room first.
+   *
+   * @param item The item.
+   * @returns A promise that resolves once the item is in the queue.
+   */
+  async put(item: T): Promise<void> {
+    while (this.full()) await new Promise<void>((resolve) => this.#putters.push(resolve));
+    this.put_nowait(item);
+  }
+
+  /**
+   * Takes the oldest item without waiting.
+   *
+   * @returns The item.
+   * @throws {QueueEmpty} When the queue is empty.
+   */
+  get_nowait(): T {
+    if (this.#items.length === 0) throw new QueueEmpty("AsyncQueue is empty");
+    const item = this.#items.shift();
+    if (this.#putters.length !== 0) this.#putters.shift()();
+    return item;
+  }
+
+  /**
+   * Takes the oldest item, waiting for one when the queue is empty.
+   *
+   * @returns A promise of the item.
+   */
+  get(): Promise<T> {
+    if (this.#items.length !== 0) return Promise.resolve(this.get_nowait());
+    return new Promise<T>((resolve) => this.#getters.push(resolve));
+  }
+
+  /**
+   * Marks one item taken with `get` as processed.
+   *
+   * @throws {ValueError} When called more times than there were items, as in Python.
+   */
+  task_done(): void {
+    if (this.#unfinished <= 0) throw new ValueError("task_done() called too many times");
+    if (--this.#unfinished === 0) {
+      const joiners = this.#joiners;
+      this.#joiners = [];
+      for (const resolve of joiners) resolve();
+    }
+  }
+
+  /**
+   * Resolves when every item put has been marked done with `task_done` (Python's `join`).
+   *
+   * @returns A promise.
+   */
+  join(): Promise<void> {
+    if (this.#unfinished === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#joiners.push(resolve));
+  }
+}
+
+/** The tag that marks this library's messages between a {@linkcode WorkerQueue} and its reader. */
+const TAG = "@x/loghandlers:queue";
+/** The reader acknowledges at least this often while busy. */
+const ACK_EVERY = 512;
+
+type QueueMessage =
+  | { [TAG]: "record"; record: Record<string, unknown> }
+  | { [TAG]: "close" }
+  | { [TAG]: "done"; count: number }
+  | { [TAG]: "closed"; count: number };
+
+/**
+ * The message end a {@linkcode WorkerQueue} or {@linkcode WorkerQueueReader} talks through:
+ * a `Worker` (seen from the main thread), a `MessagePort`, or the worker's own global scope.
+ */
+export interface MessageEndpoint {
+  /** Sends a structured-cloneable message. */
+  postMessage(message: unknown): void;
+  /** Listens for messages. */
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  /** Stops listening. */
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+}
+
+function tagOf(data: unknown): string | undefined {
+  if (data === null || typeof data !== "object") return undefined;
+  const tag = (data as Record<string, unknown>)[TAG];
+  return typeof tag === "string" ? tag : undefined;
+}
+
+/**
+ * A record as a plain object that structured clone can carry: its own attributes, with
+ * functions and symbols left out.
+ *
+ * @param record The record (normally prepared by `QueueHandler.prepare`).
+ * @returns A plain object for `makeLogRecord`.
+ */
+export function recordToDict(record: LogRecord | Record<string, unknown>): Record<string, unknown> {
+  const dict: Record<string, unknown> = {};
+  for (const key of Object.keys(record)) {
+    const value = (record as Record<string, unknown>)[key];
+    const type = typeof value;
+    if (type === "function" || type === "symbol") continue;
+    dict[key] = value;
+  }
+  return dict;
+}
+
+/**
+ * Finds Deno's internal reference switch of a Web `Worker` (what `node:worker_threads` calls
+ * `ref()`/`unref()`), so an idle log worker does not keep the program alive.
+ */
+function refSwitch(target: object): ((on: boolean) => void) | null {
+  const t = target as { ref?: unknown; unref?: unknown };
+  if (typeof t.ref === "function" && typeof t.unref === "function") {
+    return (on) => on ? (t.ref as () => void).call(target) : (t.unref as () => void).call(target);
+  }
+  const WorkerClass = (globalThis as { Worker?: { prototype: object } }).Worker;
+  if (WorkerClass === undefined || !(target instanceof (WorkerClass as unknown as typeof Worker))) {
+    return null;
+  }
+  for (const symbol of Object.getOwnPropertySymbols(WorkerClass.prototype)) {
+    if (symbol.description !== undefined) continue;
+    const fn = (WorkerClass.prototype as Record<symbol, unknown>)[symbol];
+    if (typeof fn === "function" && fn.length === 1) {
+      return (on) => (fn as (on: boolean) => void).call(target, on);
+    }
+  }
+  return null;
+}
+
+/** Options of {@linkcode WorkerQueue}. */
+export interface WorkerQueueOptions {
+  /**
+   * The most records sent and not yet handled by the worker; `put_nowait` throws
+   * {@linkcode QueueFull} past it. `0` means unbounded, as in Python.
+   *
+   * @default {0}
+   */
+  maxsize?: number;
+  /**
+   * Whether `close()` terminates the worker (when the target is a `Worker`) once it has
+   * handled everything: set it when the worker exists only to log.
+   *
+   * @default {false}
+   */
+  terminate?: boolean;
+}
+
+/**
+ * The main-thread end of a queue into a Web Worker: `put_nowait` posts the prepared record as a
+ * plain object, and the worker's {@linkcode WorkerQueueReader} rebuilds it with
+ * `makeLogRecord` for a `QueueListener` there (start one with `listenInWorker` from
+ * `handlers/queue.ts`). Records arrive in order. `flush()` resolves when the worker has handled
+ * (and its handlers flushed) every record put before the call; `close()` also stops the
+ * worker's listener. While records are on their way the worker keeps the program alive; when
+ * it is idle it does not (for a `Worker` target, through Deno's internal reference switch; a
+ * `MessagePort` is unref'd, and the `Worker` behind it stays the caller's to end).
+ *
+ * @example
+ * ```ts
+ * import { WorkerQueue } from "./queues.ts";
+ * import { LogRecord } from "./record.ts";
+ * const dir = await Deno.makeTempDir();
+ * const script = `${dir}/log_worker.ts`;
+ * const queueUrl = new URL("../handlers/queue.ts", import.meta.url).href;
+ * const fileUrl = new URL("../handlers/file.ts", import.meta.url).href;
+ * await Deno.writeTextFile(script, `
+ *   import { listenInWorker } from "${queueUrl}";
+ *   import { FileHandler } from "${fileUrl}";
+ *   listenInWorker([new FileHandler(${JSON.stringify(`${dir}/app.log`)})]);
+ * `);
+ * const worker = new Worker(new URL(`file://${script}`).href, { type: "module" });
+ * const queue = new WorkerQueue(worker, { terminate: true });
+ * queue.put_nowait(new LogRecord("app", 30, "", 0, "handled in a worker", null, null));
+ * await queue.close();
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log`) === "handled in a worker\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, unknown> | null> {
+  /** The capacity in records; `0` is unbounded. */
+  readonly maxsize: number;
+  #target: MessageEndpoint;
+  #terminate: boolean;
+  #ref: ((on: boolean) => void) | null;
+  #refed = true;
+  #sent = 0;
+  #done = 0;
+  #waiters: { count: number; resolve: () => void }[] = [];
+  #closing: Promise<void> | null = null;
+  #closedResolve: (() => void) | null = null;
+  #failed: unknown = null;
+  #onMessage = (event: MessageEvent) => this.#receive(event.data);
+  #onError = (event: Event) => this.#fail((event as ErrorEvent).error ?? event);
+
+  /**
+   * Wraps `target`, the worker (or a port to it) that runs `listenInWorker`.
+   *
+   * @param target A `Worker`, or a `MessagePort` whose other end the worker reads.
+   * @param options See {@linkcode WorkerQueueOptions}.
+   * @throws {TypeError} When `maxsize` is not an integer >= 0.
+   */
+  constructor(target: MessageEndpoint, options: WorkerQueueOptions = {}) {
+    const maxsize = options.maxsize ?? 0;
+    if (!Number.isInteger(maxsize) || maxsize < 0) {
+      throw new TypeError(
+        `Cannot create WorkerQueue as 'maxsize' must be an integer >= 0: current value is ${maxsize}`,
+      );
+    }
+    this.maxsize = maxsize;
+    this.#target = target;
+    this.#terminate = options.terminate ?? false;
+    target.addEventListener("message", this.#onMessage);
+    (target as { start?: () => void }).start?.();
+    if (typeof (target as { addEventListener?: unknown }).addEventListener === "function") {
+      (target as unknown as EventTarget).addEventListener("error", this.#onError);
+    }
+    this.#ref = refSwitch(target);
+    this.#setRef(false);
+  }
+
+  /** Whether records sent have not all been handled by the worker. */
+  get pending(): boolean {
+    return this.#failed === null && this.#sent !== this.#done;
+  }
+
+  /** The number of records sent and not yet handled by the worker. */
+  qsize(): number {
+    return this.#sent - this.#done;
+  }
+
+  #setRef(on: boolean): void {
+    if (this.#refed === on || this.#ref === null) return;
+    this.#refed = on;
+    try {
+      this.#ref(on);
+    } catch {
+      this.#ref = null;
+    }
+  }
+
+  #fail(error: unknown): void {
+    this.#failed = error ?? new Error("the worker failed");
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+    this.#closedResolve?.();
+    this.#setRef(false);
+  }
+
+  #receive(data: unknown): void {
+    const tag = tagOf(data);
+    if (tag !== "done" && tag !== "closed") return;
+    const count = (data as { count: number }).count;
+    if (count > this.#done) this.#done = count;
+    if (this.#waiters.length !== 0) {
+      const left = [];
+      for (const w of this.#waiters) {
+        if (this.#done >= w.count) w.resolve();
+        else left.push(w);
+      }
+      this.#waiters = left;
+    }
+    if (tag === "closed") this.#closedResolve?.();
+    if (this.#sent === this.#done && this.#waiters.length === 0 && this.#closedResolve === null) {
+      this.#setRef(false);
+    }
+  }
+
+  /**
+   * Posts `item` to the worker: a record (or a plain object of record attributes) as a plain
+   * object, or `null` (the sentinel), which starts {@linkcode WorkerQueue.close}.
+   *
+   * @param item The prepared record, or `null`.
+   * @throws {QueueFull} When `maxsize` records are already on their way.
+   * @throws {Error} After `close()`, or when the worker has failed.
+   * @throws {DOMException} When an attribute cannot be cloned (`DataCloneError`).
+   */
+  put_nowait(item: LogRecord | Record<string, unknown> | null): void {
+    if (this.#closing !== null) throw new Error("Cannot put a record on a closed WorkerQueue");
+    if (this.#failed !== null) {
+      throw new Error("Cannot put a record on a WorkerQueue whose worker failed", {
+        cause: this.#failed,
+      });
+    }
+    if (item === null) {
+      // The sentinel: the worker's listener stops after what was sent before.
+      void this.close();
+      return;
+    }
+    if (this.maxsize > 0 && this.#sent - this.#done >= this.maxsize) {
+      throw new QueueFull(`WorkerQueue is full (maxsize ${this.maxsize})`);
+    }
+    this.#target.postMessage(
+      { [TAG]: "record", record: recordToDict(item) } satisfies QueueMessage,
+    );
+    this.#sent++;
+    this.#setRef(true);
+  }
+
+  /**
+   * Resolves when the worker has handled every record put before the call, and its handlers
+   * have flushed them (or at once when the worker has failed).
+   *
+   * @returns A promise that never rejects.
+   */
+  flush(): Promise<void> {
+    if (this.#failed !== null || this.#done >= this.#sent) return Promise.resolve();
+    this.#setRef(true);
+    return new Promise<void>((resolve) => this.#waiters.push({ count: this.#sent, resolve }));
+  }
+
+  /**
+   * Stops the worker's listener once it has handled everything put before, then lets the
+   * worker go (terminating it with the `terminate` option). Idempotent.
+   *
+   * @returns A promise that resolves when the worker has finished.
+   */
+  close(): Promise<void> {
+    return this.#closing ??= (async () => {
+      if (this.#failed === null) {
+        const closed = new Promise<void>((resolve) => this.#closedResolve = resolve);
+        this.#setRef(true);
+        this.#target.postMessage({ [TAG]: "close" } satisfies QueueMessage);
+        await closed;
+      }
+      this.#target.removeEventListener("message", this.#onMessage);
+      (this.#target as unknown as EventTarget).removeEventListener?.("error", this.#onError);
+      this.#setRef(false);
+      if (this.#terminate) (this.#target as { terminate?: () => void }).terminate?.();
+    })();
+  }
+
+  /** Closes the queue: `await using queue = new WorkerQueue(worker)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * The worker end of a {@linkcode WorkerQueue}: a {@linkcode LogQueue} whose `get()` yields the
+ * records posted from the main thread, rebuilt with `makeLogRecord`, in order. Use it through
+ * `listenInWorker` (in `handlers/queue.ts`), which starts a `QueueListener` on it and answers
+ * the main thread's `flush()` and `close()`.
+ *
+ * @example
+ * ```ts
+ * import { WorkerQueueReader } from "./queues.ts";
+ * const { port1, port2 } = new MessageChannel();
+ * const reader = new WorkerQueueReader(port2);
+ * port1.postMessage({ "@x/loghandlers:queue": "record", record: { name: "app", msg: "hi" } });
+ * const record = await reader.get();
+ * console.assert(record !== null && record.getMessage() === "hi");
+ * reader.task_done();
+ * reader.dispose();
+ * port1.close();
+ * ```
+ */
+export class WorkerQueueReader implements LogQueue<LogRecord | null> {
+  /**
+   * Called when all records handled so far are to be acknowledged; the acknowledgement waits
+   * for the promise it returns (the listener's handlers' flush). `listenInWorker` sets it.
+   */
+  beforeAck: (() => Promise<void>) | null = null;
+  /**
+   * Called when the main thread closes the queue; the `closed` answer waits for it.
+   * `listenInWorker` sets it to stop its listener. Without it, a sentinel is queued.
+   */
+  onclose: (() => Promise<void>) | null = null;
+  #port: MessageEndpoint;
+  #queue = new AsyncQueue<LogRecord | null>();
+  #takenRemote = new Fifo<boolean>();
+  #received = 0;
+  #handled = 0;
+  #acked = 0;
+  #onMessage = (event: MessageEvent) => this.#receive(event.data);
+
+  /**
+   * Listens on `port` for records.
+   *
+   * @param port The worker's global scope (the default) or a `MessagePort`.
+   */
+  constructor(port: MessageEndpoint = globalThis as unknown as MessageEndpoint) {
+    this.#port = port;
+    port.addEventListener("message", this.#onMessage);
+    (port as { start?: () => void }).start?.();
+  }
+
+  #receive(data: unknown): void {
+    const tag = tagOf(data);
+    if (tag === "record") {
+      this.#received++;
+      this.#queue.put_nowait(makeLogRecord((data as { record: Record<string, unknown> }).record));
+    } else if (tag === "close") {
+      const received = this.#received;
+      (async () => {
+        if (this.onclose !== null) await this.onclose();
+        else this.#queue.put_nowait(null);
+        this.#port.postMessage({ [TAG]: "closed", count: received } satisfies QueueMessage);
+      })();
+    }
+  }
+
+  /**
+   * The number of records received and not yet taken.
+   *
+   * @returns The count.
+   */
+  qsize(): number {
+    return this.#queue.qsize();
+  }
+
+  /**
+   * Queues `item` locally (used for the listener's sentinel, `null`).
+   *
+   * @param item A record or `null`.
+   */
+  put_nowait(item: LogRecord | null): void {
+    this.#queue.put_nowait(item);
+  }
+
+  /**
+   * Takes the oldest record (or the sentinel), waiting for one.
+   *
+   * @returns A promise of the record, or `null` for the sentinel.
+   */
+  async get(): Promise<LogRecord | null> {
+    const item = await this.#queue.get();
+    this.#takenRemote.push(item !== null);
+    return item;
+  }
+
+  /** Marks the item last taken as handled; acknowledges to the main thread when idle. */
+  task_done(): void {
+    this.#queue.task_done();
+    const remote = this.#takenRemote.length !== 0 ? this.#takenRemote.shift() : false;
+    if (!remote) return;
+    this.#handled++;
+    if (this.#handled === this.#received || this.#handled - this.#acked >= ACK_EVERY) {
+      this.#ack(this.#handled);
+    }
+  }
+
+  #ack(count: number): void {
+    this.#acked = count;
+    const before = this.beforeAck;
+    const post = () => this.#port.postMessage({ [TAG]: "done", count } satisfies QueueMessage);
+    if (before === null) post();
+    else before().then(post, post);
+  }
+
+  /** Stops listening on the port. */
+  dispose(): void {
+    this.#port.removeEventListener("message", this.#onMessage);
+  }
+}
