@@ -379,7 +379,7 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
   #closedResolve: (() => void) | null = null;
   #failed: unknown = null;
   #onMessage = (event: MessageEvent) => this.#receive(event.data);
-  #onError = (event: Event) => this.#fail((event as ErrorEvent).error ?? event);
+  #onError: EventListener = (event) => this.#fail((event as ErrorEvent).error ?? event);
 
   /**
    * Wraps `target`, the worker (or a port to it) that runs `listenInWorker`.
