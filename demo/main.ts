@@ -5,15 +5,20 @@
 
 import { createSocket } from "node:dgram";
 import {
+  AsyncQueue,
   DatagramHandler,
   FileHandler,
   Filter,
   Formatter,
   getLogger,
+  HTTPHandler,
   kw,
   LoggerAdapter,
   LogReceiver,
+  MemoryHandler,
   NullHandler,
+  QueueHandler,
+  QueueListener,
   RotatingFileHandler,
   shutdown,
   SocketHandler,
@@ -22,6 +27,7 @@ import {
   TimedRotatingFileHandler,
   WatchedFileHandler,
 } from "../mod.ts";
+import type { LogRecord } from "../mod.ts";
 
 const out = new URL("./out/", import.meta.url);
 await Deno.remove(out, { recursive: true }).catch(() => {});
@@ -98,9 +104,36 @@ const syslog = new SysLogHandler({
 });
 syslog.setLevel("ERROR");
 
+// An HTTP collector (a local Deno.serve): HTTPHandler posts JSON batches of ERROR records to it.
+const httpLines: string[] = [];
+const collectorHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+  for (const r of await req.json()) {
+    httpLines.push(`${r.levelname} ${r.name} ${r.msg} ${JSON.stringify(r.args)}`);
+  }
+  return new Response(null, { status: 204 });
+});
+const web = new HTTPHandler(`127.0.0.1:${collectorHttp.addr.port}`, "/logs", {
+  method: "POST",
+  format: "json",
+  batch: { maxRecords: 20, maxDelayMs: 200 },
+});
+web.setLevel("ERROR");
+
+// Slow handlers behind a queue: the logging call only enqueues; the listener writes later.
+const queue = new AsyncQueue<LogRecord | null>(10_000);
+const queued = new FileHandler(path("queued.log"));
+queued.setFormatter(new Formatter("%(asctime)s %(name)s %(message)s"));
+const listener = new QueueListener(queue, [queued]).start();
+
+// Debug traces are kept in memory and written to trace.log only when an ERROR shows up.
+const traceFile = new FileHandler(path("trace.log"));
+traceFile.setFormatter(new Formatter("%(levelname)s %(name)s %(message)s"));
+const traces = new MemoryHandler(200, { flushLevel: "ERROR", target: traceFile });
+
 const root = getLogger();
 root.setLevel("DEBUG");
-for (const h of [console_, app, errors, remote, syslog]) root.addHandler(h);
+for (const h of [console_, app, errors, remote, syslog, web]) root.addHandler(h);
+getLogger("shop.db").addHandler(new QueueHandler(queue));
 
 // The audit log rotates every hour (UTC) and keeps the last 2 hours. The demo runs in a second,
 // so it drives the handler with a simulated clock: each request takes a simulated minute.
@@ -132,6 +165,7 @@ getLogger("vendorlib").propagate = false;
 
 const db = getLogger("shop.db");
 const http = getLogger("shop.http");
+http.addHandler(traces);
 http.addFilter(new Filter("shop.http"));
 
 function handle(id: number) {
@@ -177,6 +211,9 @@ getLogger("vendorlib").error("nobody sees this");
 getLogger("shop").info("done");
 
 await shutdown(); // flushes and closes every handler, delivering what the network ones hold
+await listener.stop();
+await collectorHttp.shutdown();
+await Deno.writeTextFile(path("http.log"), httpLines.map((l) => l + "\n").join(""));
 // Datagrams are in the receiver's socket buffer: let it read them before it closes.
 for (let seen = -1; seen !== receiver.received;) {
   seen = receiver.received;
