@@ -30,6 +30,7 @@ export * from "./formatter.ts";
 export * from "./filter.ts";
 export { Handler } from "./handler.ts";
 export { type Delivery, Outbox, type OutboxOptions } from "./outbox.ts";
+export { OutboxHandler } from "./outbox_handler.ts";
 export * from "./pickle.ts";
 export { type LoggingSettings, settings } from "./settings.ts";
 export {

@@ -8,10 +8,10 @@
 
 import { Handler, writeStderr } from "../core/handler.ts";
 import { floatRepr } from "../core/float_format.ts";
-import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import { OutboxHandler } from "../core/outbox_handler.ts";
 import { pyRepr, pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
-import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
 
 /** TLS settings for {@linkcode HTTPHandler} (Python's `ssl.SSLContext`). */
 export interface HTTPHandlerContext {
@@ -259,7 +259,7 @@ class HTTPStatusError extends Error {
  * console.assert(seen[0] === "hello");
  * ```
  */
-export class HTTPHandler extends Handler {
+export class HTTPHandler extends OutboxHandler {
   /** `host` or `host:port`. */
   readonly host: string;
   /** The path (and query) of the requests. */
@@ -281,12 +281,10 @@ export class HTTPHandler extends Handler {
   #headers: Record<string, string>;
   #client: Deno.HttpClient | undefined;
   #caCerts: string[] | undefined;
-  #outbox: Outbox;
   #batchMax: number;
   #batchDelay: number;
   #batching: boolean;
   #waiting: string[] = [];
-  #timer: TimerId | undefined;
 
   /**
    * Prepares the handler; nothing is sent until a record is handled.
@@ -299,9 +297,9 @@ export class HTTPHandler extends Handler {
    * an HTTP client.
    */
   constructor(host: string, url: string, options: HTTPHandlerOptions = {}) {
-    super();
+    checkOutboxOptions("HTTPHandler", options);
+    super(options);
     try {
-      checkOutboxOptions("HTTPHandler", options);
       const method = String(options.method ?? "GET").toUpperCase();
       if (method !== "GET" && method !== "POST") {
         throw new RangeError(
@@ -406,11 +404,6 @@ export class HTTPHandler extends Handler {
           this.#caCerts = [...context.caCerts];
         }
       }
-      this.#outbox = new Outbox(
-        { deliver: (items) => this.#deliver(items), reset: () => {} },
-        options,
-        (error) => this.handleError(null, error),
-      );
       if (credentials !== null && !secure) {
         // Once, when the handler is made (never the password itself).
         writeStderr(
@@ -419,20 +412,16 @@ export class HTTPHandler extends Handler {
         );
       }
     } catch (error) {
-      // A handler that could not be made is not left registered for shutdown.
-      void super.close();
+      // A handler that could not be made is not left registered for shutdown (at once: its
+      // outbox holds nothing to deliver).
+      void Handler.prototype.close.call(this);
       throw error;
     }
   }
 
   /** Records wait for delivery; the exit hooks wait for them. */
   override get pending(): boolean {
-    return this.#waiting.length > 0 || this.#outbox.pending;
-  }
-
-  /** How many requests the outbox has dropped in all. */
-  get dropped(): number {
-    return this.#outbox.dropped;
+    return this.#waiting.length > 0 || super.pending;
   }
 
   /** Records are sent whole: caller information is filled in for them. */
@@ -459,37 +448,33 @@ export class HTTPHandler extends Handler {
   override emit(record: LogRecord): void {
     const dict = this.mapLogRecord(record);
     if (this.wireFormat === "urlencoded") {
-      this.#outbox.push(utf8.encode(urlencode(dict)));
+      this.outbox.push(utf8.encode(urlencode(dict)));
       return;
     }
     const json = JSON.stringify(toJson({ ...dict }));
     if (!this.#batching) {
-      this.#outbox.push(utf8.encode(json));
+      this.outbox.push(utf8.encode(json));
       return;
     }
     this.#waiting.push(json);
-    if (this.#waiting.length >= this.#batchMax) {
-      this.#sendBatch();
-    } else if (this.#timer === undefined) {
-      this.#timer = setUnrefTimeout(() => {
-        this.#timer = undefined;
-        this.#sendBatch();
-      }, this.#batchDelay);
-    }
+    this.scheduleSendPending(this.#waiting.length >= this.#batchMax, this.#batchDelay);
   }
 
-  #sendBatch(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+  /** Puts the records gathered for a batch into the outbox as one request. */
+  protected override sendPending(): void {
     if (this.#waiting.length === 0) return;
     const body = "[" + this.#waiting.join(",") + "]";
     this.#waiting = [];
-    this.#outbox.push(utf8.encode(body));
+    this.outbox.push(utf8.encode(body));
   }
 
-  async #deliver(items: Uint8Array[]): Promise<void> {
+  /**
+   * Sends the requests of a batch in order (called by the outbox pump).
+   *
+   * @param items Request bodies, in order.
+   * @returns A promise that resolves when they are delivered.
+   */
+  protected override async deliver(items: Uint8Array[]): Promise<void> {
     let delivered = 0;
     try {
       for (const item of items) {
@@ -555,32 +540,8 @@ export class HTTPHandler extends Handler {
     this.handleError(null, error);
   }
 
-  /**
-   * Sends what waits for a batch, then waits until every record handled before the call is
-   * delivered, or a delivery attempt failed (those records then wait for the retry).
-   *
-   * @returns A promise that never rejects.
-   */
-  override flush(): Promise<void> {
-    this.#sendBatch();
-    return this.#outbox.flush();
-  }
-
-  /** At exit, reports the records that could not be delivered (nothing can be sent any more). */
-  override flushSync(): void {
-    this.#sendBatch();
-    this.#outbox.reportUndelivered();
-  }
-
-  /**
-   * Delivers what waits (for up to `closeTimeout` ms), then releases the HTTP client the
-   * handler made. Idempotent.
-   *
-   * @returns A promise that resolves when closed.
-   */
-  override async close(): Promise<void> {
-    this.#sendBatch();
-    await this.#outbox.close();
+  /** At `close()`, releases the HTTP client the handler made. */
+  protected override releaseDelivery(): void {
     if (this.#caCerts !== undefined && this.#client !== undefined) {
       // The client this handler made; a later record makes a new one.
       const client = this.#client;
@@ -591,6 +552,5 @@ export class HTTPHandler extends Handler {
         // already closed
       }
     }
-    await super.close();
   }
 }

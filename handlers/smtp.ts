@@ -6,11 +6,10 @@
  * @module
  */
 
-import { Handler } from "../core/handler.ts";
-import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
-import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
 
 /** How {@linkcode SMTPHandler} uses TLS. */
 export type SMTPSecure =
@@ -317,7 +316,7 @@ function parseOptions(options: SMTPHandlerOptions): ParsedOptions {
  * listener.close();
  * ```
  */
-export class SMTPHandler extends Handler {
+export class SMTPHandler extends OutboxHandler {
   /** The mail server's host (Python's `mailhost`). */
   readonly mailhost: string;
   /** The port (Python's `mailport`, here always a number). */
@@ -341,8 +340,6 @@ export class SMTPHandler extends Handler {
   #batchMax: number;
   #batchDelay: number;
   #batched: { subject: string; text: string; created: number }[] = [];
-  #timer: TimerId | undefined;
-  #outbox: Outbox;
   #client: SmtpClient | null = null;
   #domain: string;
   /** The To header's value, folded when long. */
@@ -360,15 +357,7 @@ export class SMTPHandler extends Handler {
     // configuration leaves nothing behind.
     const c = parseOptions(options);
     checkOutboxOptions("SMTPHandler", options);
-    let self: SMTPHandler | null = null;
-    const outbox = new Outbox(
-      { deliver: (b) => self!.deliver(b), reset: () => self!.#dropClient() },
-      options,
-      (error) => self?.handleError(null, error),
-    );
-    super();
-    self = this;
-    this.#outbox = outbox;
+    super(options);
     this.subject = c.subject;
     this.fromaddr = c.fromaddr;
     this.toaddrs = c.toaddrs;
@@ -390,12 +379,7 @@ export class SMTPHandler extends Handler {
 
   /** Messages wait for delivery (or records for their batch); the exit hooks wait for them. */
   override get pending(): boolean {
-    return this.#batched.length > 0 || this.#outbox.pending;
-  }
-
-  /** How many messages the outbox has dropped in all. */
-  get dropped(): number {
-    return this.#outbox.dropped;
+    return this.#batched.length > 0 || super.pending;
   }
 
   /**
@@ -459,31 +443,22 @@ export class SMTPHandler extends Handler {
     }
     const text = this.format(record);
     if (this.#batchMax === 1) {
-      this.#outbox.push(this.buildMessage(subject, text, record.created));
+      this.outbox.push(this.buildMessage(subject, text, record.created));
       return;
     }
     this.#batched.push({ subject, text, created: record.created });
-    if (this.#batched.length >= this.#batchMax) this.#sendBatch();
-    else if (this.#timer === undefined) {
-      this.#timer = setUnrefTimeout(() => {
-        this.#timer = undefined;
-        this.#sendBatch();
-      }, this.#batchDelay);
-    }
+    this.scheduleSendPending(this.#batched.length >= this.#batchMax, this.#batchDelay);
   }
 
-  #sendBatch(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+  /** Puts the records gathered for a batch into the outbox as one mail. */
+  protected override sendPending(): void {
     const records = this.#batched;
     if (records.length === 0) return;
     this.#batched = [];
     const n = records.length;
     const subject = n === 1 ? records[0].subject : `${records[0].subject} (${n} records)`;
     const body = records.map((r) => r.text).join("\n");
-    this.#outbox.push(this.buildMessage(subject, body, records[0].created));
+    this.outbox.push(this.buildMessage(subject, body, records[0].created));
   }
 
   /**
@@ -494,7 +469,7 @@ export class SMTPHandler extends Handler {
    * @param batch Messages, in order.
    * @returns A promise that resolves when they are delivered.
    */
-  async deliver(batch: Uint8Array[]): Promise<void> {
+  override async deliver(batch: Uint8Array[]): Promise<void> {
     let delivered = 0;
     try {
       const client = await SmtpClient.connect({
@@ -546,33 +521,8 @@ export class SMTPHandler extends Handler {
     this.#client = null;
   }
 
-  /**
-   * Sends the current batch and waits until every mail handled before the call is delivered,
-   * or a delivery attempt failed (those mails then wait for the retry).
-   *
-   * @returns A promise that never rejects.
-   */
-  override flush(): Promise<void> {
-    this.#sendBatch();
-    return this.#outbox.flush();
-  }
-
-  /** At exit, reports the mails that could not be sent (nothing can be sent any more). */
-  override flushSync(): void {
-    this.#sendBatch();
-    this.#outbox.reportUndelivered();
-  }
-
-  /**
-   * Sends the current batch, delivers what waits (for up to `closeTimeout` ms), and closes.
-   * Idempotent.
-   *
-   * @returns A promise that resolves when closed.
-   */
-  override async close(): Promise<void> {
-    this.#sendBatch();
-    await this.#outbox.close();
+  /** After a failed delivery and at `close()`, closes the connection to the mail server. */
+  protected override resetDelivery(): void {
     this.#dropClient();
-    await super.close();
   }
 }

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { Handler } from "../core/handler.ts";
-import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import { OutboxHandler } from "../core/outbox_handler.ts";
 import { pickleDumps, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
@@ -234,7 +234,7 @@ function checkOptions(cls: string, options: SocketHandlerOptions): void {
  * server.close();
  * ```
  */
-export class SocketHandler extends Handler {
+export class SocketHandler extends OutboxHandler {
   /** The host, or the Unix socket path when `port` is `null`. */
   readonly host: string;
   /** The port, or `null` for a Unix socket. */
@@ -255,7 +255,6 @@ export class SocketHandler extends Handler {
   readonly retryFactor: number;
   /** See {@linkcode SocketHandler.retryStart}. */
   readonly retryMax: number;
-  #outbox: Outbox;
   #conn: Deno.Conn | null = null;
   #key: Promise<CryptoKey> | null;
   /** Ack mode: frames written on this connection, and acknowledged. */
@@ -275,7 +274,7 @@ export class SocketHandler extends Handler {
    */
   constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
     checkOptions(new.target.name, options);
-    super();
+    super(options);
     this.host = host;
     this.port = port;
     this.address = port === null ? host : [host, port];
@@ -286,11 +285,6 @@ export class SocketHandler extends Handler {
     this.retryFactor = options.retryFactor ?? 2;
     this.retryMax = options.retryMax ?? 30;
     this.#key = options.key == null ? null : importKey(options.key);
-    this.#outbox = new Outbox(
-      { deliver: (batch) => this.deliver(batch), reset: () => this.#drop() },
-      options,
-      (error) => this.handleError(null, error),
-    );
   }
 
   /** The open connection, or `null` (Python's `sock`). */
@@ -298,22 +292,12 @@ export class SocketHandler extends Handler {
     return this.#conn;
   }
 
-  /** Records wait in the outbox for a delivery under way; the exit hooks wait for them. */
-  override get pending(): boolean {
-    return this.#outbox.pending;
-  }
-
-  /** How many records the outbox has dropped in all. */
-  get dropped(): number {
-    return this.#outbox.dropped;
-  }
-
   /**
    * When the next connection attempt may be made, in seconds since the epoch, after failures;
    * `null` while delivery works (Python's `retryTime`).
    */
   get retryTime(): number | null {
-    const delay = this.#outbox.retryDelay;
+    const delay = this.outbox.retryDelay;
     return delay === 0 ? null : Date.now() / 1000 + delay;
   }
 
@@ -435,7 +419,7 @@ export class SocketHandler extends Handler {
    * @returns `false` when the outbox was full and the frame was dropped.
    */
   send(s: Uint8Array): boolean {
-    return this.#outbox.push(s);
+    return this.outbox.push(s);
   }
 
   /**
@@ -454,7 +438,7 @@ export class SocketHandler extends Handler {
    * @param batch Frames, in order.
    * @returns A promise that resolves when the batch is delivered.
    */
-  async deliver(batch: Uint8Array[]): Promise<void> {
+  override async deliver(batch: Uint8Array[]): Promise<void> {
     await this.createSocket();
     const frames = await this.signFrames(batch);
     const before = this.#acked;
@@ -538,31 +522,9 @@ export class SocketHandler extends Handler {
     super.handleError(record, error);
   }
 
-  /**
-   * Waits until every record handled before the call is delivered, or a delivery attempt
-   * failed (those records then wait for the retry).
-   *
-   * @returns A promise that never rejects.
-   */
-  override flush(): Promise<void> {
-    return this.#outbox.flush();
-  }
-
-  /** At exit, reports the records that could not be delivered (nothing can be sent any more). */
-  override flushSync(): void {
-    this.#outbox.reportUndelivered();
-  }
-
-  /**
-   * Delivers what waits (for up to `closeTimeout` ms), then closes the connection. A record
-   * handled later connects again. Idempotent.
-   *
-   * @returns A promise that resolves when the connection is closed.
-   */
-  override async close(): Promise<void> {
-    await this.#outbox.close();
+  /** After a failed delivery and at `close()`, closes the connection. */
+  protected override resetDelivery(): void {
     this.#drop();
-    await super.close();
   }
 }
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { Handler } from "../core/handler.ts";
-import { checkOutboxOptions, Outbox, type OutboxOptions } from "../core/outbox.ts";
+import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
 import {
@@ -343,7 +343,7 @@ function describe(error: unknown): string {
  * server.close();
  * ```
  */
-export class SysLogHandler extends Handler {
+export class SysLogHandler extends OutboxHandler {
   /** System is unusable. */
   static readonly LOG_EMERG = 0;
   /** Action must be taken immediately. */
@@ -448,7 +448,6 @@ export class SysLogHandler extends Handler {
   #hostname: string;
   #appName: string;
   #procid: string | null;
-  #outbox: Outbox;
   #truncated = 0;
   #conn: Deno.Conn | null = null;
   #udp: UdpSender | null = null;
@@ -525,7 +524,7 @@ export class SysLogHandler extends Handler {
         `Cannot create SysLogHandler as 'timeout' must be > 0 seconds: current value is ${timeout}`,
       );
     }
-    super();
+    super(options);
     this.address = unixsocket ? address : [address[0], address[1]];
     this.facility = facility;
     this.unixsocket = unixsocket;
@@ -551,21 +550,6 @@ export class SysLogHandler extends Handler {
     const app = options.appName ?? this.ident.replace(/[:\s]+$/, "");
     this.#appName = app === "" ? "-" : headerField(app, 48);
     this.#procid = options.procid === undefined ? null : headerField(String(options.procid), 128);
-    this.#outbox = new Outbox(
-      { deliver: (batch) => this.#deliver(batch), reset: () => this.#release() },
-      options,
-      (error) => this.handleError(null, error),
-    );
-  }
-
-  /** Whether records wait for delivery. */
-  override get pending(): boolean {
-    return this.#outbox.pending;
-  }
-
-  /** How many records the outbox dropped (full, or undelivered at `close()`). */
-  get dropped(): number {
-    return this.#outbox.dropped;
   }
 
   /** How many messages were truncated to `maxDatagramBytes`. */
@@ -675,7 +659,7 @@ export class SysLogHandler extends Handler {
         this.#wasClosed = false;
         registerHandler(this);
       }
-      this.#outbox.push(bytes);
+      this.outbox.push(bytes);
     } catch (error) {
       this.handleError(record, error);
     }
@@ -703,7 +687,13 @@ export class SysLogHandler extends Handler {
     return bytes;
   }
 
-  async #deliver(batch: Uint8Array[]): Promise<void> {
+  /**
+   * Sends a batch of encoded messages (called by the outbox pump), connecting when needed.
+   *
+   * @param batch Messages, in order.
+   * @returns A promise that resolves when the batch is sent.
+   */
+  protected override async deliver(batch: Uint8Array[]): Promise<void> {
     if (this.#mode === "udp") {
       const udp = this.#udp ??= new UdpSender(this.#host, this.#port);
       await sendEach(batch, (b) => udp.send(b));
@@ -844,27 +834,15 @@ export class SysLogHandler extends Handler {
     this.#unixDgram = null;
   }
 
-  /**
-   * Resolves when every record handled before the call has been sent, or a send failed (the
-   * records then wait for the retry).
-   *
-   * @returns A promise that never rejects.
-   */
-  override flush(): Promise<void> {
-    return this.#outbox.flush();
+  /** After a failed delivery, closes the socket. */
+  protected override resetDelivery(): void {
+    this.#release();
   }
 
-  /**
-   * Sends what waits (for up to `closeTimeout` ms; what is left is dropped and reported) and
-   * closes the socket. A record handled later connects again. Idempotent.
-   *
-   * @returns A promise that resolves when the handler is closed.
-   */
-  override async close(): Promise<void> {
-    await this.#outbox.close();
+  /** At `close()`, closes the socket; a record handled later connects again. */
+  protected override releaseDelivery(): void {
     this.#release();
     this.#wasClosed = true;
-    await super.close();
   }
 }
 
