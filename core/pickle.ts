@@ -1124,7 +1124,7 @@ export function pickleLoads(bytes: Uint8Array, options: PickleLoadOptions = {}):
     );
   }
   try {
-    return load(bytes, maxDepth);
+    return loadFlatDict(bytes) ?? load(bytes, maxDepth);
   } catch (e) {
     if (e instanceof UnpicklingError) throw e;
     // Anything else (a RangeError from a huge BigInt, say) is still malformed input.
@@ -1133,6 +1133,221 @@ export function pickleLoads(bytes: Uint8Array, options: PickleLoadOptions = {}):
       { cause: e },
     );
   }
+}
+
+/** Short strings decoded recently, by a hash of their bytes (record keys and values repeat). */
+const STR_CACHE_SIZE = 512;
+const STR_CACHE_MAX = 48;
+const strCache: (string | undefined)[] = new Array(STR_CACHE_SIZE).fill(undefined);
+
+/**
+ * The string of `bytes[start..end)` when it is short ASCII (from the cache when seen before),
+ * else undefined.
+ */
+function shortAscii(bytes: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
+  if (n > STR_CACHE_MAX) return undefined;
+  let h = n;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b >= 0x80) return undefined;
+    h = (Math.imul(h, 31) + b) | 0;
+  }
+  const slot = (h ^ (h >>> 9)) & (STR_CACHE_SIZE - 1);
+  const hit = strCache[slot];
+  if (hit !== undefined && hit.length === n) {
+    let i = 0;
+    while (i < n && hit.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === n) return hit;
+  }
+  let s: string;
+  if (n <= 16) {
+    s = "";
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+  } else s = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  strCache[slot] = s;
+  return s;
+}
+
+/** `[-]digits` (no leading zero, at most 15 digits) as a number, else undefined. */
+function decimal(bytes: Uint8Array, start: number, end: number): number | undefined {
+  const neg = bytes[start] === 0x2d;
+  const from = neg ? start + 1 : start;
+  const n = end - from;
+  if (n < 1 || n > 15 || (bytes[from] === 0x30 && n > 1)) return undefined;
+  let v = 0;
+  for (let i = from; i < end; i++) {
+    const d = bytes[i] - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return neg ? 0 - v : v; // -0 is the int 0
+}
+
+/** Room for one BINFLOAT's bytes, read without a DataView per float. */
+const floatBytes = new Uint8Array(8);
+const floatView = new DataView(floatBytes.buffer);
+
+/** What the fast path's memo holds for the dict: an object, so BINGET of it gives up. */
+const DICT_PLACEHOLDER: PickleValue = [];
+/** The keys of the last dict the fast path built (in order, repeats kept), and a copy of it. */
+let lastKeys: PickleValue[] = [];
+let lastTemplate: Dict | undefined;
+
+/**
+ * The dict of `pairs` (key, value, key, value... with str keys), as setting them one by one on
+ * `{}` makes it. When the keys are those of the last dict built, in the same order (each
+ * record's are), a copy of that dict's template gets the values: the same properties in the same
+ * order, without growing a fresh object key by key.
+ */
+function buildDict(pairs: PickleValue[]): Dict {
+  const n = pairs.length;
+  let same = lastTemplate !== undefined && lastKeys.length === n >> 1;
+  for (let i = 0; same && i < n; i += 2) same = lastKeys[i >> 1] === pairs[i];
+  if (same) {
+    const dict: Dict = { ...lastTemplate };
+    for (let i = 0; i < n; i += 2) dict[pairs[i] as string] = pairs[i + 1];
+    return dict;
+  }
+  const dict: Dict = {};
+  const keys: PickleValue[] = new Array(n >> 1);
+  for (let i = 0; i < n; i += 2) {
+    dict[pairs[i] as string] = pairs[i + 1];
+    keys[i >> 1] = pairs[i];
+  }
+  lastKeys = keys;
+  lastTemplate = { ...dict };
+  return dict;
+}
+
+/**
+ * The fast path for what logging's `makePickle` sends: one dict of str keys and scalar values
+ * (str, int, float, bool, None), memoized with BINPUT / MEMOIZE. Returns undefined on anything
+ * else (or any doubt), and the general decoder then reads the whole input again, so results and
+ * errors are the general decoder's.
+ */
+function loadFlatDict(bytes: Uint8Array): Dict | undefined {
+  const end = bytes.length;
+  let pos = 0;
+  if (end < 3) return undefined;
+  if (bytes[0] === PROTO) {
+    if (bytes[1] > 5) return undefined;
+    pos = 2;
+  }
+  if (bytes[pos++] !== EMPTY_DICT) return undefined;
+  // The keys and values of the dict (checked: str keys, not "__proto__"), then the values
+  // pushed since, and whether a MARK sits right above the dict.
+  const vals: PickleValue[] = [];
+  let settled = 0;
+  let marked = false;
+  let memo: PickleValue[] | undefined;
+  let memoCount = 0;
+  while (pos < end) {
+    const op = bytes[pos++];
+    let v: PickleValue;
+    switch (op) {
+      case BINUNICODE: {
+        if (end - pos < 4) return undefined;
+        const n = (bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16) |
+          (bytes[pos + 3] << 24)) >>> 0;
+        pos += 4;
+        if (n > end - pos) return undefined;
+        const s = shortAscii(bytes, pos, pos + n);
+        v = s ?? decodeUtf8(bytes, pos, pos + n, "BINUNICODE");
+        pos += n;
+        break;
+      }
+      case SHORT_BINUNICODE: {
+        if (end - pos < 1) return undefined;
+        const n = bytes[pos++];
+        if (n > end - pos) return undefined;
+        const s = shortAscii(bytes, pos, pos + n);
+        v = s ?? decodeUtf8(bytes, pos, pos + n, "SHORT_BINUNICODE");
+        pos += n;
+        break;
+      }
+      case BININT1:
+        if (end - pos < 1) return undefined;
+        v = bytes[pos++];
+        break;
+      case BININT2:
+        if (end - pos < 2) return undefined;
+        v = bytes[pos] | (bytes[pos + 1] << 8);
+        pos += 2;
+        break;
+      case BININT:
+        if (end - pos < 4) return undefined;
+        v = bytes[pos] | (bytes[pos + 1] << 8) | (bytes[pos + 2] << 16) | (bytes[pos + 3] << 24);
+        pos += 4;
+        break;
+      case BINFLOAT: {
+        if (end - pos < 8) return undefined;
+        for (let i = 0; i < 8; i++) floatBytes[i] = bytes[pos + i];
+        v = floatView.getFloat64(0, false);
+        pos += 8;
+        break;
+      }
+      case LONG: {
+        // Protocol 1's int wider than 32 bits (a thread id): as the general decoder reads it.
+        const nl = bytes.indexOf(0x0a, pos);
+        if (nl < 0) return undefined;
+        const last = nl > pos && bytes[nl - 1] === 0x4c ? nl - 1 : nl;
+        v = decimal(bytes, pos, last) ?? pyInt(cString(bytes, pos, last), "LONG");
+        pos = nl + 1;
+        break;
+      }
+      case NONE:
+        v = null;
+        break;
+      case NEWTRUE:
+        v = true;
+        break;
+      case NEWFALSE:
+        v = false;
+        break;
+      case BINGET: {
+        if (end - pos < 1 || memo === undefined) return undefined;
+        const m = memo[bytes[pos++]];
+        if (m === undefined || (typeof m === "object" && m !== null)) return undefined;
+        v = m;
+        break;
+      }
+      case BINPUT:
+      case MEMOIZE: {
+        let idx: number;
+        if (op === BINPUT) {
+          if (end - pos < 1) return undefined;
+          idx = bytes[pos++];
+        } else idx = memoCount;
+        memo ??= [];
+        if (memo[idx] === undefined) memoCount++;
+        memo[idx] = vals.length > settled ? vals[vals.length - 1] : DICT_PLACEHOLDER;
+        continue;
+      }
+      case MARK:
+        if (marked || vals.length > settled) return undefined;
+        marked = true;
+        continue;
+      case SETITEMS:
+      case SETITEM: {
+        const n = vals.length - settled;
+        if ((op === SETITEMS) !== marked || n & 1 || (op === SETITEM && n !== 2)) return undefined;
+        for (let i = settled; i < vals.length; i += 2) {
+          const key = vals[i];
+          if (typeof key !== "string" || key === "__proto__") return undefined;
+        }
+        settled = vals.length;
+        marked = false;
+        continue;
+      }
+      case STOP:
+        return marked || vals.length > settled ? undefined : buildDict(vals);
+      default:
+        return undefined;
+    }
+    vals.push(v);
+  }
+  return undefined;
 }
 
 function load(bytes: Uint8Array, maxDepth: number): PickleValue {

@@ -228,7 +228,19 @@ function isEmpty(value: object): boolean {
 export function makeLogRecord(dict: Readonly<Record<string, unknown>>): LogRecord {
   const record = new LogRecord("", NOTSET_LEVEL, "", 0, "", [], null, null);
   // Python sets name and levelname to None; blank strings keep the types honest.
-  Object.assign(record, dict);
+  const proto = Object.getPrototypeOf(dict);
+  if (proto !== Object.prototype && proto !== null) return Object.assign(record, dict);
+  // Object.assign's effect on a plain object (own enumerable keys in order, then symbols),
+  // several times faster than Object.assign itself for records received over the network.
+  const target = record as unknown as Record<PropertyKey, unknown>;
+  for (const key in dict) if (Object.hasOwn(dict, key)) target[key] = dict[key];
+  const symbols = Object.getOwnPropertySymbols(dict);
+  for (let i = 0; i < symbols.length; i++) {
+    const sym = symbols[i];
+    if (Object.prototype.propertyIsEnumerable.call(dict, sym)) {
+      target[sym] = (dict as Record<PropertyKey, unknown>)[sym];
+    }
+  }
   return record;
 }
 
