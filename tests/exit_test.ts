@@ -4,65 +4,10 @@
  * handler keeps a finished program alive.
  */
 
+import { jsonServer, until } from "./helpers/json_server.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { MOD_URL } from "./helpers/collect.ts";
 import { withTempDir } from "./helpers/fs.ts";
-
-/** A TCP server on 127.0.0.1 that counts JSON frames. */
-function frameServer() {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let frames = 0;
-  let last = "";
-  const conns: Deno.Conn[] = [];
-  (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      (async () => {
-        let buf = new Uint8Array(0);
-        for await (const chunk of conn.readable) {
-          const next = new Uint8Array(buf.length + chunk.length);
-          next.set(buf);
-          next.set(chunk, buf.length);
-          buf = next;
-          while (buf.length >= 4) {
-            const size = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
-            if (buf.length < 4 + size) break;
-            last = new TextDecoder().decode(buf.subarray(4, 4 + size));
-            frames++;
-            buf = buf.subarray(4 + size);
-          }
-        }
-      })().catch(() => {});
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    get frames() {
-      return frames;
-    },
-    get last() {
-      return last;
-    },
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed
-        }
-      }
-    },
-  };
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function lines(path: string): string[] {
   return Deno.readTextFileSync(path).split("\n").filter(Boolean);
@@ -84,7 +29,7 @@ const N = 2000;
 
 Deno.test("a script that logs and simply returns delivers every record (socket, queue, buffered file)", () =>
   withTempDir(async (dir) => {
-    const server = frameServer();
+    const server = jsonServer();
     try {
       const child = spawn(
         dir,
@@ -103,10 +48,10 @@ Deno.test("a script that logs and simply returns delivers every record (socket, 
       assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
       assertEquals(lines(`${dir}/buffered.log`).length, N);
       assertEquals(lines(`${dir}/queued.log`).length, N);
-      await until(() => server.frames === N);
-      assert(server.last.includes(`record ${N - 1}`));
+      await until(() => server.got.length === N);
+      assertEquals(server.got[N - 1].msg, `record ${N - 1}`);
     } finally {
-      server.close();
+      await server.close();
     }
   }));
 
@@ -135,7 +80,7 @@ Deno.test("Deno.exit(0) loses nothing written by the synchronous handlers", () =
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`with handleSignals(), ${signal} flushes the logs before the process exits`, () =>
     withTempDir(async (dir) => {
-      const server = frameServer();
+      const server = jsonServer();
       try {
         const child = spawn(
           dir,
@@ -164,9 +109,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
         const stderr = await new Response(child.stderr).text();
         assertEquals(status.code, 128 + (signal === "SIGTERM" ? 15 : 2), stderr);
         assertEquals(lines(`${dir}/buffered.log`).length, N);
-        await until(() => server.frames === N);
+        await until(() => server.got.length === N);
       } finally {
-        server.close();
+        await server.close();
       }
     }));
 }
@@ -202,7 +147,7 @@ const IDLE_CASES: [string, string][] = [
 
 Deno.test("no handler keeps a finished program alive: each script exits within a second of its last log call", () =>
   withTempDir(async (dir) => {
-    const server = frameServer();
+    const server = jsonServer();
     const http = Deno.serve(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
       () => new Response("ok"),
@@ -233,7 +178,7 @@ Deno.test("no handler keeps a finished program alive: each script exits within a
         assert(ended - last < 1000, `${label} kept the program alive for ${ended - last} ms`);
       }
     } finally {
-      server.close();
+      await server.close();
       await receiver.close();
       await http.shutdown();
     }

@@ -4,6 +4,7 @@
  * that is down for a while; the outbox's bounds.
  */
 
+import { jsonServer, until } from "./helpers/json_server.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { settings } from "../core/settings.ts";
 import { DatagramHandler, SocketHandler } from "../handlers/socket.ts";
@@ -154,56 +155,6 @@ for (const kind of ["tcp", "unix", "udp4", "udp6"]) {
         }
       }),
   });
-}
-
-/** A plain TCP server that reads JSON frames. */
-function jsonServer(port = 0) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port });
-  const got: Record<string, unknown>[] = [];
-  const conns: Deno.Conn[] = [];
-  const done = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      (async () => {
-        let buf = new Uint8Array(0);
-        for await (const chunk of conn.readable) {
-          const next = new Uint8Array(buf.length + chunk.length);
-          next.set(buf);
-          next.set(chunk, buf.length);
-          buf = next;
-          while (buf.length >= 4) {
-            const size = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
-            if (buf.length < 4 + size) break;
-            got.push(JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + size))));
-            buf = buf.subarray(4 + size);
-          }
-        }
-      })().catch(() => {});
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    got,
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed
-        }
-      }
-      return done;
-    },
-  };
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 Deno.test("records wait while the server is down, arrive in order once it is up, and the first failure is reported", async () => {
