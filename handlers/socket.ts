@@ -8,7 +8,7 @@
 
 import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
-import { pickleDumps, type PickleValue, PyFloat } from "../core/pickle.ts";
+import { pickleRecord, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
@@ -126,6 +126,13 @@ class FrameSlab {
     }
     const out = this.#slab.subarray(this.#pos, this.#pos + size);
     this.#pos += size;
+    return out;
+  }
+
+  /** A frame for a payload of `n` bytes: its 4-byte big-endian length written, then room. */
+  frameOf(n: number): Uint8Array {
+    const out = this.#take(4 + n);
+    writeLength(out, n);
     return out;
   }
 
@@ -263,6 +270,8 @@ export class SocketHandler extends OutboxHandler {
   #ackBuf = new Uint8Array(4096);
   #ackHave = 0;
   #slab = new FrameSlab();
+  /** Room for a pickle of `length` bytes after its 4-byte length. */
+  #take = (length: number): Uint8Array => this.#slab.frameOf(length);
 
   /**
    * Prepares the handler; the connection is made when the first record is sent.
@@ -351,65 +360,23 @@ export class SocketHandler extends OutboxHandler {
    */
   makePickle(record: LogRecord): Uint8Array {
     if (record.exc_info && !record.exc_text) this.format(record); // fills exc_text
-    const rec = record as unknown as Record<string, unknown>;
     const msg = record.getMessage();
-    // JSON: the same dictionary with plain numbers for floats and ints.
-    const json = this.wireFormat === "json";
-    if (!Object.hasOwn(rec, "message")) {
-      // Python's `dict(record.__dict__)`: a shallow copy (V8's fast object clone), with msg,
-      // args and exc_info replaced in place.
-      const d = { ...rec } as Record<string, PickleValue>;
-      for (const key in d) {
-        const value = d[key];
-        if (typeof value !== "string" && typeof value !== "number" && value !== null) {
-          d[key] = json ? toJsonValue(toPickleValue(value)) as PickleValue : toPickleValue(value);
-        }
-      }
-      d.msg = msg;
-      d.args = null;
-      d.exc_info = null;
-      if (!json) {
-        if (typeof rec.created === "number") d.created = new PyFloat(rec.created);
-        if (typeof rec.msecs === "number") d.msecs = new PyFloat(rec.msecs);
-        if (typeof rec.relativeCreated === "number") {
-          d.relativeCreated = new PyFloat(rec.relativeCreated);
-        }
-      }
-      return json ? this.#slab.frameText(JSON.stringify(d)) : this.#slab.frame(pickleDumps(d, 1));
+    if (this.wireFormat === "pickle") return pickleRecord(record, msg, toPickleValue, this.#take);
+    // JSON: the same dictionary with plain numbers for floats and ints, built key by key
+    // (`message`, set by a formatter, left out).
+    const rec = record as unknown as Record<string, unknown>;
+    const d: Record<string, unknown> = {};
+    for (const key of Object.keys(rec)) {
+      const value = rec[key];
+      if (key === "message") continue;
+      d[key] = typeof value === "string" || typeof value === "number" || value === null
+        ? value
+        : toJsonValue(toPickleValue(value));
     }
-    // With `message` (set by a formatter): the same dictionary, built key by key without it
-    // (`delete` would slow every later access).
-    const d: Record<string, PickleValue> = {};
-    for (const key of Object.keys(record)) {
-      switch (key) {
-        case "msg":
-          d.msg = msg;
-          break;
-        case "args":
-        case "exc_info":
-          d[key] = null;
-          break;
-        case "message":
-          break;
-        case "created":
-        case "msecs":
-        case "relativeCreated":
-          d[key] = json ? rec[key] as number : new PyFloat(rec[key] as number);
-          break;
-        default: {
-          const value = rec[key];
-          d[key] = typeof value === "string" || typeof value === "number"
-            ? value
-            : json
-            ? toJsonValue(toPickleValue(value)) as PickleValue
-            : toPickleValue(value);
-        }
-      }
-    }
-    if (!Object.hasOwn(d, "msg")) d.msg = msg;
-    if (!Object.hasOwn(d, "args")) d.args = null;
-    if (!Object.hasOwn(d, "exc_info")) d.exc_info = null;
-    return json ? this.#slab.frameText(JSON.stringify(d)) : this.#slab.frame(pickleDumps(d, 1));
+    d.msg = msg;
+    d.args = null;
+    d.exc_info = null;
+    return this.#slab.frameText(JSON.stringify(d));
   }
 
   /**

@@ -17,7 +17,10 @@ import {
   PyTuple,
   UnpicklingError,
 } from "../core/pickle.ts";
-import { makeLogRecord } from "../core/record.ts";
+import { type LogRecord, makeLogRecord } from "../core/record.ts";
+import { Formatter } from "../core/formatter.ts";
+import { Handler } from "../core/handler.ts";
+import { getLogger, kw } from "../core/logger.ts";
 import { SocketHandler } from "../handlers/socket.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
@@ -505,6 +508,87 @@ Deno.test({
     assertEquals(withExtra.uni, "café 😀");
     assert(!("message" in withExtra), "makePickle drops the formatted message");
   },
+});
+
+const REPICKLE = String.raw`
+import json, logging, logging.handlers, pickle, sys
+h = logging.handlers.SocketHandler("localhost", None)
+out = []
+for data in json.load(sys.stdin):
+    record = logging.makeLogRecord(pickle.loads(bytes.fromhex(data)))
+    out.append(h.makePickle(record)[4:].hex())
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "SocketHandler.makePickle writes the bytes CPython's makePickle writes for the same record",
+  ignore: !hasPython,
+  async fn() {
+    const handler = new SocketHandler("127.0.0.1", 9);
+    handler.setFormatter(new Formatter("%(asctime)s %(message)s"));
+    const records: LogRecord[] = [];
+    const log = getLogger("pickle.same");
+    log.setLevel("DEBUG");
+    log.propagate = false;
+    const keep = new (class extends Handler {
+      override emit(record: LogRecord) {
+        records.push(record);
+      }
+    })();
+    log.addHandler(keep);
+    log.warning("disk at %d%% on %s", 91, "sda");
+    log.info("user %(user)s", { user: "ann" });
+    log.error("caf\u00e9 \u{1f600} %s", "msg", kw({ extra: { levelname2: "ERROR", n: -0 } }));
+    log.info(
+      "extras",
+      kw({
+        extra: {
+          flag: true,
+          off: false,
+          big: 2n ** 80n,
+          wide: 2 ** 40,
+          neg: -5,
+          ratio: 0.5,
+          nan: NaN,
+          // Equal strings are one object after CPython's loads, so they are memoized on both sides
+          // (a value equal to a key is not: the record's keys are CPython's interned names).
+          nested: { list: [1, "twice", { k: null }], t: "twice" },
+          when: new Date(0),
+          lone: "\ud800x",
+        },
+      }),
+    );
+    try {
+      throw new RangeError("boom");
+    } catch (error) {
+      log.exception("failed %s", "job", error);
+    }
+    log.info("stack", kw({ stack_info: true }));
+    log.removeHandler(keep);
+    // A formatter sets `message` and `asctime`; makePickle leaves `message` out.
+    handler.format(records[0]);
+    const many = makeLogRecord({ name: "many", msg: "m" });
+    for (let i = 0; i < 1200; i++) many[`k${i}`] = i % 3 === 0 ? `v${i % 7}` : i;
+    records.push(many);
+    const ours = records.map((r) => handler.makePickle(r).subarray(4));
+    await handler.close();
+    const theirs = await runPython<string[]>(REPICKLE, ours.map(hex));
+    assertEquals(theirs.length, records.length);
+    for (const [i, bytes] of ours.entries()) assertEquals(hex(bytes), theirs[i], `record ${i}`);
+    assert("message" in records[0] && !hex(ours[0]).includes(hex(latin1("message"))));
+    assert(hex(ours[6]).length > 20_000, "the 1,200-key record is written whole");
+  },
+});
+
+Deno.test("makePickle appends msg, args and exc_info to a record that lost them, as CPython's dict does", () => {
+  const handler = new SocketHandler("127.0.0.1", 9);
+  const record = makeLogRecord({ name: "app", msg: "%s!", args: ["hi"], extra: 1 });
+  delete (record as Record<string, unknown>).args;
+  delete (record as Record<string, unknown>).exc_info;
+  const got = pickleLoads(handler.makePickle(record).subarray(4)) as Record<string, unknown>;
+  const keys = Object.keys(got);
+  assertEquals(keys.slice(-3), ["extra", "args", "exc_info"]);
+  assertEquals([got.msg, got.args, got.exc_info], ["%s!", null, null]);
 });
 
 // ---------------------------------------------------------------------------------------------
