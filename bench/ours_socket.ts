@@ -23,14 +23,14 @@
  * chunks wait; a dropped record fails the run.
  *
  * The modes: `default` (`new SocketHandler(host, port)`: pickle, no acknowledgements), `json`
- * (`{ format: "json" }`), `ack` (`{ ack: true }`) and `nocaller` (the default handler with
- * `settings.callerInfo = "never"`, Python's `logging._srcfile = None`: no stack capture per
+ * (`{ format: "json" }`), `ack` (`{ ack: true }`) and `nocaller` (`{ callerInfo: false }`, what
+ * Python's `logging._srcfile = None` does for this handler: no stack capture per
  * record, and `pathname`, `lineno` and `funcName` hold placeholders).
  *
  * @module
  */
 
-import { getLogger, INFO, settings, SocketHandler, type SocketHandlerOptions } from "../mod.ts";
+import { getLogger, INFO, SocketHandler, type SocketHandlerOptions } from "../mod.ts";
 import { LogReceiver } from "../receiver.ts";
 import type { LogRecord } from "../core/record.ts";
 
@@ -49,8 +49,8 @@ const MODES = {
     options: { ack: true },
   },
   nocaller: {
-    peer: "@x/loghandlers SocketHandler -> LogReceiver (pickle), settings.callerInfo = 'never'",
-    options: {},
+    peer: "@x/loghandlers SocketHandler { callerInfo: false } -> LogReceiver (pickle)",
+    options: { callerInfo: false },
   },
 } as const satisfies Record<string, { peer: string; options: SocketHandlerOptions }>;
 
@@ -170,8 +170,6 @@ async function main(): Promise<void> {
   }
   const n = Number(records);
   const w = Number(warmupRecords);
-  // Python's `logging._srcfile = None`: no stack capture per record for caller information.
-  if (mode === "nocaller") settings.callerInfo = "never";
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

@@ -7,8 +7,11 @@
 import { jsonServer, until } from "./helpers/json_server.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { settings } from "../core/settings.ts";
-import { DatagramHandler, SocketHandler } from "../handlers/socket.ts";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { DatagramHandler, SocketHandler, type SocketHandlerOptions } from "../handlers/socket.ts";
+import { StreamHandler } from "../handlers/stream.ts";
+import { Formatter } from "../core/formatter.ts";
+import { getLogger } from "../core/logger.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { withTempDir } from "./helpers/fs.ts";
 import { MOD_URL, runScript } from "./helpers/collect.ts";
 import { PYTHON_VERSION, pythonAvailable } from "./helpers/python.ts";
@@ -301,6 +304,51 @@ Deno.test("closeOnError closes the connection when an error is reported", async 
     await until(() => server.got.length === 2);
   } finally {
     await handler.close();
+    await server.close();
+  }
+});
+
+Deno.test("callerInfo: false stops the stack capture for the handler's sake, and only for it", async () => {
+  const server = jsonServer();
+  const logger = getLogger("socket.caller");
+  logger.propagate = false;
+  logger.setLevel("INFO");
+  const sent = (options: SocketHandlerOptions) =>
+    new SocketHandler("127.0.0.1", server.port, { format: "json", ...options });
+  try {
+    const withCaller = sent({});
+    logger.addHandler(withCaller);
+    const withLine = Number(new Error().stack!.split("\n")[1].match(/:(\d+):\d+\)?$/)![1]) + 1;
+    logger.info("with");
+    await withCaller.close();
+    logger.removeHandler(withCaller);
+
+    const without = sent({ callerInfo: false });
+    assertEquals([without.callerInfo, without.needsCallerInfo], [false, false]);
+    logger.addHandler(without);
+    logger.info("without");
+    // Another handler on the way that formats %(lineno)d: the record carries it again.
+    const lines = new StreamHandler({ writeSync: (b: Uint8Array) => b.length });
+    lines.setFormatter(new Formatter("%(lineno)d %(message)s"));
+    logger.addHandler(lines);
+    logger.info("shared");
+    await without.close();
+    logger.removeHandler(without);
+    logger.removeHandler(lines);
+
+    await until(() => server.got.length === 3);
+    const [a, b, c] = server.got;
+    assertEquals([a.msg, b.msg, c.msg], ["with", "without", "shared"]);
+    assert(String(a.pathname).endsWith("socket_test.ts"), String(a.pathname));
+    assertEquals(a.lineno, withLine);
+    assertEquals([b.pathname, b.lineno, b.funcName], ["(unknown file)", 0, "(unknown function)"]);
+    assert(String(c.pathname).endsWith("socket_test.ts") && Number(c.lineno) > withLine);
+    assertThrows(
+      () => sent({ callerInfo: "no" as unknown as boolean }),
+      RangeError,
+      "'callerInfo' must be true or false",
+    );
+  } finally {
     await server.close();
   }
 });
