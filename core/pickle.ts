@@ -275,6 +275,15 @@ class Encoder {
     if (this.strSlots.length > 4096) this.growStrings(256);
   }
 
+  /** Ends a pickle: the encoder may be reused, and holds no reference to the value. */
+  release(): void {
+    this.busy = false;
+    this.strings.length = 0;
+    this.objs.length = 0;
+    this.objMap = undefined;
+    this.bytesMemo = undefined;
+  }
+
   ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
@@ -769,6 +778,15 @@ function encodeSurrogatePass(s: string, buf: Uint8Array, pos: number): number {
 
 let cachedEncoder: Encoder | undefined;
 
+/** The shared encoder, reset for a new pickle (a private one when re-entered from a getter). */
+function acquireEncoder(protocol: number): Encoder {
+  let enc = cachedEncoder ??= new Encoder();
+  if (enc.busy) enc = new Encoder();
+  enc.reset(protocol);
+  enc.busy = true;
+  return enc;
+}
+
 /**
  * Encodes `value` exactly like CPython's `pickle.dumps(value, protocol)`, byte for byte.
  *
@@ -807,10 +825,7 @@ export function pickleDumps(value: PickleValue, protocol: 1 | 2 | 3 = 1): Uint8A
       `Cannot pickle as 'protocol' must be 1, 2 or 3: current value is ${String(protocol)}`,
     );
   }
-  let enc = cachedEncoder ??= new Encoder();
-  if (enc.busy) enc = new Encoder(); // re-entered from a getter: use a private encoder
-  enc.reset(protocol);
-  enc.busy = true;
+  const enc = acquireEncoder(protocol);
   try {
     if (protocol >= 2) {
       enc.byte(PROTO);
@@ -820,11 +835,7 @@ export function pickleDumps(value: PickleValue, protocol: 1 | 2 | 3 = 1): Uint8A
     enc.byte(STOP);
     return enc.buf.slice(0, enc.pos);
   } finally {
-    enc.busy = false;
-    enc.strings.length = 0;
-    enc.objs.length = 0;
-    enc.objMap = undefined;
-    enc.bytesMemo = undefined;
+    enc.release();
   }
 }
 
@@ -863,10 +874,7 @@ export function pickleRecord(
   convert: (value: unknown) => PickleValue,
   take: (length: number) => Uint8Array,
 ): Uint8Array {
-  let enc = cachedEncoder ??= new Encoder();
-  if (enc.busy) enc = new Encoder();
-  enc.reset(1);
-  enc.busy = true;
+  const enc = acquireEncoder(1);
   try {
     if (!enc.saveRecord(record as Record<string, unknown>, msg, convert)) {
       return takeCopy(pickleDumps(recordDict(record, msg, convert), 1), take);
@@ -876,11 +884,7 @@ export function pickleRecord(
     out.set(enc.buf.subarray(0, enc.pos), out.length - enc.pos);
     return out;
   } finally {
-    enc.busy = false;
-    enc.strings.length = 0;
-    enc.objs.length = 0;
-    enc.objMap = undefined;
-    enc.bytesMemo = undefined;
+    enc.release();
   }
 }
 
