@@ -72,6 +72,9 @@ export interface Delivery {
   reset(error: unknown): void;
 }
 
+/** Drops are reported at most this often, with their number. */
+const DROP_REPORT_INTERVAL_MS = 1000;
+
 /** A `flush()` caller: resolved once `upTo` records are finished (or an attempt fails). */
 interface Waiter {
   upTo: number;
@@ -169,7 +172,10 @@ export class Outbox {
   #accepted = 0;
   #finished = 0;
   #dropped = 0;
+  /** Drops not reported yet, when the last report was made, and the timer of the next one. */
   #dropStreak = 0;
+  #dropReportedAt = -Infinity;
+  #dropTimer: TimerId | undefined;
   #pump: Promise<void> | null = null;
   /** Back-off: the current wait in seconds (0 when the last delivery worked). */
   #retryDelay = 0;
@@ -219,6 +225,11 @@ export class Outbox {
     return this.#dropped;
   }
 
+  /** How long `close()` keeps trying to deliver, in ms. */
+  get closeTimeout(): number {
+    return this.#closeTimeout;
+  }
+
   /** The current back-off in seconds after failed deliveries, `0` when delivery works. */
   get retryDelay(): number {
     return this.#retryDelay;
@@ -233,12 +244,12 @@ export class Outbox {
   push(bytes: Uint8Array): boolean {
     if (this.length + 1 > this.#maxRecords || this.#bytes + bytes.length > this.#maxBytes) {
       if (!this.#dropOldest || !this.#dropOldestFor(bytes.length)) {
-        this.#dropped++;
-        this.#dropStreak++;
+        this.#noteDrops(1);
         return false;
       }
+    } else if (this.#dropStreak > 0) {
+      this.#streakEnded();
     }
-    if (this.#dropStreak > 0) this.#reportDrops();
     this.#queue.push(bytes);
     this.#bytes += bytes.length;
     this.#accepted++;
@@ -263,15 +274,39 @@ export class Outbox {
     }
     this.#queue.splice(first, n);
     this.#bytes -= freed;
+    this.#finished += n;
+    this.#noteDrops(n);
+    return true;
+  }
+
+  /**
+   * Counts `n` records dropped because the outbox is full. They are reported in aggregate: when
+   * the streak of drops ends, but at most once a second (a timer that keeps no program alive
+   * reports the rest), and at `flush()`, `close()` and exit.
+   */
+  #noteDrops(n: number): void {
     this.#dropped += n;
     this.#dropStreak += n;
-    this.#finished += n;
-    return true;
+    this.#dropTimer ??= setUnrefTimeout(() => {
+      this.#dropTimer = undefined;
+      if (this.#dropStreak > 0) this.#reportDrops();
+    }, DROP_REPORT_INTERVAL_MS);
+  }
+
+  /** A record was accepted without a drop: report the streak now, unless one was just reported. */
+  #streakEnded(): void {
+    if (Date.now() - this.#dropReportedAt >= DROP_REPORT_INTERVAL_MS) this.#reportDrops();
   }
 
   #reportDrops(): void {
     const n = this.#dropStreak;
+    if (n === 0) return;
     this.#dropStreak = 0;
+    this.#dropReportedAt = Date.now();
+    if (this.#dropTimer !== undefined) {
+      clearTimeout(this.#dropTimer);
+      this.#dropTimer = undefined;
+    }
     this.#report(
       new Error(
         `${n} record${n === 1 ? " was" : "s were"} dropped because the outbox was full ` +
@@ -376,6 +411,7 @@ export class Outbox {
    * @returns A promise that never rejects.
    */
   flush(): Promise<void> {
+    this.#reportDrops();
     // While backing off, the last attempt has failed: the records wait for the retry.
     if ((this.length === 0 && this.#pump === null) || this.#stalled) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ upTo: this.#accepted, resolve }));
@@ -408,7 +444,6 @@ export class Outbox {
       }
     }
     if (this.length > 0) {
-      const lost = this.length;
       this.#abandon = true;
       this.#wake?.();
       try {
@@ -418,30 +453,37 @@ export class Outbox {
       }
       await this.#pump;
       this.#abandon = false;
-      this.#dropped += this.length;
-      this.#finish(this.length);
-      this.#report(
-        new Error(
-          `${lost} record${lost === 1 ? " was" : "s were"} not delivered within closeTimeout ` +
-            `(${this.#closeTimeout} ms) and ${lost === 1 ? "was" : "were"} dropped`,
-        ),
-      );
+      // Counted after the pump has stopped: a batch in flight may still have gone out.
+      const lost = this.length;
+      this.#dropped += lost;
+      this.#finish(lost);
+      this.#reportDrops();
+      if (lost > 0) {
+        this.#report(
+          new Error(
+            `${lost} record${lost === 1 ? " was" : "s were"} not delivered within closeTimeout ` +
+              `(${this.#closeTimeout} ms) and ${lost === 1 ? "was" : "were"} dropped`,
+          ),
+        );
+      }
     }
-    if (this.#dropStreak > 0) this.#reportDrops();
+    this.#reportDrops();
     this.#retryDelay = 0;
     this.#stalled = false;
   }
 
   /**
-   * Reports, synchronously, how many records are still waiting (for the exit hook's last word,
-   * when nothing can be sent any more).
+   * Reports, synchronously, the drops not reported yet and how many records are still waiting:
+   * the exit hooks' last word, when nothing can be sent any more.
+   *
+   * @param when How the program is ending, for the message: `"at exit"` by default.
    */
-  reportUndelivered(): void {
-    if (this.#dropStreak > 0) this.#reportDrops();
+  reportUndelivered(when = "at exit"): void {
+    this.#reportDrops();
     const n = this.length;
     if (n === 0) return;
     this.#report(
-      new Error(`${n} record${n === 1 ? " was" : "s were"} still waiting for delivery at exit`),
+      new Error(`${n} record${n === 1 ? " was" : "s were"} still waiting for delivery ${when}`),
     );
   }
 }
