@@ -9,6 +9,10 @@ import { createSocket, type Socket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 import { isPermissionDenial } from "./io.ts";
+import { setUnrefTimeout, type TimerId } from "./timer.ts";
+
+/** A timer this late (ms) means the event loop was blocked while it ran. */
+const LATE_TIMER_MS = 50;
 
 /** Where a stream connection goes: a host and port (optionally over TLS), or a Unix socket. */
 export type StreamTarget =
@@ -75,10 +79,20 @@ export async function connectStream(target: StreamTarget, timeoutMs = 5000): Pro
     : Deno.connect({ hostname: target.hostname, port: target.port });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Cannot connect to ${where}: no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    let due = Date.now() + timeoutMs;
+    let extended = false;
+    const expire = () => {
+      // A timer that fires late means the program was busy (a burst of logging calls, say),
+      // and the connection had no chance to progress meanwhile: it gets its time once more.
+      if (!extended && Date.now() - due > LATE_TIMER_MS) {
+        extended = true;
+        due = Date.now() + timeoutMs;
+        timer = setTimeout(expire, timeoutMs);
+        return;
+      }
+      reject(new Error(`Cannot connect to ${where}: no answer within ${timeoutMs} ms`));
+    };
+    timer = setTimeout(expire, timeoutMs);
   });
   try {
     return await Promise.race([attempt, timeout]);
@@ -93,14 +107,115 @@ export async function connectStream(target: StreamTarget, timeoutMs = 5000): Pro
 }
 
 /**
- * Writes all of `bytes` to `conn`, looping over partial writes.
+ * Writes all of `bytes` to `conn`, looping over partial writes. With `stallMs`, a peer that
+ * takes nothing for that long (it accepted the connection but does not read, so the socket's
+ * buffers are full) fails the write: the connection is closed and the error says so. Without
+ * it such a write would wait forever, and keep a finished program alive.
  *
  * @param conn The connection.
  * @param bytes The bytes.
+ * @param stallMs The longest a single write may take nothing, in ms; `0` waits forever.
+ * @returns A promise that resolves when every byte was written.
+ * @throws {Error} When the write fails; its `written` property says how many bytes went out
+ * before.
+ *
+ * @example
+ * ```ts
+ * import { writeAll } from "./transport.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const peer = await listener.accept(); // it never reads
+ * const started = Date.now();
+ * const error = await writeAll(conn, new Uint8Array(64 << 20), 200).catch((e) => e);
+ * console.assert(error.message.includes("took no data for 200 ms") && error.written > 0);
+ * console.assert(Date.now() - started < 5000);
+ * peer.close();
+ * listener.close();
+ * ```
  */
-export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array, stallMs = 0): Promise<void> {
   let n = 0;
-  while (n < bytes.length) n += await conn.write(bytes.subarray(n));
+  let timer: TimerId | undefined;
+  let stalled = false;
+  try {
+    while (n < bytes.length) {
+      if (stallMs > 0) {
+        timer = setUnrefTimeout(() => {
+          stalled = true;
+          try {
+            conn.close();
+          } catch {
+            // already closed
+          }
+        }, stallMs);
+      }
+      n += await conn.write(bytes.subarray(n));
+      clearTimeout(timer);
+    }
+  } catch (error) {
+    clearTimeout(timer);
+    const e = stalled
+      ? new Error(
+        `The peer took no data for ${stallMs} ms (it does not read what is sent): the ` +
+          `connection was closed`,
+        { cause: error },
+      )
+      : error instanceof Error
+      ? error
+      : new Error(String(error));
+    throw Object.assign(e, { written: n });
+  }
+}
+
+/**
+ * Reads from `conn` into `buffer`, failing when nothing arrives within `stallMs` (the
+ * connection is then closed).
+ *
+ * @param conn The connection.
+ * @param buffer Where the bytes go.
+ * @param stallMs How long to wait for data, in ms; `0` waits forever.
+ * @returns The number of bytes read, or `null` at the end of the stream.
+ * @throws {Error} When nothing arrived in time, or the read fails.
+ *
+ * @example
+ * ```ts
+ * import { readWithin } from "./transport.ts";
+ * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+ * const peer = await listener.accept(); // it never writes
+ * const error = await readWithin(conn, new Uint8Array(4), 100).catch((e) => e);
+ * console.assert(error.message.includes("sent nothing for 100 ms"));
+ * peer.close();
+ * listener.close();
+ * ```
+ */
+export async function readWithin(
+  conn: Deno.Conn,
+  buffer: Uint8Array,
+  stallMs: number,
+): Promise<number | null> {
+  let stalled = false;
+  const timer = stallMs > 0
+    ? setUnrefTimeout(() => {
+      stalled = true;
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }, stallMs)
+    : undefined;
+  try {
+    return await conn.read(buffer);
+  } catch (error) {
+    if (!stalled) throw error;
+    throw new Error(
+      `The peer sent nothing for ${stallMs} ms (it does not answer): the connection was closed`,
+      { cause: error },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -14,10 +14,12 @@ import type { LogRecord } from "../core/record.ts";
 import {
   concatBytes,
   connectStream,
+  readWithin,
   type StreamTarget,
   UdpSender,
   type UnixDatagramSender,
   unixDatagramSender,
+  writeAll,
 } from "../core/transport.ts";
 
 /** The payload of the hello frame that asks this library's receiver for acknowledgements. */
@@ -63,7 +65,12 @@ export interface SocketHandlerOptions extends OutboxOptions {
    */
   callerInfo?: boolean;
   /**
-   * Seconds to wait for a connection (Python's `makeSocket(timeout=1)`).
+   * Seconds to wait for a connection (Python's `makeSocket(timeout=1)`), and, as Python's
+   * socket timeout does for `sendall`, the longest a write (or, with `ack`, the wait for an
+   * acknowledgement) may make no progress: a peer that stops reading has its connection
+   * closed, and the records not yet written wait in the outbox for the retry. The stall limit
+   * is never longer than `closeTimeout`, so a stuck peer cannot keep a finished program alive
+   * for longer.
    *
    * @default {1}
    */
@@ -276,7 +283,7 @@ export class SocketHandler extends OutboxHandler {
   readonly ack: boolean;
   /** Whether records sent carry caller information (the `callerInfo` option). */
   readonly callerInfo: boolean;
-  /** Connection timeout in seconds. */
+  /** Connection and stall timeout in seconds. */
   readonly timeout: number;
   /** Python's back-off settings, as given (the outbox applies them). */
   readonly retryStart: number;
@@ -368,7 +375,7 @@ export class SocketHandler extends OutboxHandler {
     this.#ackHave = 0;
     if (this.ack) {
       try {
-        await this.#writeAll(frame(utf8.encode(ACK_HELLO)));
+        await writeAll(conn, frame(utf8.encode(ACK_HELLO)), this.#stallMs());
       } catch (error) {
         this.#drop();
         throw error;
@@ -436,21 +443,22 @@ export class SocketHandler extends OutboxHandler {
     const frames = await this.signFrames(batch);
     const before = this.#acked;
     const data = concatBytes(frames);
-    let written = 0;
     try {
-      while (written < data.length) written += await this.#conn!.write(data.subarray(written));
+      await writeAll(this.#conn!, data, this.#stallMs());
       this.#sent += frames.length;
       if (this.ack) await this.#awaitAcks();
     } catch (error) {
+      const written = (error as { written?: unknown }).written;
       // Without acknowledgements, the frames the OS took count as delivered; with them, only
       // the acknowledged ones.
       let delivered = 0;
       if (this.ack) {
         delivered = this.#acked - before;
       } else {
+        const took = typeof written === "number" ? written : data.length;
         for (let at = 0; delivered < frames.length; delivered++) {
           at += frames[delivered].length;
-          if (at > written) break;
+          if (at > took) break;
         }
       }
       throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
@@ -471,15 +479,15 @@ export class SocketHandler extends OutboxHandler {
     return await Promise.all(batch.map((f) => sign(key, f)));
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    let n = 0;
-    while (n < bytes.length) n += await this.#conn!.write(bytes.subarray(n));
+  /** How long a write or an acknowledgement may make no progress, in ms. */
+  #stallMs(): number {
+    return Math.min(this.timeout * 1000, this.closeTimeout);
   }
 
   async #awaitAcks(): Promise<void> {
     const conn = this.#conn!;
     while (this.#acked < this.#sent) {
-      const n = await conn.read(this.#ackBuf.subarray(this.#ackHave));
+      const n = await readWithin(conn, this.#ackBuf.subarray(this.#ackHave), this.#stallMs());
       if (n === null) throw new Error("The receiver closed the connection before acknowledging");
       this.#ackHave += n;
       const view = new DataView(this.#ackBuf.buffer);
