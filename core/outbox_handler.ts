@@ -7,6 +7,7 @@
 
 import { Handler } from "./handler.ts";
 import { checkOutboxOptions, Outbox, type OutboxOptions } from "./outbox.ts";
+import { endingReason } from "./shutdown.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /**
@@ -69,6 +70,14 @@ export abstract class OutboxHandler extends Handler {
   /** Records wait in the outbox for a delivery under way; the exit hooks wait for them. */
   override get pending(): boolean {
     return this.#outbox.pending;
+  }
+
+  /**
+   * How long `close()` (and so `shutdown()` and the signal hooks) keeps trying to deliver, in
+   * ms, before it drops what is left and reports how many.
+   */
+  get closeTimeout(): number {
+    return this.#outbox.closeTimeout;
   }
 
   /** How many records the outbox has dropped in all (full, or undelivered at `close()`). */
@@ -147,10 +156,15 @@ export abstract class OutboxHandler extends Handler {
     return this.#outbox.flush();
   }
 
-  /** At exit, reports the records that could not be delivered (nothing can be sent any more). */
+  /**
+   * Puts a batch being gathered into the outbox. Called by the exit hooks (`Deno.exit()`, the
+   * end of the program, an uncaught error), it also reports the records that could not be
+   * delivered, as nothing can be sent any more.
+   */
   override flushSync(): void {
     this.#sendPending();
-    this.#outbox.reportUndelivered();
+    const ending = endingReason();
+    if (ending !== null) this.#outbox.reportUndelivered(ending);
   }
 
   /**

@@ -40,13 +40,21 @@ function liveHandlers(): Handler[] {
   return out;
 }
 
+/** How long `shutdown()` gives a handler without a `closeTimeout` of its own, in ms. */
+const DEFAULT_CLOSE_MS = 5000;
+/** What `shutdown()` adds to a handler's `closeTimeout` before it moves on without it. */
+const CLOSE_GRACE_MS = 1000;
+
 /**
  * Flushes and closes every live handler, newest first, like Python's `logging.shutdown()`.
  * A handler that fails to flush or close is reported through its `handleError` and the others
- * are still closed. It runs by itself when the program's event loop drains; call it yourself
- * before `Deno.exit()` if network handlers still have records to deliver.
+ * are still closed. The wait is bounded: a handler with a `closeTimeout` (the network handlers)
+ * delivers what it can within it (its `close()` reports what it drops); any other handler gets
+ * 5 s, after which it is reported and left behind. It runs by itself when the program's event
+ * loop drains; call it yourself before `Deno.exit()` if network handlers still have records to
+ * deliver.
  *
- * @returns A promise that resolves when every handler is closed.
+ * @returns A promise that resolves when every handler is closed or has been given up on.
  *
  * @example
  * ```ts
@@ -56,13 +64,42 @@ function liveHandlers(): Handler[] {
  */
 export async function shutdown(): Promise<void> {
   for (const h of liveHandlers()) {
-    try {
-      // Python: a handler with `flushOnClose` false (MemoryHandler) is closed without a flush.
-      if (flushesOnClose(h)) await h.flush();
-      await h.close();
-    } catch (error) {
-      h.handleError(null, error);
+    const own = closeTimeoutOf(h);
+    const limit = (own ?? DEFAULT_CLOSE_MS) + CLOSE_GRACE_MS;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([
+      closeHandler(h, own !== null).then(() => true),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), limit)),
+    ]);
+    clearTimeout(timer);
+    if (!done) {
+      h.handleError(
+        null,
+        new Error(`${h} did not finish flushing and closing within ${limit} ms; shutdown went on`),
+      );
     }
+  }
+}
+
+async function closeHandler(h: Handler, closeDelivers: boolean): Promise<void> {
+  try {
+    // Python: a handler with `flushOnClose` false (MemoryHandler) is closed without a flush. A
+    // handler with a `closeTimeout` delivers within it on close(): its flush(), which waits
+    // for delivery without a bound, is not awaited first.
+    if (flushesOnClose(h) && !closeDelivers) await h.flush();
+    await h.close();
+  } catch (error) {
+    h.handleError(null, error);
+  }
+}
+
+/** A handler's own `closeTimeout` in ms (the network handlers have one), else `null`. */
+function closeTimeoutOf(h: Handler): number | null {
+  try {
+    const value = (h as { closeTimeout?: unknown }).closeTimeout;
+    return typeof value === "number" && value >= 0 ? value : null;
+  } catch {
+    return null;
   }
 }
 
@@ -79,6 +116,42 @@ function isPending(h: Handler): boolean {
   }
 }
 
+/** How the program is ending, while the exit hooks run; `null` otherwise. */
+let ending: string | null = null;
+
+/**
+ * While the exit hooks run `flushSync()`, how the program is ending, for handlers that report
+ * what they could not deliver: `"at exit"` or `"when the program ended on an uncaught error"`;
+ * otherwise `null`.
+ *
+ * @returns The phrase, or `null`.
+ *
+ * @example
+ * ```ts
+ * import { endingReason } from "./shutdown.ts";
+ * console.assert(endingReason() === null); // the program is running
+ * ```
+ */
+export function endingReason(): string | null {
+  return ending;
+}
+
+/** Writes out, synchronously, what every live handler holds: the program is ending. */
+function flushAllSync(reason: string): void {
+  ending = reason;
+  try {
+    for (const h of liveHandlers()) {
+      try {
+        if (flushesOnClose(h)) h.flushSync();
+      } catch (error) {
+        h.handleError(null, error);
+      }
+    }
+  } finally {
+    ending = null;
+  }
+}
+
 function installExitHooks(): void {
   hooksInstalled = true;
   const g = globalThis as { addEventListener?: typeof addEventListener };
@@ -91,15 +164,14 @@ function installExitHooks(): void {
     for (const h of pending) h.flush();
   });
   // The program is ending (also on Deno.exit()): write out what can be written synchronously.
-  g.addEventListener("unload", () => {
-    for (const h of liveHandlers()) {
-      try {
-        if (flushesOnClose(h)) h.flushSync();
-      } catch (error) {
-        h.handleError(null, error);
-      }
-    }
-  });
+  g.addEventListener("unload", () => flushAllSync("at exit"));
+  // An uncaught error or unhandled rejection ends the program without `unload`: the same, unless
+  // a listener before this one has kept the program alive.
+  const onError = (event: Event) => {
+    if (!event.defaultPrevented) flushAllSync("when the program ended on an uncaught error");
+  };
+  g.addEventListener("error", onError);
+  g.addEventListener("unhandledrejection", onError);
 }
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGBREAK: 21 };
@@ -124,9 +196,15 @@ export function handleSignals(
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"],
 ): () => void {
+  let stopping = false;
   const listeners = signals.map((signal) => {
     const listener = () => {
-      shutdown().finally(() => Deno.exit(128 + (SIGNAL_NUMBERS[signal] ?? 0)));
+      const code = 128 + (SIGNAL_NUMBERS[signal] ?? 0);
+      // A second signal while the logs are flushed ends the program at once (the exit hook
+      // still writes out the buffers and reports what was not delivered).
+      if (stopping) Deno.exit(code);
+      stopping = true;
+      shutdown().finally(() => Deno.exit(code));
     };
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;

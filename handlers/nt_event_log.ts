@@ -9,6 +9,7 @@ import { Handler, writeStderr } from "../core/handler.ts";
 import { isPermissionDenial } from "../core/io.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
+import { endingReason } from "../core/shutdown.ts";
 import { setUnrefTimeout } from "../core/timer.ts";
 
 /** The event types a record can be written as (PowerShell's `-EntryType` names). */
@@ -511,14 +512,15 @@ export class NTEventLogHandler extends Handler {
     }
   }
 
-  /** At exit, reports the records whose command could not run any more. */
+  /** Called by the exit hooks: reports the records whose command could not run any more. */
   override flushSync(): void {
     const n = this.#waiting;
-    if (n === 0) return;
+    const ending = endingReason();
+    if (n === 0 || ending === null) return;
     this.handleError(
       null,
       new Error(
-        `${n} record${n === 1 ? " was" : "s were"} still waiting for the event log at exit`,
+        `${n} record${n === 1 ? " was" : "s were"} still waiting for the event log ${ending}`,
       ),
     );
   }
