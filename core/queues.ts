@@ -22,6 +22,11 @@ export interface LogQueueWriter<T> {
   flush?(): Promise<void>;
   /** Optional: whether items put here are still waiting to be handled by the consumer. */
   readonly pending?: boolean;
+  /**
+   * Optional, for the exit hooks: blocks (for a bounded time) until the consumer has handled
+   * every item put, where the consumer runs on another thread, and returns how many it has not.
+   */
+  flushSync?(): number;
 }
 
 /**
@@ -249,8 +254,17 @@ export class AsyncQueue<T> implements LogQueue<T> {
 const TAG = "@x/loghandlers:queue";
 /** The reader acknowledges at least this often while busy. */
 const ACK_EVERY = 512;
+/**
+ * The shared counters of a queue (an `Int32Array` over a `SharedArrayBuffer`): how many records
+ * the reader has handled (and its handlers flushed), and whether a reader has said hello.
+ */
+const SHARED_DONE = 0;
+const SHARED_HELLO = 1;
+/** The ids of the queues whose reader runs on this thread: waiting for those would only stall. */
+const localReaders = new Set<string>();
 
 type QueueMessage =
+  | { [TAG]: "hello"; id: string; shared: SharedArrayBuffer }
   | { [TAG]: "record"; record: Record<string, unknown> }
   | { [TAG]: "close" }
   | { [TAG]: "done"; count: number }
@@ -332,6 +346,14 @@ export interface WorkerQueueOptions {
    * @default {false}
    */
   terminate?: boolean;
+  /**
+   * When the program ends while records are on their way (`Deno.exit()`, an uncaught error),
+   * the longest the exit hook blocks the main thread, in ms, while the worker handles them; what
+   * the worker has not handled by then is reported with its number.
+   *
+   * @default {5000}
+   */
+  closeTimeout?: number;
 }
 
 /**
@@ -370,6 +392,9 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
   readonly maxsize: number;
   #target: MessageEndpoint;
   #terminate: boolean;
+  #closeTimeout: number;
+  #id = crypto.randomUUID();
+  #shared = new Int32Array(new SharedArrayBuffer(8));
   #ref: ((on: boolean) => void) | null;
   #refed = true;
   #sent = 0;
@@ -395,11 +420,23 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
         `Cannot create WorkerQueue as 'maxsize' must be an integer >= 0: current value is ${maxsize}`,
       );
     }
+    const closeTimeout = options.closeTimeout ?? 5000;
+    if (!(typeof closeTimeout === "number" && closeTimeout >= 0)) {
+      throw new RangeError(
+        `Cannot create WorkerQueue as 'closeTimeout' must be a number of ms >= 0: current value is ${
+          String(closeTimeout)
+        }`,
+      );
+    }
     this.maxsize = maxsize;
     this.#target = target;
     this.#terminate = options.terminate ?? false;
+    this.#closeTimeout = closeTimeout;
     target.addEventListener("message", this.#onMessage);
     (target as { start?: () => void }).start?.();
+    target.postMessage(
+      { [TAG]: "hello", id: this.#id, shared: this.#shared.buffer } satisfies QueueMessage,
+    );
     if (typeof (target as { addEventListener?: unknown }).addEventListener === "function") {
       (target as unknown as EventTarget).addEventListener("error", this.#onError);
     }
@@ -486,6 +523,34 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
   }
 
   /**
+   * For the exit hooks, when nothing asynchronous can run any more: blocks the calling thread
+   * (for at most `closeTimeout` ms) while the worker, on its own thread, handles the records
+   * sent and flushes its handlers. Returns at once when the reader runs on this thread (it
+   * could not progress) or the worker has failed.
+   *
+   * @returns How many records sent the worker has not handled.
+   */
+  flushSync(): number {
+    const shared = this.#shared;
+    const left = () => this.#sent - Math.max(this.#done, Atomics.load(shared, SHARED_DONE));
+    if (left() <= 0 || this.#failed !== null || localReaders.has(this.#id)) {
+      return Math.max(0, left());
+    }
+    // A reader elsewhere, or a Worker still starting, can progress while this thread waits.
+    const WorkerClass = (globalThis as { Worker?: unknown }).Worker;
+    const isWorker = typeof WorkerClass === "function" &&
+      this.#target instanceof (WorkerClass as typeof Worker);
+    if (!isWorker && Atomics.load(shared, SHARED_HELLO) === 0) return left();
+    const deadline = performance.now() + this.#closeTimeout;
+    while (left() > 0) {
+      const wait = deadline - performance.now();
+      if (wait <= 0) break;
+      Atomics.wait(shared, SHARED_DONE, Atomics.load(shared, SHARED_DONE), wait);
+    }
+    return Math.max(0, left());
+  }
+
+  /**
    * Resolves when the worker has handled every record put before the call, and its handlers
    * have flushed them (or at once when the worker has failed).
    *
@@ -560,6 +625,7 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
   #received = 0;
   #handled = 0;
   #acked = 0;
+  #shared: Int32Array | null = null;
   #onMessage = (event: MessageEvent) => this.#receive(event.data);
 
   /**
@@ -575,7 +641,16 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
 
   #receive(data: unknown): void {
     const tag = tagOf(data);
-    if (tag === "record") {
+    if (tag === "hello") {
+      const { id, shared } = data as { id: unknown; shared: unknown };
+      if (typeof id === "string" && shared instanceof SharedArrayBuffer) {
+        localReaders.add(id);
+        this.#shared = new Int32Array(shared);
+        Atomics.store(this.#shared, SHARED_HELLO, 1);
+        // The set is this thread's: the main thread's WorkerQueue sees it only when the reader
+        // is on the same thread, which is what it needs to know.
+      }
+    } else if (tag === "record") {
       this.#received++;
       this.#queue.put_nowait(makeLogRecord((data as { record: Record<string, unknown> }).record));
     } else if (tag === "close") {
@@ -631,7 +706,14 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
   #ack(count: number): void {
     this.#acked = count;
     const before = this.beforeAck;
-    const post = () => this.#port.postMessage({ [TAG]: "done", count } satisfies QueueMessage);
+    const post = () => {
+      const shared = this.#shared;
+      if (shared !== null) {
+        Atomics.store(shared, SHARED_DONE, count);
+        Atomics.notify(shared, SHARED_DONE);
+      }
+      this.#port.postMessage({ [TAG]: "done", count } satisfies QueueMessage);
+    };
     if (before === null) post();
     else before().then(post, post);
   }

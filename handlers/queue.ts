@@ -18,6 +18,7 @@ import {
   WorkerQueueReader,
 } from "../core/queues.ts";
 import type { LogRecord } from "../core/record.ts";
+import { endingReason } from "../core/shutdown.ts";
 import { bumpConfigGeneration } from "../core/settings.ts";
 
 export { AsyncQueue, QueueEmpty, QueueFull, WorkerQueue, WorkerQueueReader };
@@ -164,6 +165,26 @@ export class QueueHandler extends Handler {
       if (typeof this.queue.flush === "function") await this.queue.flush();
     } catch (error) {
       this.handleError(null, error);
+    }
+  }
+
+  /**
+   * Called by the exit hooks (`Deno.exit()`, the end of the program, an uncaught error): lets a
+   * queue whose reader runs on another thread (a {@linkcode WorkerQueue}) finish, blocking for
+   * at most its `closeTimeout`, and reports how many records it did not handle.
+   */
+  override flushSync(): void {
+    const ending = endingReason();
+    if (ending === null || typeof this.queue.flushSync !== "function") return;
+    const left = this.queue.flushSync();
+    if (left > 0) {
+      this.handleError(
+        null,
+        new Error(
+          `${left} record${left === 1 ? " was" : "s were"} put on the queue but not handled by ` +
+            `its reader ${ending}`,
+        ),
+      );
     }
   }
 
