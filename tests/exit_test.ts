@@ -8,22 +8,7 @@ import { jsonServer, until } from "./helpers/json_server.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { MOD_URL } from "./helpers/collect.ts";
 import { withTempDir } from "./helpers/fs.ts";
-
-function lines(path: string): string[] {
-  return Deno.readTextFileSync(path).split("\n").filter(Boolean);
-}
-
-/** Starts `source` as a script in `dir`; stdout is piped, stderr collected. */
-function spawn(dir: string, source: string): Deno.ChildProcess {
-  Deno.writeTextFileSync(`${dir}/main.ts`, source);
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-config", `${dir}/main.ts`],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000), // a script kept alive fails the test instead of hanging it
-  }).spawn();
-}
+import { fileLines as lines, readUntil, spawnScript as spawn } from "./helpers/subprocess.ts";
 
 const N = 2000;
 
@@ -95,14 +80,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
           setInterval(() => {}, 1000); // a server that would run forever
         `,
         );
-        const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-        let text = "";
-        while (!text.includes("ready")) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          text += value;
-        }
-        reader.releaseLock();
+        await readUntil(child, "ready");
         child.kill(signal);
         const status = await child.status;
         await child.stdout.cancel().catch(() => {});

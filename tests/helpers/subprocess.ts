@@ -36,3 +36,49 @@ export function runDenoJson<T = unknown>(
 ): Promise<T> {
   return runJson<T>(Deno.execPath(), ["run", "--allow-all", "--no-config", script], input, env);
 }
+
+/**
+ * Starts `source` as the script `main.ts` in `dir` with every permission; stdout and stderr are
+ * piped. A script still running after `limitMs` is killed with SIGKILL (a script may catch
+ * SIGTERM), so that one kept alive fails its test instead of hanging it.
+ */
+export function spawnScript(dir: string, source: string, limitMs = 20_000): Deno.ChildProcess {
+  Deno.writeTextFileSync(`${dir}/main.ts`, source);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--no-config", `${dir}/main.ts`],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already ended
+    }
+  }, limitMs);
+  child.status.finally(() => clearTimeout(timer));
+  return child;
+}
+
+/** Reads `child`'s stdout until a line equal to `word` has been printed; returns what was read. */
+export async function readUntil(child: Deno.ChildProcess, word: string): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (!text.split("\n").includes(word)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text;
+}
+
+/** The non-empty lines of a text file. */
+export function fileLines(path: string): string[] {
+  return Deno.readTextFileSync(path).split("\n").filter(Boolean);
+}
