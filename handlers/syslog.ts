@@ -34,7 +34,8 @@ export type SysLogFormat = "python" | "rfc5424" | "rfc3164";
 
 /**
  * How messages are delimited on a stream connection (RFC 6587): `"octet-counting"`, `"lf"`, or
- * `"none"` (CPython's NUL-terminated bytes as they are).
+ * `"none"` (CPython's NUL-terminated bytes as they are). Under `"lf"`, CR, LF and NUL inside a
+ * message are sent as `#015`, `#012` and `#000` (see {@linkcode SysLogHandlerOptions.framing}).
  *
  * @example
  * ```ts
@@ -107,12 +108,25 @@ export interface SysLogHandlerOptions extends OutboxOptions {
    * The default is `"none"` for the `"python"` format and `"octet-counting"` for the RFC formats
    * and for TLS (RFC 5425).
    *
+   * Under `"lf"` a line break ends a message, so CR, LF and NUL anywhere in the message (the
+   * formatted record, `ident`, structured-data values: every field) are sent as `#015`, `#012`
+   * and `#000`: the text rsyslog itself shows for a control character it receives, so a line
+   * reads the same whichever framing carried it, and no text can start a record of its own.
+   * (As with rsyslog's own escaping, `#` is not escaped: a literal `#012` reads the same.) The
+   * NUL that `appendNul` adds stays a NUL. This applies to stream connections and to a Unix
+   * socket path; UDP datagrams are never escaped. `"octet-counting"` sends every byte as it
+   * is: the length prefix is counted in bytes after encoding, so no text can cut a frame short.
+   * `"none"` also sends every byte as it is, exactly as CPython does over TCP: a receiver that
+   * splits a stream at line breaks (rsyslog does) then splits a message with a newline too, so
+   * use `"lf"` or `"octet-counting"` when messages may hold text you do not control.
+   *
    * @default {"none"}
    */
   framing?: SysLogFraming;
   /**
    * Text prepended to every message (Python's `ident`). In the RFC formats it is not prepended:
    * it becomes the APP-NAME / TAG when `appName` is not given (trailing `:` and spaces removed).
+   * Sent as it is, except that `framing: "lf"` escapes its CR, LF and NUL like the message's.
    *
    * @default {""}
    */
@@ -142,7 +156,10 @@ export interface SysLogHandlerOptions extends OutboxOptions {
   maxDatagramBytes?: number;
   /**
    * HOSTNAME of the RFC formats. The default is `Deno.hostname()` when `--allow-sys=hostname`
-   * is granted, else `"-"` (RFC 5424) or `"localhost"` (RFC 3164).
+   * is granted, else `"-"` (RFC 5424) or `"localhost"` (RFC 3164). Like every header field
+   * (APP-NAME, PROCID, MSGID, and the SD-IDs and names of structured data), it keeps RFC 5424's
+   * printable US-ASCII: any other character (a space, a line break, a non-ASCII letter) is
+   * sent as `_`, and it is cut to RFC 5424's length (255 here, 48, 128, 32 and 32).
    *
    * @default {undefined}
    */
@@ -155,7 +172,8 @@ export interface SysLogHandlerOptions extends OutboxOptions {
    */
   appName?: string;
   /**
-   * PROCID of the RFC formats; the default is the record's `process`, else `"-"`.
+   * PROCID of the RFC formats; the default is the record's `process`, else `"-"`. A header
+   * field: see `hostname` for the characters it keeps.
    *
    * @default {undefined}
    */
@@ -258,6 +276,20 @@ function rfc3164Time(created: number): string {
 
 function escapeParamValue(value: unknown): string {
   return String(value).replace(/["\\\]]/g, (c) => "\\" + c);
+}
+
+const LINE_BREAK_ESCAPES: Readonly<Record<string, string>> = {
+  "\r": "#015",
+  "\n": "#012",
+  "\0": "#000",
+};
+
+/**
+ * CR, LF and NUL as rsyslog shows the control characters it receives (`#` and three octal
+ * digits), for LF framing: no text can end a message early.
+ */
+function escapeLineBreaks(text: string): string {
+  return text.replace(/[\r\n\0]/g, (c) => LINE_BREAK_ESCAPES[c]);
 }
 
 /**
@@ -449,6 +481,8 @@ export class SysLogHandler extends OutboxHandler {
   #appName: string;
   #procid: string | null;
   #truncated = 0;
+  /** LF framing on a stream: CR, LF and NUL in the message are escaped. */
+  #escapeLineBreaks: boolean;
   #conn: Deno.Conn | null = null;
   #udp: UdpSender | null = null;
   #unixDgram: { send(bytes: Uint8Array): Promise<void>; close(): void } | null = null;
@@ -537,6 +571,7 @@ export class SysLogHandler extends OutboxHandler {
     this.maxDatagramBytes = maxDatagramBytes;
     this.priority_map = { ...PRIORITY_MAP };
     this.#mode = unixsocket ? "unix" : this.socktype === "udp" ? "udp" : "stream";
+    this.#escapeLineBreaks = framing === "lf" && this.#mode !== "udp";
     this.#target = unixsocket
       ? { path: address }
       : tls !== undefined
@@ -610,37 +645,58 @@ export class SysLogHandler extends OutboxHandler {
   }
 
   /**
-   * The message as it goes on the wire before stream framing (and before truncation).
+   * The message as it goes on the wire before stream framing (and before truncation). Under
+   * `framing: "lf"` on a stream, CR, LF and NUL in it are already escaped (`#015`, `#012`,
+   * `#000`); the NUL of `appendNul` is not.
    *
    * @param record The record.
    * @returns The bytes.
+   *
+   * @example
+   * ```ts
+   * import { SysLogHandler } from "./syslog.ts";
+   * import { makeLogRecord } from "../core/record.ts";
+   * const record = makeLogRecord({ msg: "one\ntwo", levelname: "ERROR" });
+   * await using udp = new SysLogHandler({ address: ["127.0.0.1", 514] });
+   * await using lf = new SysLogHandler({ address: ["127.0.0.1", 514], socktype: "tcp", framing: "lf" });
+   * const text = (h: SysLogHandler) => new TextDecoder().decode(h.encodeRecord(record));
+   * console.assert(text(udp) === "<11>one\ntwo\0"); // CPython's bytes
+   * console.assert(text(lf) === "<11>one#012two\0");
+   * ```
    */
   encodeRecord(record: LogRecord): Uint8Array {
     const pri = this.encodePriority(this.facility, this.mapPriority(record.levelname));
     const msg = this.format(record);
     const end = this.appendNul ? "\0" : "";
+    let text: string;
     if (this.syslogFormat === "python") {
-      return encoder.encode(`<${pri}>${this.ident}${msg}${end}`);
+      text = `<${pri}>${this.ident}${msg}`;
+    } else {
+      const p = record.process;
+      const pid = this.#procid ??
+        (p === null || p === undefined
+          ? null
+          : Number.isSafeInteger(p) && p >= 0
+          ? String(p)
+          : headerField(String(p), 128));
+      if (this.syslogFormat === "rfc5424") {
+        const msgid = typeof record.msgid === "string" ? headerField(record.msgid, 32) : "-";
+        const sd = structuredData(record.structuredData);
+        const header = `<${pri}>1 ${rfc3339(record.created)} ${this.#hostname} ${this.#appName} ${
+          pid ?? "-"
+        } ${msgid} ${sd}`;
+        // RFC 5424: a UTF-8 MSG starts with a byte order mark.
+        text = msg === "" ? header : `${header} \uFEFF${msg}`;
+      } else {
+        const tag = this.#appName === "-"
+          ? ""
+          : pid === null
+          ? `${this.#appName}: `
+          : `${this.#appName}[${pid}]: `;
+        text = `<${pri}>${rfc3164Time(record.created)} ${this.#hostname} ${tag}${msg}`;
+      }
     }
-    const pid = this.#procid ??
-      (record.process === null || record.process === undefined ? null : String(record.process));
-    if (this.syslogFormat === "rfc5424") {
-      const msgid = typeof record.msgid === "string" ? headerField(record.msgid, 32) : "-";
-      const sd = structuredData(record.structuredData);
-      const header = `<${pri}>1 ${rfc3339(record.created)} ${this.#hostname} ${this.#appName} ${
-        pid ?? "-"
-      } ${msgid} ${sd}`;
-      // RFC 5424: a UTF-8 MSG starts with a byte order mark.
-      return encoder.encode(msg === "" ? header + end : `${header} \uFEFF${msg}${end}`);
-    }
-    const tag = this.#appName === "-"
-      ? ""
-      : pid === null
-      ? `${this.#appName}: `
-      : `${this.#appName}[${pid}]: `;
-    return encoder.encode(
-      `<${pri}>${rfc3164Time(record.created)} ${this.#hostname} ${tag}${msg}${end}`,
-    );
+    return encoder.encode((this.#escapeLineBreaks ? escapeLineBreaks(text) : text) + end);
   }
 
   /**

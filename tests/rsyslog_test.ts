@@ -5,7 +5,7 @@
 
 import { makeLogRecord } from "../core/record.ts";
 import { SysLogHandler, type SysLogHandlerOptions } from "../handlers/syslog.ts";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { runScript } from "./helpers/collect.ts";
 
 const RSYSLOGD = "/usr/sbin/rsyslogd";
@@ -360,5 +360,176 @@ console.log(JSON.stringify({ result, errors }));
   } finally {
     await rs.stop();
     if (scriptDir !== null) await Deno.remove(scriptDir, { recursive: true });
+  }
+});
+
+Deno.test("rsyslogd logs exactly one record per call under LF framing: a newline in any field shows as #012 and forges nothing", async () => {
+  if (!(await rsyslogAvailable())) return;
+  const rs = await startRsyslog();
+  // After each newline comes a complete, valid syslog header claiming APP-NAME "forged".
+  const forged5424 = "\n<11>1 2026-01-01T00:00:00Z evilhost forged 666 FORGED - injected";
+  const forged3164 = "\n<11>Jan  1 00:00:00 evilhost forged[666]: injected";
+  const tcp: [string, number] = ["127.0.0.1", rs.tcpPort];
+  const calls: {
+    marker: string;
+    options: SysLogHandlerOptions;
+    fields: Record<string, unknown>;
+  }[] = [
+    {
+      marker: "call-1-python-message",
+      options: { address: tcp, socktype: "tcp", framing: "lf", appendNul: false },
+      fields: { msg: "call-1-python-message" + forged3164 + "\r\n" + forged5424 },
+    },
+    {
+      marker: "call-2-python-ident",
+      options: {
+        address: tcp,
+        socktype: "tcp",
+        framing: "lf",
+        appendNul: false,
+        ident: "pyapp:" + forged3164 + "\0 ",
+      },
+      fields: { msg: "call-2-python-ident" },
+    },
+    {
+      marker: "call-3-rfc5424-message",
+      options: { ...RFC, address: tcp, socktype: "tcp", framing: "lf" },
+      fields: { msg: "call-3-rfc5424-message" + forged5424, process: 7 },
+    },
+    {
+      marker: "call-4-rfc5424-fields",
+      options: {
+        address: tcp,
+        socktype: "tcp",
+        framing: "lf",
+        format: "rfc5424",
+        appName: "billing" + forged5424,
+        hostname: "box" + forged5424,
+        procid: "9" + forged5424,
+      },
+      fields: {
+        msg: "call-4-rfc5424-fields",
+        msgid: "PAY" + forged5424,
+        structuredData: {
+          ["order@32473" + forged5424]: { ["note" + forged5424]: "value" + forged5424 + "]" },
+        },
+      },
+    },
+    {
+      marker: "call-5-rfc5424-process",
+      options: { ...RFC, address: tcp, socktype: "tcp", framing: "lf" },
+      fields: { msg: "call-5-rfc5424-process", process: "5" + forged5424 },
+    },
+    {
+      marker: "call-6-rfc3164-message",
+      options: {
+        format: "rfc3164",
+        hostname: "box",
+        appName: "cron",
+        address: tcp,
+        socktype: "tcp",
+        framing: "lf",
+      },
+      fields: { msg: "call-6-rfc3164-message" + forged3164, process: 8 },
+    },
+  ];
+  try {
+    for (const { options, fields } of calls) {
+      const errors: unknown[] = [];
+      const h = new SysLogHandler(options);
+      h.handleError = (_r, e) => void errors.push(e);
+      try {
+        h.handle(makeLogRecord({ name: "t", args: [], levelno: 20, levelname: "INFO", ...fields }));
+        await h.flush();
+      } finally {
+        await h.close();
+      }
+      assertEquals(errors, []);
+    }
+    // A last, plain record on a connection of its own, then every record has to be there.
+    const last = new SysLogHandler({ ...RFC, address: tcp, socktype: "tcp", framing: "lf" });
+    try {
+      last.handle(makeLogRecord({ name: "t", msg: "call-7-end", args: [], levelno: 20 }));
+      await last.flush();
+    } finally {
+      await last.close();
+    }
+    for (const { marker } of calls) await rs.waitFor(marker, 2000);
+    const lines = (await rs.waitFor("call-7-end")).filter((l) => l.startsWith("imptcp|"));
+    const forged = lines.filter((l) => l.split("|")[3] === "forged" || l.includes("|injected"));
+    assertEquals(forged, [], `rsyslog logged ${forged.length} forged record(s)`);
+    assertEquals(lines.length, calls.length + 1, lines.join("\n"));
+    for (const { marker } of calls) {
+      const mine = lines.filter((l) => l.includes(marker));
+      assertEquals(mine.length, 1, `${marker}: ${mine.join("\n")}`);
+    }
+    const fields = (m: string) => lines.find((l) => l.includes(m))!.split("|");
+    // Free text (message, ident, structured-data values): the newline is still there to read,
+    // as the text rsyslog itself shows for one (and as it shows it under octet counting).
+    assertStringIncludes(fields("call-1")[7], "injected#015#012#012<11>1 2026-01-01T00:00:00Z");
+    assertEquals(fields("call-2")[3], "pyapp");
+    assertEquals(
+      fields("call-2")[7],
+      "#012<11>Jan  1 00:00:00 evilhost forged[666]: injected#000 call-2-python-ident",
+    );
+    assertEquals(
+      fields("call-3")[7],
+      `\uFEFFcall-3-rfc5424-message${forged5424.replace("\n", "#012")}`,
+    );
+    assertStringIncludes(fields("call-4")[6], `="value${forged5424.replace("\n", "#012")}\\]"]`);
+    assertEquals(fields("call-6")[7], ` call-6-rfc3164-message${forged3164.replace("\n", "#012")}`);
+    // Header fields keep RFC 5424's printable US-ASCII: a newline or space is sent as "_".
+    assertEquals(fields("call-4").slice(3, 6), [
+      "billing_<11>1_2026-01-01T00:00:00Z_evilhost_forg",
+      "9_<11>1_2026-01-01T00:00:00Z_evilhost_forged_666_FORGED_-_injected",
+      "PAY_<11>1_2026-01-01T00:00:00Z_e",
+    ]);
+    assertEquals(
+      fields("call-5")[4],
+      "5_<11>1_2026-01-01T00:00:00Z_evilhost_forged_666_FORGED_-_injected",
+    );
+  } finally {
+    await rs.stop();
+  }
+});
+
+Deno.test("rsyslogd reads one record per octet-counted frame whatever the message holds", async () => {
+  if (!(await rsyslogAvailable())) return;
+  const rs = await startRsyslog();
+  const tcp: [string, number] = ["127.0.0.1", rs.tcpPort];
+  // Line breaks, a NUL, a lone surrogate and text shaped like the next frame's length prefix.
+  const payload = "\n<11>1 2026-01-01T00:00:00Z evilhost forged 666 FORGED - injected\r\n\0" +
+    "\uD800 12 <11>forged: injected\n";
+  try {
+    for (const options of [{ ...RFC }, { ident: "pyapp: ", framing: "octet-counting" as const }]) {
+      const errors: unknown[] = [];
+      const h = new SysLogHandler({ ...options, address: tcp, socktype: "tcp" });
+      h.handleError = (_r, e) => void errors.push(e);
+      try {
+        for (const n of [1, 2]) {
+          h.handle(
+            makeLogRecord({ name: "t", msg: `octet-${n}${payload}`, args: [], levelno: 20 }),
+          );
+        }
+        await h.flush();
+      } finally {
+        await h.close();
+      }
+      assertEquals(errors, []);
+      await rs.waitFor(`|${"ident" in options ? " " : "\uFEFF"}octet-2`);
+    }
+    const lines = (await rs.waitFor("pyapp|-|-|-| octet-2")).filter((l) => l.startsWith("imptcp|"));
+    assertEquals(lines.length, 4, lines.join("\n"));
+    assertEquals(lines.filter((l) => l.split("|")[3] === "forged"), []);
+    // rsyslog shows the control characters it received escaped; the frames stay whole.
+    for (const l of lines) {
+      assertStringIncludes(
+        l,
+        "#012<11>1 2026-01-01T00:00:00Z evilhost forged 666 FORGED - injected",
+      );
+      assertStringIncludes(l, "\uFFFD 12 <11>forged: injected");
+    }
+  } finally {
+    await rs.stop();
   }
 });

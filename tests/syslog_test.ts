@@ -119,6 +119,14 @@ const CASES: Case[] = [
   },
   { levelno: 20, levelname: "INFO", msg: "", args: [], facility: "ntp" },
   { levelno: 20, levelname: "INFO", msg: "line1\nline2\ttab", args: [], facility: "news" },
+  {
+    levelno: 30,
+    levelname: "WARNING",
+    msg: "cr\r\nlf\n<11>forged\0nul",
+    args: [],
+    facility: "user",
+    ident: "id\n<11>x: ",
+  },
 ];
 
 const PY_SEND = `
@@ -161,6 +169,66 @@ Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over UD
     assertEquals(got.map(hex), expected);
   } finally {
     server.close();
+  }
+});
+
+const PY_SEND_TCP = `
+import json, sys, socket, logging, logging.handlers as H
+cases = json.load(sys.stdin)
+srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+srv.bind(("127.0.0.1", 0))
+srv.listen(1)
+port = srv.getsockname()[1]
+out = []
+for c in cases:
+    h = H.SysLogHandler(address=("127.0.0.1", port), facility=c["facility"],
+                        socktype=socket.SOCK_STREAM)
+    if "ident" in c: h.ident = c["ident"]
+    if "appendNul" in c: h.append_nul = c["appendNul"]
+    if "fmt" in c: h.setFormatter(logging.Formatter(c["fmt"]))
+    r = logging.makeLogRecord({"name": "t", "levelno": c["levelno"], "levelname": c["levelname"],
+                               "msg": c["msg"], "args": tuple(c["args"])})
+    h.handle(r)
+    h.close()
+    conn, _ = srv.accept()
+    data = b""
+    while chunk := conn.recv(65536):
+        data += chunk
+    conn.close()
+    out.append(data.hex())
+print(json.dumps(out))
+`;
+
+Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over TCP (its default framing)", async () => {
+  if (!(await pythonAvailable())) return;
+  const expected = await runPython<string[]>(PY_SEND_TCP, CASES);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = streamServer(listener);
+  try {
+    for (const [i, c] of CASES.entries()) {
+      const h = new Quiet({
+        address: ["127.0.0.1", listener.addr.port],
+        facility: c.facility,
+        socktype: "tcp",
+      });
+      assertEquals(h.framing, "none");
+      if (c.ident !== undefined) h.ident = c.ident;
+      if (c.appendNul !== undefined) h.appendNul = c.appendNul;
+      if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
+      h.handle(
+        record({ levelno: c.levelno, levelname: c.levelname, msg: c.msg, args: c.args }),
+      );
+      await h.close();
+      assertEquals(h.errors, []);
+      // One connection per case; wait until its bytes are in.
+      const deadline = Date.now() + 5000;
+      while (hex(server.bytes(i)).length < expected[i].length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    assertEquals(CASES.map((_, i) => hex(server.bytes(i))), expected);
+  } finally {
+    await server.close();
   }
 });
 
@@ -361,7 +429,7 @@ function streamServer(listener: Deno.Listener) {
       })();
     }
   })().catch(() => {});
-  const text = (i: number) => {
+  const bytes = (i: number) => {
     const all = chunks[i] ?? [];
     const out = new Uint8Array(all.reduce((s, c) => s + c.length, 0));
     let at = 0;
@@ -369,11 +437,13 @@ function streamServer(listener: Deno.Listener) {
       out.set(c, at);
       at += c.length;
     }
-    return dec.decode(out);
+    return out;
   };
+  const text = (i: number) => dec.decode(bytes(i));
   return {
     chunks,
     conns,
+    bytes,
     text,
     async waitFor(i: number, part: string): Promise<string> {
       const deadline = Date.now() + 5000;
@@ -448,6 +518,109 @@ Deno.test("SysLogHandler frames TCP per RFC 6587: octet counting, LF, or CPython
     await octet.close();
     await lf.close();
     await raw.close();
+    await server.close();
+  }
+});
+
+Deno.test("SysLogHandler under LF framing sends CR, LF and NUL in any field as #015, #012 and #000", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = streamServer(listener);
+  const address: [string, number] = ["127.0.0.1", listener.addr.port];
+  const forged = "\r\n<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected\0";
+  const escaped = "#015#012<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected#000";
+  const python = new Quiet({ address, socktype: "tcp", framing: "lf", ident: `id${forged}: ` });
+  const rfc5424 = new Quiet({
+    address,
+    socktype: "tcp",
+    framing: "lf",
+    format: "rfc5424",
+    hostname: `h${forged}`,
+    appName: `a${forged}`,
+  });
+  const rfc3164 = new Quiet({
+    address,
+    socktype: "tcp",
+    framing: "lf",
+    format: "rfc3164",
+    hostname: "h",
+    appName: "a",
+  });
+  try {
+    // The NUL that appendNul adds (CPython's default) stays a NUL, before the framing LF.
+    python.handle(record({ msg: `m${forged}` }));
+    await python.flush();
+    assertEquals(await server.waitFor(0, "\n"), `<14>id${escaped}: m${escaped}\0\n`);
+
+    rfc5424.handle(record({
+      msg: `m${forged}`,
+      created: 0,
+      process: `7${forged}`,
+      msgid: `M${forged}`,
+      structuredData: { [`x@1${forged}`]: { [`k${forged}`]: `v${forged}]` } },
+    }));
+    await rfc5424.flush();
+    const line = await server.waitFor(1, "\n");
+    assertEquals(line.split("\n").length, 2, JSON.stringify(line));
+    const m = RFC5424.exec(line.slice(0, -1));
+    assert(m !== null, `not RFC 5424: ${JSON.stringify(line)}`);
+    // Header fields keep printable US-ASCII ("_" for anything else), cut to RFC 5424's lengths.
+    assertEquals(m.slice(3, 7), [
+      "h__<11>1_2026-01-01T00:00:00Z_evil_forged_666_-_-_injected_",
+      "a__<11>1_2026-01-01T00:00:00Z_evil_forged_666_-_", // 48
+      "7__<11>1_2026-01-01T00:00:00Z_evil_forged_666_-_-_injected_",
+      "M__<11>1_2026-01-01T00:00:00Z_ev",
+    ]);
+    assertEquals(
+      m[7],
+      `[x@1__<11>1_2026-01-01T00:00:00Z_ k__<11>1_2026-01-01T00:00:00Z_ev="v${escaped}\\]"]`,
+    );
+    assertEquals(m[8], `m${escaped}`);
+
+    rfc3164.handle(record({ msg: `m${forged}`, process: 3 }));
+    await rfc3164.flush();
+    assertMatch(
+      await server.waitFor(2, "\n"),
+      /^<14>\w{3} [ \d]\d \d\d:\d\d:\d\d h a\[3\]: m(.*)\n$/,
+    );
+    assertStringIncludes(server.text(2), `m${escaped}\n`);
+    assertEquals([...python.errors, ...rfc5424.errors, ...rfc3164.errors], []);
+  } finally {
+    await python.close();
+    await rfc5424.close();
+    await rfc3164.close();
+    await server.close();
+  }
+});
+
+Deno.test("SysLogHandler's octet counting counts bytes after encoding, so no text cuts a frame short", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const server = streamServer(listener);
+  const h = new Quiet({
+    address: ["127.0.0.1", listener.addr.port],
+    framing: "octet-counting",
+    socktype: "tcp",
+  });
+  try {
+    // Line breaks and NUL are sent as they are; a lone surrogate becomes U+FFFD (3 bytes).
+    const msgs = ["a\nb\r\n\0", "\uD800 9 <11>forged", "ü✓🎉", ""];
+    for (const msg of msgs) h.handle(record({ msg }));
+    await h.flush();
+    const bytes = await (async () => {
+      await server.waitFor(0, "🎉");
+      await server.waitFor(0, "<14>\0");
+      return server.bytes(0);
+    })();
+    const frames: string[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const sp = bytes.indexOf(0x20, at);
+      const len = Number(dec.decode(bytes.subarray(at, sp)));
+      frames.push(dec.decode(bytes.subarray(sp + 1, sp + 1 + len)));
+      at = sp + 1 + len;
+    }
+    assertEquals(frames, msgs.map((m) => `<14>${m.replace("\uD800", "\uFFFD")}\0`));
+    assertEquals(h.errors, []);
+  } finally {
+    await h.close();
     await server.close();
   }
 });
