@@ -44,7 +44,9 @@ export interface SmtpConnectOptions {
 }
 
 /**
- * A reply of the server, or the failure of a step, with the server's words.
+ * A reply of the server, or the failure of a step, with the server's words. An address this
+ * client refuses before sending it (see {@linkcode addressProblem}) is an `SmtpError` with
+ * code 501, as the server would answer a syntax error in a parameter.
  *
  * @example
  * ```ts
@@ -160,6 +162,98 @@ export function dotStuff(message: Uint8Array): Uint8Array {
 export function envelopeAddress(address: string): string {
   const m = /<([^<>]*)>\s*$/.exec(address);
   return (m ? m[1] : address).trim();
+}
+
+const CONTROL_NAMES: Readonly<Record<string, string>> = {
+  "\0": "NUL",
+  "\t": "TAB",
+  "\x7f": "DEL",
+};
+
+function describeControl(ch: string): string {
+  const code = `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+  return ch in CONTROL_NAMES ? `${CONTROL_NAMES[ch]} (${code})` : `the control character ${code}`;
+}
+
+/**
+ * Why `address` cannot go into a `From:`/`To:` header and, as {@linkcode envelopeAddress}
+ * reduces it, between the angle brackets of `MAIL FROM:<...>` / `RCPT TO:<...>`; `null` when it
+ * can. The text completes "must not contain ...". Accepted: `addr` and `Display Name <addr>`,
+ * a display name in double quotes (which may hold `<`, `>` and `,`), a quoted local part with
+ * spaces (`"john doe"@example.com`), a bare local name (`root`), and the null sender `<>`.
+ * Refused, because each could end the path early and add ESMTP parameters (`NOTIFY=`, `RET=`)
+ * or start a header or a command of its own: control characters (CR, LF, NUL, TAB, DEL, C1),
+ * `<` or `>` anywhere but the one `<addr>` at the end, `<` or `>` inside `addr` (even quoted,
+ * which RFC 5321 allows but naive servers misread), a space in `addr` outside a quoted local
+ * part, text after `<addr>`, and an unterminated quoted string.
+ *
+ * @param address An address, possibly with a display name.
+ * @returns The reason it is refused, or `null`.
+ *
+ * @example
+ * ```ts
+ * import { addressProblem } from "./smtp_client.ts";
+ * console.assert(addressProblem('"Doe, John <ops>" <john@example.com>') === null);
+ * console.assert(addressProblem("ops@example.com> NOTIFY=SUCCESS")?.startsWith("'>'"));
+ * console.assert(addressProblem("ops@example.com\r\nBcc: x@evil.test")?.startsWith("CR or LF"));
+ * ```
+ */
+export function addressProblem(address: string): string | null {
+  const control = /\p{Cc}/u.exec(address);
+  if (control !== null) {
+    return control[0] === "\r" || control[0] === "\n"
+      ? "CR or LF (header injection)"
+      : `${
+        describeControl(control[0])
+      } or any other control character (header or command injection)`;
+  }
+  // Find the one <addr> outside double-quoted strings (a display name may quote "<" and ">").
+  let open = -1;
+  let close = -1;
+  let quoted = false;
+  for (let i = 0; i < address.length; i++) {
+    const c = address[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === "<") {
+      if (open >= 0) return "a second '<' (only one <address> may follow the display name)";
+      open = i;
+    } else if (c === ">") {
+      if (open < 0 || close >= 0) {
+        return "'>' outside the one <address> at its end (ESMTP parameter injection)";
+      }
+      close = i;
+    }
+  }
+  if (quoted) return "an unterminated quoted string (a '\"' without its closing '\"')";
+  let envelope = address;
+  if (open >= 0) {
+    if (close < 0) return "'<' without its closing '>'";
+    if (address.slice(close + 1).trim() !== "") {
+      return "text after the closing '>' of its <address> (ESMTP parameter injection)";
+    }
+    envelope = address.slice(open + 1, close);
+  }
+  envelope = envelope.trim();
+  quoted = false;
+  for (let i = 0; i < envelope.length; i++) {
+    const c = envelope[i];
+    if (c === "<" || c === ">") {
+      return `'${c}' inside the address itself, even quoted (ESMTP parameter injection)`;
+    }
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === " ") {
+      return "a space in the address outside a quoted local part (ESMTP parameter injection)";
+    }
+  }
+  return null;
 }
 
 /**
@@ -326,9 +420,24 @@ export class SmtpClient {
    * @param to The envelope recipients.
    * @param message The RFC 5322 message.
    * @returns The refused recipients with the server's replies (empty when all were accepted).
-   * @throws {SmtpError} When the sender, every recipient or the message is refused.
+   * @throws {SmtpError} When the sender, every recipient or the message is refused; with code
+   *   501, before any command is sent, for an address that {@linkcode addressProblem} refuses.
    */
   async send(from: string, to: readonly string[], message: Uint8Array): Promise<string[]> {
+    for (const [role, address] of [["sender", from], ...to.map((a) => ["recipient", a])]) {
+      const problem = typeof address === "string"
+        ? addressProblem(address)
+        : "anything but text (it must be a string)";
+      if (problem !== null) {
+        throw new SmtpError(
+          `Cannot send the mail to SMTP server ${this.#where} as the ${role} address must not ` +
+            `contain ${problem}: current value is ${
+              typeof address === "string" ? JSON.stringify(address) : Deno.inspect(address)
+            }`,
+          501,
+        );
+      }
+    }
     let eightBit = false;
     for (let i = 0; i < message.length; i++) {
       if (message[i] > 127) {

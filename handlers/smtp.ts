@@ -9,7 +9,7 @@
 import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
-import { envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
+import { addressProblem, envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
 
 /** How {@linkcode SMTPHandler} uses TLS. */
 export type SMTPSecure =
@@ -48,11 +48,27 @@ export interface SMTPHandlerOptions extends OutboxOptions {
    * The port defaults to 25, or 465 with `secure: "implicit"`.
    */
   mailhost: string | readonly [string, number];
-  /** The sender (`From:` and the envelope's MAIL FROM; `Name <addr>` is allowed). */
+  /**
+   * The sender (`From:` and the envelope's MAIL FROM). `addr`, `Display Name <addr>` and
+   * `"Name, Quoted" <addr>` are allowed. Refused when created (a `TypeError` naming the option
+   * and the character), because it could add a header, a command or ESMTP parameters
+   * (`MAIL FROM:<a@x> RET=HDRS>`): control characters (CR, LF, NUL, TAB, DEL, C1), `<` or `>`
+   * anywhere but the one `<addr>` at the end (and inside `addr` even when quoted), a space in
+   * `addr` outside a quoted local part, text after `<addr>`, and an unterminated quoted
+   * string. A quoted local part may hold spaces (`"john doe"@example.com`); a bare local name
+   * (`root`) and the null sender (`<>`) are allowed.
+   */
   fromaddr: string;
-  /** The recipient, or recipients (`To:` and one RCPT TO each). */
+  /**
+   * The recipient, or recipients (`To:` and one RCPT TO each). Each is checked like
+   * `fromaddr`.
+   */
   toaddrs: string | readonly string[];
-  /** The subject line (see {@linkcode SMTPHandler.getSubject}). */
+  /**
+   * The subject line (see {@linkcode SMTPHandler.getSubject}). CR or LF is refused (header
+   * injection); other text, control characters included, is sent RFC 2047 encoded when it is
+   * not printable ASCII.
+   */
   subject: string;
   /**
    * `[user, password]`: log in with AUTH PLAIN, or LOGIN when the server offers only that.
@@ -162,15 +178,20 @@ function base64Lines(bytes: Uint8Array): string {
   return lines.join("\r\n");
 }
 
-function checkHeaderValue(what: string, value: unknown): string {
+function checkHeaderValue(what: string, value: unknown, address = false): string {
   if (typeof value !== "string") {
     throw new TypeError(
       `Cannot create SMTPHandler as '${what}' must be a string: current value is ${String(value)}`,
     );
   }
-  if (/[\r\n]/.test(value)) {
+  const problem = address
+    ? addressProblem(value)
+    : /[\r\n]/.test(value)
+    ? "CR or LF (header injection)"
+    : null;
+  if (problem !== null) {
     throw new TypeError(
-      `Cannot create SMTPHandler as '${what}' must not contain CR or LF (header injection): ` +
+      `Cannot create SMTPHandler as '${what}' must not contain ${problem}: ` +
         `current value is ${JSON.stringify(value)}`,
     );
   }
@@ -180,7 +201,7 @@ function checkHeaderValue(what: string, value: unknown): string {
 interface ParsedOptions {
   subject: string;
   fromaddr: string;
-  toaddrs: string[];
+  toaddrs: readonly string[];
   secure: SMTPSecure;
   tls: "none" | "starttls" | "implicit";
   caCerts: string[] | undefined;
@@ -194,7 +215,7 @@ interface ParsedOptions {
 function parseOptions(options: SMTPHandlerOptions): ParsedOptions {
   const { mailhost, secure = null, timeout = 5, batch = null } = options;
   const subject = checkHeaderValue("subject", options.subject);
-  const fromaddr = checkHeaderValue("fromaddr", options.fromaddr);
+  const fromaddr = checkHeaderValue("fromaddr", options.fromaddr, true);
   const to = typeof options.toaddrs === "string" ? [options.toaddrs] : options.toaddrs;
   if (!Array.isArray(to) || to.length === 0) {
     throw new TypeError(
@@ -202,7 +223,7 @@ function parseOptions(options: SMTPHandlerOptions): ParsedOptions {
         `current value is ${JSON.stringify(options.toaddrs)}`,
     );
   }
-  const toaddrs = to.map((a, i) => checkHeaderValue(`toaddrs[${i}]`, a));
+  const toaddrs = Object.freeze(to.map((a, i) => checkHeaderValue(`toaddrs[${i}]`, a, true)));
   const implicit = secure === "implicit" ||
     (typeof secure === "object" && secure !== null && secure.implicit === true);
   const tls = implicit ? "implicit" : secure ? "starttls" : "none";
@@ -325,10 +346,8 @@ export class SMTPHandler extends OutboxHandler {
   readonly username: string | null;
   /** The password from `credentials`, or `null`. */
   readonly password: string | null;
-  /** The sender. */
-  readonly fromaddr: string;
-  /** The recipients. */
-  readonly toaddrs: readonly string[];
+  #fromaddr: string;
+  #toaddrs: readonly string[];
   /** The default subject. */
   readonly subject: string;
   /** The TLS setting, as given. */
@@ -349,7 +368,9 @@ export class SMTPHandler extends OutboxHandler {
    * Checks the options; nothing is sent before the first record.
    *
    * @param options See {@linkcode SMTPHandlerOptions}.
-   * @throws {TypeError} For a subject or address holding CR or LF, or no recipient.
+   * @throws {TypeError} For a subject holding CR or LF, an address that could inject a header
+   *   or ESMTP parameters (control characters, a `>` or `<` outside its `<addr>`, a space in
+   *   the address; see {@linkcode SMTPHandlerOptions.fromaddr}), or no recipient.
    * @throws {RangeError} For a bad port, timeout or batch setting.
    */
   constructor(options: SMTPHandlerOptions) {
@@ -359,8 +380,8 @@ export class SMTPHandler extends OutboxHandler {
     checkOutboxOptions("SMTPHandler", options);
     super(options);
     this.subject = c.subject;
-    this.fromaddr = c.fromaddr;
-    this.toaddrs = c.toaddrs;
+    this.#fromaddr = c.fromaddr;
+    this.#toaddrs = c.toaddrs;
     this.secure = c.secure;
     this.#tls = c.tls;
     this.#caCerts = c.caCerts;
@@ -375,6 +396,16 @@ export class SMTPHandler extends OutboxHandler {
     const to = this.toaddrs.join(", ");
     this.#to = to.length > 900 ? this.toaddrs.join(",\r\n ") : to;
     this.#domain = from.includes("@") ? from.slice(from.lastIndexOf("@") + 1) : "localhost";
+  }
+
+  /** The sender, as checked when created (read-only: it goes into every mail's headers). */
+  get fromaddr(): string {
+    return this.#fromaddr;
+  }
+
+  /** The recipients, as checked when created (a frozen array). */
+  get toaddrs(): readonly string[] {
+    return this.#toaddrs;
   }
 
   /** Messages wait for delivery (or records for their batch); the exit hooks wait for them. */

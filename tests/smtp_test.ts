@@ -12,6 +12,7 @@ import { makeLogRecord } from "../core/record.ts";
 import { runScript } from "./helpers/collect.ts";
 import type { LogRecord } from "../core/record.ts";
 import { SMTPHandler, type SMTPHandlerOptions } from "../handlers/smtp.ts";
+import { SmtpClient, SmtpError } from "../core/smtp_client.ts";
 import {
   assert,
   assertEquals,
@@ -418,6 +419,136 @@ Deno.test("SMTPHandler refuses CR or LF in the subject and addresses at construc
     RangeError,
     "'batch.maxRecords'",
   );
+});
+
+/** A mail server that records every MAIL FROM and RCPT TO it parses, with their parameters. */
+async function recordingServer(): Promise<{ server: Server; seen: string[] }> {
+  const seen: string[] = [];
+  const server = await startServer({
+    disabledCommands: ["STARTTLS", "AUTH"],
+    onMailFrom(address, _session, callback) {
+      seen.push(`MAIL FROM:<${address.address}> ${JSON.stringify(address.args)}`);
+      callback();
+    },
+    onRcptTo(address, _session, callback) {
+      seen.push(`RCPT TO:<${address.address}> ${JSON.stringify(address.args)}`);
+      callback();
+    },
+  });
+  return { server, seen };
+}
+
+Deno.test("SMTPHandler refuses an address that would inject ESMTP parameters, and nothing reaches the mail server", async () => {
+  const { server, seen } = await recordingServer();
+  const attacks: [option: string, options: Partial<SMTPHandlerOptions>, refusal: string][] = [
+    [
+      "fromaddr",
+      { fromaddr: "app@example.com> RET=HDRS ENVID=pwned" },
+      "must not contain '>' outside the one <address> at its end (ESMTP parameter injection)",
+    ],
+    [
+      "toaddrs[0]",
+      { toaddrs: ["ops@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;boss@evil.test"] },
+      "must not contain '>' outside the one <address> at its end",
+    ],
+    [
+      "toaddrs[1]",
+      { toaddrs: ["ops@example.com", "Ops <dev@example.org> NOTIFY=SUCCESS>"] },
+      "must not contain '>' outside the one <address> at its end",
+    ],
+    ["fromaddr", { fromaddr: "Logger <app@example.com> RET=FULL" }, "text after the closing '>'"],
+    ["toaddrs[0]", { toaddrs: "ops@example.com NOTIFY=SUCCESS" }, "a space in the address"],
+    ["toaddrs[0]", { toaddrs: "<ops@example.com" }, "'<' without its closing '>'"],
+    ["toaddrs[0]", { toaddrs: "a <b@example.com> <c@example.com>" }, "a second '<'"],
+    ["fromaddr", { fromaddr: 'Ops <"a>b"@example.com>' }, "'>' inside the address itself"],
+    ["fromaddr", { fromaddr: '"Ops <app@example.com>' }, "an unterminated quoted string"],
+    ["fromaddr", { fromaddr: "app@example.com\0" }, "must not contain NUL (U+0000)"],
+    ["toaddrs[0]", { toaddrs: "ops@example.com\tx" }, "must not contain TAB (U+0009)"],
+    ["toaddrs[0]", { toaddrs: "ops@example.com\x85" }, "the control character U+0085"],
+    ["fromaddr", { fromaddr: "app@example.com\r\nBcc: x@evil.test" }, "CR or LF"],
+  ];
+  const refusals: string[] = [];
+  try {
+    for (const [option, options, refusal] of attacks) {
+      try {
+        const h = handler(server.port, options);
+        h.handle(makeLogRecord({ msg: `sent with ${JSON.stringify(options)}` }));
+        await h.flush();
+        await h.close();
+        refusals.push(`${option} was not refused: ${JSON.stringify(options)}`);
+      } catch (error) {
+        assert(error instanceof TypeError, String(error));
+        assertStringIncludes(error.message, `Cannot create SMTPHandler as '${option}' `);
+        assertStringIncludes(error.message, refusal);
+        assertStringIncludes(error.message, ": current value is ");
+      }
+    }
+    // Nothing reached the server: no parameter injected into MAIL FROM or RCPT TO.
+    assertEquals(seen, []);
+    assertEquals(server.connections, 0);
+    assertEquals(refusals, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("SMTPHandler still sends with display names, quoted names and the checked addresses it keeps", async () => {
+  const { server, seen } = await recordingServer();
+  const h = handler(server.port, {
+    fromaddr: '"Doe, John <ops>" <john@example.com>',
+    toaddrs: ["Ops Team <ops@example.com>", " dev@example.org "],
+  });
+  try {
+    h.handle(makeLogRecord({ msg: "display names" }));
+    const mail = await server.nextMail();
+    assertEquals(seen, [
+      "MAIL FROM:<john@example.com> false",
+      "RCPT TO:<ops@example.com> false",
+      "RCPT TO:<dev@example.org> false",
+    ]);
+    assertEquals(headers(mail.raw).get("from"), '"Doe, John <ops>" <john@example.com>');
+    assertEquals(headers(mail.raw).get("to"), "Ops Team <ops@example.com>,  dev@example.org");
+    // The checked addresses cannot be swapped for unchecked ones afterwards.
+    assertThrows(() => (h.toaddrs as string[]).push("x@example.com> NOTIFY=NEVER"), TypeError);
+    assertThrows(() => {
+      (h as unknown as { fromaddr: string }).fromaddr = "x@example.com> RET=HDRS";
+    }, TypeError);
+  } finally {
+    await h.close();
+    await server.close();
+  }
+  assertEquals(h.errors.map(String), []);
+  // Other legitimate forms are accepted when created.
+  for (const address of ['"john doe"@example.com', "root", "postmaster", "<>", "a@[127.0.0.1]"]) {
+    await new SMTPHandler({ mailhost: HOST, fromaddr: address, toaddrs: address, subject: "s" })
+      .close();
+  }
+});
+
+Deno.test("SmtpClient refuses an address that would break out of <...> before sending any command", async () => {
+  const { server, seen } = await recordingServer();
+  const client = await SmtpClient.connect({ hostname: HOST, port: server.port });
+  try {
+    const mail = new TextEncoder().encode("Subject: x\r\n\r\nx\r\n");
+    for (
+      const [from, to] of [
+        ["app@example.com> RET=HDRS", ["ops@example.com"]],
+        ["app@example.com", ["ops@example.com", "dev@example.org> NOTIFY=SUCCESS"]],
+      ] as const
+    ) {
+      const error = await client.send(from, to, mail).then(() => null, (e: unknown) => e);
+      assert(error instanceof SmtpError, String(error));
+      assertEquals(error.code, 501);
+      assertStringIncludes(error.message, "must not contain '>' outside the one <address>");
+    }
+    assertEquals(seen, []);
+    // The session is still usable.
+    await client.send("app@example.com", ["ops@example.com"], mail);
+    assertEquals(seen, ["MAIL FROM:<app@example.com> false", "RCPT TO:<ops@example.com> false"]);
+  } finally {
+    await client.quit();
+    await server.close();
+  }
 });
 
 Deno.test("SMTPHandler refuses a getSubject() result with CR or LF and sends nothing", async () => {
