@@ -89,7 +89,11 @@ export interface SysLogHandlerOptions extends OutboxOptions {
    */
   socktype?: "udp" | "tcp";
   /**
-   * Seconds to wait for a stream connection (Python 3.14's `timeout`).
+   * Seconds to wait for a stream connection (Python 3.14's `timeout`), and the longest a write
+   * may make no progress: a server that stops reading has its connection closed and the
+   * messages not yet written wait in the outbox for the retry. Without it, and never longer
+   * than it, `closeTimeout` is the stall limit, so a stuck server cannot keep a finished
+   * program alive.
    *
    * @default {undefined}
    */
@@ -761,12 +765,25 @@ export class SysLogHandler extends OutboxHandler {
     }
     const conn = this.#conn ?? await this.#connect();
     const framed = batch.map((b) => this.#frame(b));
+    const stallMs = Math.min(this.#timeoutMs ?? Infinity, this.closeTimeout);
     try {
-      await writeAll(conn, framed.length === 1 ? framed[0] : concatBytes(framed));
+      await writeAll(conn, framed.length === 1 ? framed[0] : concatBytes(framed), stallMs);
     } catch (error) {
-      throw new Error(`Cannot send to the syslog server ${this.#where()}: ${describe(error)}`, {
-        cause: error,
-      });
+      // The messages the operating system took in whole count as sent.
+      const written = (error as { written?: unknown }).written;
+      let delivered = 0;
+      if (typeof written === "number") {
+        for (let at = 0; delivered < framed.length; delivered++) {
+          at += framed[delivered].length;
+          if (at > written) break;
+        }
+      }
+      throw Object.assign(
+        new Error(`Cannot send to the syslog server ${this.#where()}: ${describe(error)}`, {
+          cause: error,
+        }),
+        { delivered },
+      );
     }
   }
 

@@ -51,41 +51,55 @@ function counted(stderr: string, re: RegExp): number {
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-Deno.test("a peer that accepts and never reads cannot keep a finished program alive past closeTimeout", () =>
-  withTempDir(async (dir) => {
-    const peer = stuckPeer();
-    try {
-      // 30 MB: more than the kernel's socket buffers take. `timeout: 30` leaves closeTimeout
-      // as the bound.
-      const child = spawnScript(
-        dir,
-        `
-        import { getLogger, SocketHandler } from "${MOD_URL}";
-        const log = getLogger("app");
-        log.addHandler(new SocketHandler("127.0.0.1", ${peer.port}, {
-          format: "json", timeout: 30, closeTimeout: 1500, maxRecords: 1e6, maxBytes: 2 ** 30,
-        }));
-        for (let i = 0; i < 30_000; i++) log.warning("record %d %s", i, "x".repeat(1000));
-        console.log(Date.now());
-      `,
-        10_000,
-      );
-      const out = await child.output();
-      const ended = Date.now();
-      const stderr = decode(out.stderr);
-      assertEquals(out.code, 0, stderr);
-      const last = Number(decode(out.stdout).trim());
-      assert(
-        ended - last < 1500 + 1000,
-        `the program ended ${ended - last} ms after its last call`,
-      );
-      assertStringIncludes(stderr, "took no data for 1500 ms");
-      const waiting = counted(stderr, /(\d+) records were still waiting for delivery at exit/);
-      assert(waiting > 0 && waiting < 30_000, stderr.slice(0, 2000));
-    } finally {
-      await peer.close();
-    }
-  }));
+/** Network handlers over TCP, as script source taking the stuck peer's port. */
+const STREAM_HANDLERS: [string, string][] = [
+  [
+    "SocketHandler",
+    `new L.SocketHandler("127.0.0.1", PORT, {
+      format: "json", timeout: 30, closeTimeout: 1500, maxRecords: 1e6, maxBytes: 2 ** 30 })`,
+  ],
+  [
+    "SysLogHandler over TCP",
+    `new L.SysLogHandler({ address: ["127.0.0.1", PORT], socktype: "tcp",
+      closeTimeout: 1500, maxRecords: 1e6, maxBytes: 2 ** 30 })`,
+  ],
+];
+
+for (const [label, make] of STREAM_HANDLERS) {
+  Deno.test(`a peer that accepts and never reads cannot keep a finished program alive past closeTimeout (${label})`, () =>
+    withTempDir(async (dir) => {
+      const peer = stuckPeer();
+      try {
+        // 30 MB: more than the kernel's socket buffers take; closeTimeout is the bound.
+        const child = spawnScript(
+          dir,
+          `
+          import * as L from "${MOD_URL}";
+          const PORT = ${peer.port};
+          const log = L.getLogger("app");
+          log.addHandler(${make});
+          for (let i = 0; i < 30_000; i++) log.warning("record %d %s", i, "x".repeat(1000));
+          console.log(Date.now());
+        `,
+          10_000,
+        );
+        const out = await child.output();
+        const ended = Date.now();
+        const stderr = decode(out.stderr);
+        assertEquals(out.code, 0, stderr);
+        const last = Number(decode(out.stdout).trim());
+        assert(
+          ended - last < 1500 + 1000,
+          `the program ended ${ended - last} ms after its last call`,
+        );
+        assertStringIncludes(stderr, "took no data for 1500 ms");
+        const waiting = counted(stderr, /(\d+) records were still waiting for delivery at exit/);
+        assert(waiting > 0 && waiting < 30_000, stderr.slice(0, 2000));
+      } finally {
+        await peer.close();
+      }
+    }));
+}
 
 Deno.test("with handleSignals(), SIGTERM ends a program whose peer never reads within closeTimeout, reporting what it drops", () =>
   withTempDir(async (dir) => {
