@@ -7,9 +7,10 @@
  */
 
 import { FileLock } from "../core/file_lock.ts";
-import { gzipFileSync, GzipQueue } from "../core/gzip.ts";
+import { gzipFileSync, GzipQueue, gzipTempTarget, recoverGzipSync } from "../core/gzip.ts";
 import { removeFile, renameFile, statOrNull } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
+import { endingReason } from "../core/shutdown.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
 
 /** Options shared by the rotating handlers; the keys beyond {@linkcode FileHandlerOptions}. */
@@ -25,12 +26,16 @@ export interface BaseRotatingHandlerOptions extends FileHandlerOptions {
    */
   lock?: boolean;
   /**
-   * Compress each rotated file with gzip: the file is renamed to its backup name plus `.raw`
-   * at once, compressed in the background into the backup name plus `.gz`, and the `.raw` file
-   * is removed. `backupCount` and `getFilesToDelete()` count the `.gz` files. `flush()` and
-   * `close()` wait for the compression; a later rollover finishes a compression still running.
-   * With `lock: true` the process that rotates compresses while it holds the lock. A process
-   * killed while compressing leaves the `.raw` file behind.
+   * Compress each rotated file with gzip: the file is renamed to its backup name plus `.gz.raw`
+   * at once, compressed in the background into a temporary file that is renamed to the backup
+   * name plus `.gz` when complete, and the `.raw` file is removed. `backupCount` and
+   * `getFilesToDelete()` count the `.gz` files (and a `.raw` file with them). `flush()`,
+   * `close()` and the `beforeunload` hook wait for the compression; `closeSync()`,
+   * `flushSync()` and so the `unload` hook (`Deno.exit()` included) finish it synchronously; a
+   * later rollover finishes a compression still running. With `lock: true` the process that
+   * rotates compresses while it holds the lock. What a process killed while compressing leaves
+   * (a `.raw` file, a partial temporary, a `.raw` next to its finished `.gz`) is completed by the
+   * next rollover, before any backup is renamed; a rollover never renames onto a `.raw` file.
    *
    * @default {null}
    */
@@ -161,6 +166,8 @@ export abstract class BaseRotatingHandler extends FileHandler {
   #size = 0;
   #ino: number | null = null;
   #dev = -1;
+  /** Set while `close()` closes the file: compressions then finish in the background. */
+  #deferCompression = false;
 
   /**
    * Opens (or, with `delay`, prepares to open) the log file.
@@ -242,17 +249,86 @@ export abstract class BaseRotatingHandler extends FileHandler {
       return;
     }
     const raw = `${dest}.raw`;
+    if (statOrNull(raw) !== null) {
+      // Left by a compression that never finished: never rename onto it.
+      this.#recover(dest);
+      if (statOrNull(raw) !== null) {
+        this.handleError(
+          null,
+          new Error(
+            `Cannot rotate '${source}' as '${raw}' still holds a rotated file that could not be compressed: the log goes on in '${source}'`,
+          ),
+        );
+        return;
+      }
+    }
     renameFile(source, raw);
-    if (this.#lock !== null) gzipFileSync(raw, dest);
-    else this.#gzip.start(raw, dest);
+    if (this.#lock === null) {
+      this.#gzip.start(raw, dest);
+      return;
+    }
+    try {
+      gzipFileSync(raw, dest);
+    } catch (error) {
+      // The records stay in the .raw file; the next rollover tries again.
+      this.handleError(null, error);
+    }
   }
 
   /**
-   * Finishes, synchronously, every compression still running, so that a rollover sees every
-   * rotated file under its final name. Subclasses call it first in `doRollover`.
+   * Finishes, synchronously, every compression still running, then completes those that a
+   * process ended in the middle of (killed, or ended before its compressions ran) among the
+   * rotated files named in `names`: a `.raw` file is compressed into its `.gz` name (or removed
+   * when that `.gz` already holds the same records, or kept under a new name, reported through
+   * `handleError`, when it holds others), and partial temporaries are removed. A rollover then
+   * sees every rotated file under its final name. Subclasses call it first in `doRollover`,
+   * with `lock` while holding the lock. Does nothing without `compress`.
+   *
+   * @param names The final (`.gz`) names of the rotated files the rollover may rename or delete.
    */
-  finishCompressionSync(): void {
-    this.#gzip?.finishSync();
+  finishCompressionSync(names: Iterable<string> = []): void {
+    const gzip = this.#gzip;
+    if (gzip === null) return;
+    gzip.finishSync();
+    const byFolder = new Map<string, Set<string>>();
+    for (const name of names) {
+      const cut = Math.max(name.lastIndexOf("/"), name.lastIndexOf("\\")) + 1;
+      const folder = name.slice(0, cut);
+      let set = byFolder.get(folder);
+      if (set === undefined) byFolder.set(folder, set = new Set());
+      set.add(name.slice(cut));
+    }
+    // A failure here is reported and the rollover goes on: a .raw file left in place moves
+    // with its backup, and `rotate` never renames onto one.
+    for (const [folder, wanted] of byFolder) {
+      try {
+        for (const entry of Deno.readDirSync(folder || ".")) {
+          const name = entry.name;
+          if (name.endsWith(".raw")) {
+            if (wanted.has(name.slice(0, -4))) this.#recover(folder + name.slice(0, -4));
+          } else if (name.endsWith(".tmp")) {
+            const target = gzipTempTarget(name);
+            if (target !== null && wanted.has(target)) removeFile(folder + name);
+          }
+        }
+      } catch (error) {
+        this.handleError(null, error);
+      }
+    }
+  }
+
+  /** Completes one interrupted compression into `dest`; failures go to `handleError`. */
+  #recover(dest: string): void {
+    try {
+      const kept = recoverGzipSync(dest);
+      if (kept !== null) {
+        throw new Error(
+          `Cannot compress '${dest}.raw' into '${dest}' as '${dest}' already holds other records: both are kept, the first one as '${kept}' (merge or remove it by hand)`,
+        );
+      }
+    } catch (error) {
+      this.handleError(null, error);
+    }
   }
 
   /**
@@ -385,10 +461,24 @@ export abstract class BaseRotatingHandler extends FileHandler {
     return deleted;
   }
 
-  /** Closes the file and the lock file, synchronously (compressions go on). Idempotent. */
+  /**
+   * Writes out the write buffer. Called by the exit hooks when the program ends (`Deno.exit()`,
+   * an uncaught error), when no asynchronous work can run any more, it also finishes every
+   * compression still running, synchronously.
+   */
+  override flushSync(): void {
+    super.flushSync();
+    if (endingReason() !== null) this.#gzip?.finishSync();
+  }
+
+  /**
+   * Closes the file and the lock file, synchronously, after finishing every compression still
+   * running (so `using` leaves every rotated file compressed). Idempotent.
+   */
   override closeSync(): void {
     try {
       super.closeSync();
+      if (!this.#deferCompression) this.#gzip?.finishSync();
     } finally {
       this.#lock?.close();
     }
@@ -400,17 +490,27 @@ export abstract class BaseRotatingHandler extends FileHandler {
    * @returns A promise that never rejects.
    */
   override async flush(): Promise<void> {
-    await super.flush();
+    try {
+      super.flushSync();
+    } catch (error) {
+      this.handleError(null, error);
+    }
     await this.#gzip?.settle();
   }
 
   /**
-   * Closes the file and the lock file, then waits for running compressions. Idempotent.
+   * Closes the file and the lock file, then waits for running compressions (which go on in the
+   * background meanwhile). Idempotent.
    *
    * @returns A promise that resolves when everything is written.
    */
   override async close(): Promise<void> {
-    this.closeSync();
+    this.#deferCompression = true;
+    try {
+      this.closeSync();
+    } finally {
+      this.#deferCompression = false;
+    }
     await this.#gzip?.settle();
   }
 
@@ -520,28 +620,45 @@ export class RotatingFileHandler extends BaseRotatingHandler {
    */
   override doRollover(): void {
     if (this.backupCount <= 0) return;
-    this.finishCompressionSync();
-    this.closeStream();
     const base = this.baseFilename;
+    const gzip = this.compress === "gzip";
+    // Backup i is its name, and with gzip a .raw file that could not be compressed: they move
+    // together, so that a rename never lands on a file that was not compressed.
+    const slot = (i: number): string[] => {
+      const name = this.rotationFilename(`${base}.${i}`);
+      return gzip ? [name, `${name}.raw`] : [name];
+    };
+    if (gzip) {
+      const names: string[] = [];
+      for (let i = 1; i <= this.backupCount; i++) names.push(this.rotationFilename(`${base}.${i}`));
+      this.finishCompressionSync(names);
+    }
+    this.closeStream();
     // Python's loop checks every backup name with a stat; one listing of the folder answers
     // the same questions for the names inside it, however large backupCount is.
     const present = new FolderNames(base);
     for (let i = this.backupCount - 1; i > 0; i--) {
-      const sfn = this.rotationFilename(`${base}.${i}`);
-      if (!present.has(sfn)) continue;
-      const dfn = this.rotationFilename(`${base}.${i + 1}`);
-      if (present.has(dfn)) removeFile(dfn);
-      renameFile(sfn, dfn);
-      present.moved(sfn, dfn);
+      const from = slot(i);
+      if (!from.some((sfn) => present.has(sfn))) continue;
+      const to = slot(i + 1);
+      for (const dfn of to) {
+        if (present.has(dfn)) {
+          removeFile(dfn); // only the last backup is still there: the oldest goes
+          present.moved(dfn, null);
+        }
+      }
+      for (let k = 0; k < from.length; k++) {
+        if (!present.has(from[k])) continue;
+        renameFile(from[k], to[k]);
+        present.moved(from[k], to[k]);
+      }
     }
-    const dfn = this.rotationFilename(`${base}.1`);
-    if (present.has(dfn)) removeFile(dfn);
-    this.rotate(base, dfn);
+    const first = slot(1);
+    for (const dfn of first) if (present.has(dfn)) removeFile(dfn);
+    this.rotate(base, first[0]);
     if (this.maxAge > 0) {
       const backups: string[] = [];
-      for (let i = 2; i <= this.backupCount; i++) {
-        backups.push(this.rotationFilename(`${base}.${i}`));
-      }
+      for (let i = 2; i <= this.backupCount; i++) backups.push(...slot(i));
       this.deleteExpired(backups);
     }
     if (!this.delay) this.ensureStream();
@@ -570,10 +687,11 @@ class FolderNames {
     return name === null ? statOrNull(path) !== null : this.#names.has(name);
   }
 
-  moved(from: string, to: string): void {
+  /** `from` was renamed to `to`, or removed when `to` is `null`. */
+  moved(from: string, to: string | null): void {
     const a = this.#local(from);
-    const b = this.#local(to);
     if (a !== null) this.#names.delete(a);
+    const b = to === null ? null : this.#local(to);
     if (b !== null) this.#names.add(b);
   }
 }

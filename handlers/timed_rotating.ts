@@ -403,7 +403,6 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    * nothing is overwritten: the schedule moves on and the live file is reopened.
    */
   override doRollover(): void {
-    this.finishCompressionSync();
     const currentTime = Math.floor(this.now());
     const t = this.rolloverAt - this.interval;
     let timeTuple: TimeStruct;
@@ -417,6 +416,12 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
       }
     }
     const dfn = this.rotationFilename(`${this.baseFilename}.${this.#formatSuffix(timeTuple)}`);
+    if (this.compress === "gzip") {
+      // Complete what a compression that never finished left (a .raw file under dfn's name
+      // included), so that dfn is never renamed onto and every rotated file is counted.
+      const rotated = this.rotatedFiles().map((f) => f.endsWith(".raw") ? f.slice(0, -4) : f);
+      this.finishCompressionSync([dfn, ...rotated]);
+    }
     if (statOrNull(dfn) !== null) {
       // Already rotated (by another process, or by an earlier run): keep that file, move on.
       this.rolloverAt = this.computeRollover(currentTime);
