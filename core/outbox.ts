@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isPermissionDenial } from "./io.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** Bounds, back-off and batching of an {@linkcode Outbox}. */
@@ -65,7 +66,9 @@ export interface OutboxOptions {
 export interface Delivery {
   /**
    * Delivers `batch` in order. Throws on failure; an error with a numeric `delivered` property
-   * says that the first `delivered` records did go out (they are not sent again).
+   * says that the first `delivered` records did go out (they are not sent again). A failure
+   * that retrying cannot cure (a denied permission, or an error with `permanent: true`, found
+   * also among its causes) is final: it is reported once and the records are dropped.
    */
   deliver(batch: Uint8Array[]): Promise<void>;
   /** Called after a failed delivery, before the back-off: drop the connection. */
@@ -74,6 +77,21 @@ export interface Delivery {
 
 /** Drops are reported at most this often, with their number. */
 const DROP_REPORT_INTERVAL_MS = 1000;
+/** While `close()` runs, a failed delivery is tried again after this pause, not the back-off. */
+const CLOSE_RETRY_MS = 50;
+
+/**
+ * Whether `error` (or one of its causes) is a failure that retrying cannot cure: a denied
+ * permission, or an error marked `permanent: true`.
+ */
+function isPermanent(error: unknown): boolean {
+  let e = error;
+  for (let depth = 0; depth < 8 && e !== null && typeof e === "object"; depth++) {
+    if (isPermissionDenial(e) || (e as { permanent?: unknown }).permanent === true) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
 
 /** A `flush()` caller: resolved once `upTo` records are finished (or an attempt fails). */
 interface Waiter {
@@ -174,6 +192,11 @@ export class Outbox {
   #dropped = 0;
   /** Drops not reported yet, when the last report was made, and the timer of the next one. */
   #dropStreak = 0;
+  /** The final failure (a denied permission) after which every record is dropped, if any. */
+  #denied: Error | null = null;
+  #deniedStreak = 0;
+  /** While `close()` runs: failed deliveries are tried again at once. */
+  #closing = false;
   #dropReportedAt = -Infinity;
   #dropTimer: TimerId | undefined;
   #pump: Promise<void> | null = null;
@@ -242,6 +265,12 @@ export class Outbox {
    * @returns `false` when the record was dropped because the outbox is full.
    */
   push(bytes: Uint8Array): boolean {
+    if (this.#denied !== null) {
+      // Delivery is not allowed: counted, and reported at flush(), close() and exit.
+      this.#dropped++;
+      this.#deniedStreak++;
+      return false;
+    }
     if (this.length + 1 > this.#maxRecords || this.#bytes + bytes.length > this.#maxBytes) {
       if (!this.#dropOldest || !this.#dropOldestFor(bytes.length)) {
         this.#noteDrops(1);
@@ -299,6 +328,16 @@ export class Outbox {
   }
 
   #reportDrops(): void {
+    const denied = this.#deniedStreak;
+    if (denied > 0) {
+      this.#deniedStreak = 0;
+      this.#report(
+        new Error(
+          `${denied} record${denied === 1 ? " was" : "s were"} dropped because delivery is ` +
+            `refused for good (${this.#denied?.name ?? "Error"}, reported once before)`,
+        ),
+      );
+    }
     const n = this.#dropStreak;
     if (n === 0) return;
     this.#dropStreak = 0;
@@ -373,6 +412,18 @@ export class Outbox {
             // nothing more to release
           }
           if (this.#abandon) break;
+          if (isPermanent(error)) {
+            // Final: reported once; what waits, and every record pushed from now on, is dropped
+            // and counted.
+            this.#denied = error instanceof Error ? error : new Error(String(error));
+            this.#report(this.#denied);
+            const n = this.length;
+            this.#dropped += n;
+            this.#deniedStreak += n;
+            this.#finish(n);
+            this.#reportDrops();
+            break;
+          }
           // The first failure of an outage is reported; the retries are not, until it ends.
           if (this.#retryDelay === 0) {
             this.#report(error instanceof Error ? error : new Error(String(error)));
@@ -381,8 +432,7 @@ export class Outbox {
             ? this.#retryStart
             : Math.min(this.#retryDelay * this.#retryFactor, this.#retryMax);
           this.#stalled = true;
-          this.#settleWaiters(true);
-          await this.#sleep(this.#retryDelay * 1000);
+          await this.#sleep(this.#closing ? CLOSE_RETRY_MS : this.#retryDelay * 1000);
           this.#stalled = false;
         }
       }
@@ -392,6 +442,10 @@ export class Outbox {
     }
   }
 
+  /**
+   * The back-off. Its timer keeps no program alive, unless someone awaits `flush()`: then the
+   * program waits for the retry, as the caller asked.
+   */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.#wake = () => {
@@ -400,20 +454,25 @@ export class Outbox {
         this.#wake = null;
         resolve();
       };
-      this.#timer = setUnrefTimeout(() => this.#wake?.(), ms);
+      this.#timer = this.#waiters.length > 0
+        ? setTimeout(() => this.#wake?.(), ms)
+        : setUnrefTimeout(() => this.#wake?.(), ms);
     });
   }
 
   /**
-   * Waits until every record pushed before the call is delivered, or until a delivery attempt
-   * fails (the records then wait for the retry).
+   * Waits until every record pushed before the call is delivered or dropped (and the drops
+   * reported). While the peer is down that is as long as the outage lasts, retries included;
+   * `close()` bounds the wait by `closeTimeout`.
    *
    * @returns A promise that never rejects.
    */
   flush(): Promise<void> {
     this.#reportDrops();
-    // While backing off, the last attempt has failed: the records wait for the retry.
-    if ((this.length === 0 && this.#pump === null) || this.#stalled) return Promise.resolve();
+    if (this.length === 0 && this.#pump === null) return Promise.resolve();
+    if (this.#timer !== undefined && typeof Deno === "object") {
+      Deno.refTimer(this.#timer as unknown as number); // backing off: the caller waits for it
+    }
     return new Promise((resolve) => this.#waiters.push({ upTo: this.#accepted, resolve }));
   }
 
@@ -425,23 +484,17 @@ export class Outbox {
    * @returns A promise that resolves when the outbox is empty.
    */
   async close(): Promise<void> {
-    const deadline = Date.now() + this.#closeTimeout;
-    while (this.length > 0 && Date.now() < deadline) {
+    if (this.length > 0) {
+      this.#closing = true;
       this.#wake?.();
       this.#pump ??= this.#run();
       let timer: TimerId | undefined;
       await Promise.race([
         this.flush(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
-        }),
+        new Promise<void>((resolve) => timer = setTimeout(resolve, this.#closeTimeout)),
       ]);
       clearTimeout(timer);
-      if (this.#stalled) {
-        // Retry at once while the deadline allows.
-        this.#wake?.();
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      this.#closing = false;
     }
     if (this.length > 0) {
       this.#abandon = true;

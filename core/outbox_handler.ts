@@ -147,7 +147,9 @@ export abstract class OutboxHandler extends Handler {
 
   /**
    * Sends what waits for a batch, then waits until every record handled before the call is
-   * delivered, or a delivery attempt failed (those records then wait for the retry).
+   * delivered or dropped (and the drops reported). While the peer is down that lasts as long as
+   * the outage, retries included: to bound the wait, use `close()` (at most `closeTimeout`),
+   * or race it with a timer.
    *
    * @returns A promise that never rejects.
    */
