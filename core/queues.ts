@@ -9,6 +9,7 @@
 
 import { ValueError } from "./errors.ts";
 import { LogRecord, makeLogRecord } from "./record.ts";
+import { endingReason } from "./shutdown.ts";
 
 /**
  * What `QueueHandler` needs from a queue: Python's `put_nowait`. `flush` and `pending` are
@@ -256,16 +257,19 @@ const TAG = "@x/loghandlers:queue";
 const ACK_EVERY = 512;
 /**
  * The shared counters of a queue (an `Int32Array` over a `SharedArrayBuffer`): how many records
- * the reader has handled (and its handlers flushed), and whether a reader has said hello.
+ * the reader has handled, whether a reader has said hello, and whether it has run its exit
+ * hooks after the main thread said the program is ending.
  */
-const SHARED_DONE = 0;
+const SHARED_HANDLED = 0;
 const SHARED_HELLO = 1;
+const SHARED_EXITED = 2;
 /** The ids of the queues whose reader runs on this thread: waiting for those would only stall. */
 const localReaders = new Set<string>();
 
 type QueueMessage =
   | { [TAG]: "hello"; id: string; shared: SharedArrayBuffer }
   | { [TAG]: "record"; record: Record<string, unknown> }
+  | { [TAG]: "exit"; reason: string }
   | { [TAG]: "close" }
   | { [TAG]: "done"; count: number }
   | { [TAG]: "closed"; count: number };
@@ -394,7 +398,7 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
   #terminate: boolean;
   #closeTimeout: number;
   #id = crypto.randomUUID();
-  #shared = new Int32Array(new SharedArrayBuffer(8));
+  #shared = new Int32Array(new SharedArrayBuffer(12));
   #ref: ((on: boolean) => void) | null;
   #refed = true;
   #sent = 0;
@@ -523,31 +527,37 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
   }
 
   /**
-   * For the exit hooks, when nothing asynchronous can run any more: blocks the calling thread
-   * (for at most `closeTimeout` ms) while the worker, on its own thread, handles the records
-   * sent and flushes its handlers. Returns at once when the reader runs on this thread (it
-   * could not progress) or the worker has failed.
+   * For the exit hooks, when nothing asynchronous can run any more: tells the worker that the
+   * program is ending and blocks the calling thread (for at most `closeTimeout` ms) while the
+   * worker, on its own thread, handles the records sent and runs its own exit hooks (its
+   * handlers write out their buffers and report what they could not deliver). Returns at once
+   * when the reader runs on this thread (it could not progress) or the worker has failed.
    *
    * @returns How many records sent the worker has not handled.
    */
   flushSync(): number {
     const shared = this.#shared;
-    const left = () => this.#sent - Math.max(this.#done, Atomics.load(shared, SHARED_DONE));
-    if (left() <= 0 || this.#failed !== null || localReaders.has(this.#id)) {
-      return Math.max(0, left());
+    const left = () =>
+      Math.max(0, this.#sent - Math.max(this.#done, Atomics.load(shared, SHARED_HANDLED)));
+    if (this.#failed !== null || this.#closing !== null || localReaders.has(this.#id)) {
+      return left();
     }
     // A reader elsewhere, or a Worker still starting, can progress while this thread waits.
     const WorkerClass = (globalThis as { Worker?: unknown }).Worker;
     const isWorker = typeof WorkerClass === "function" &&
       this.#target instanceof (WorkerClass as typeof Worker);
     if (!isWorker && Atomics.load(shared, SHARED_HELLO) === 0) return left();
+    if (this.#sent === 0 && Atomics.load(shared, SHARED_HELLO) === 0) return 0;
+    this.#target.postMessage(
+      { [TAG]: "exit", reason: endingReason() ?? "at exit" } satisfies QueueMessage,
+    );
     const deadline = performance.now() + this.#closeTimeout;
-    while (left() > 0) {
+    while (Atomics.load(shared, SHARED_EXITED) === 0) {
       const wait = deadline - performance.now();
       if (wait <= 0) break;
-      Atomics.wait(shared, SHARED_DONE, Atomics.load(shared, SHARED_DONE), wait);
+      Atomics.wait(shared, SHARED_EXITED, 0, wait);
     }
-    return Math.max(0, left());
+    return left();
   }
 
   /**
@@ -619,6 +629,13 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
    * `listenInWorker` sets it to stop its listener. Without it, a sentinel is queued.
    */
   onclose: (() => Promise<void>) | null = null;
+  /**
+   * Called, once every record received has been handled, when the main thread says the
+   * program is ending (it then waits, blocked, for this thread): `listenInWorker` sets it to
+   * run this thread's exit hooks, with the reason (`"at exit"`, ...).
+   */
+  onexit: ((reason: string) => void) | null = null;
+  #exiting: string | null = null;
   #port: MessageEndpoint;
   #queue = new AsyncQueue<LogRecord | null>();
   #takenRemote = new Fifo<boolean>();
@@ -650,6 +667,10 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
         // The set is this thread's: the main thread's WorkerQueue sees it only when the reader
         // is on the same thread, which is what it needs to know.
       }
+    } else if (tag === "exit") {
+      const reason = (data as { reason?: unknown }).reason;
+      this.#exiting = typeof reason === "string" ? reason : "at exit";
+      this.#exitWhenHandled();
     } else if (tag === "record") {
       this.#received++;
       this.#queue.put_nowait(makeLogRecord((data as { record: Record<string, unknown> }).record));
@@ -698,6 +719,8 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
     const remote = this.#takenRemote.length !== 0 ? this.#takenRemote.shift() : false;
     if (!remote) return;
     this.#handled++;
+    if (this.#shared !== null) Atomics.store(this.#shared, SHARED_HANDLED, this.#handled);
+    if (this.#exiting !== null) this.#exitWhenHandled();
     if (this.#handled === this.#received || this.#handled - this.#acked >= ACK_EVERY) {
       this.#ack(this.#handled);
     }
@@ -706,16 +729,25 @@ export class WorkerQueueReader implements LogQueue<LogRecord | null> {
   #ack(count: number): void {
     this.#acked = count;
     const before = this.beforeAck;
-    const post = () => {
-      const shared = this.#shared;
-      if (shared !== null) {
-        Atomics.store(shared, SHARED_DONE, count);
-        Atomics.notify(shared, SHARED_DONE);
-      }
-      this.#port.postMessage({ [TAG]: "done", count } satisfies QueueMessage);
-    };
+    const post = () => this.#port.postMessage({ [TAG]: "done", count } satisfies QueueMessage);
     if (before === null) post();
     else before().then(post, post);
+  }
+
+  /** Once every record received is handled, runs `onexit` and tells the waiting main thread. */
+  #exitWhenHandled(): void {
+    const reason = this.#exiting;
+    if (reason === null || this.#handled < this.#received) return;
+    this.#exiting = null;
+    try {
+      this.onexit?.(reason);
+    } finally {
+      const shared = this.#shared;
+      if (shared !== null) {
+        Atomics.store(shared, SHARED_EXITED, 1);
+        Atomics.notify(shared, SHARED_EXITED);
+      }
+    }
   }
 
   /** Stops listening on the port. */

@@ -66,19 +66,52 @@ export async function shutdown(): Promise<void> {
   for (const h of liveHandlers()) {
     const own = closeTimeoutOf(h);
     const limit = (own ?? DEFAULT_CLOSE_MS) + CLOSE_GRACE_MS;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([
-      closeHandler(h, own !== null).then(() => true),
-      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), limit)),
-    ]);
-    clearTimeout(timer);
-    if (!done) {
+    if (!await within(closeHandler(h, own !== null), limit)) {
       h.handleError(
         null,
         new Error(`${h} did not finish flushing and closing within ${limit} ms; shutdown went on`),
       );
     }
   }
+}
+
+/** Whether `work` settles within `ms` (it goes on either way). */
+async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => true, () => true),
+      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `handler.flush()`, waited for at most the handler's `closeTimeout` (5 s for a handler without
+ * one): a network handler whose peer is down waits for the retry, and a caller that must go on
+ * (a Worker acknowledging what it handled) cannot wait as long as an outage lasts.
+ *
+ * @param handler The handler.
+ * @returns Whether the flush finished in time (it goes on either way).
+ *
+ * @example
+ * ```ts
+ * import { flushWithin } from "./shutdown.ts";
+ * import { NullHandler } from "../handlers/stream.ts";
+ * console.assert(await flushWithin(new NullHandler()));
+ * ```
+ */
+export function flushWithin(handler: Handler): Promise<boolean> {
+  let flushed: Promise<void>;
+  try {
+    flushed = handler.flush();
+  } catch (error) {
+    handler.handleError(null, error);
+    return Promise.resolve(true);
+  }
+  return within(flushed, closeTimeoutOf(handler) ?? DEFAULT_CLOSE_MS);
 }
 
 async function closeHandler(h: Handler, closeDelivers: boolean): Promise<void> {
@@ -136,8 +169,21 @@ export function endingReason(): string | null {
   return ending;
 }
 
-/** Writes out, synchronously, what every live handler holds: the program is ending. */
-function flushAllSync(reason: string): void {
+/**
+ * The exit hooks' synchronous part: every live handler of this thread writes out what it holds
+ * (`flushSync()`), and the network handlers report what they could not deliver. Run by the
+ * `unload` and uncaught-error hooks, and in a Worker when the main thread's program ends.
+ *
+ * @param reason How the program is ending, for the reports: `"at exit"`, or `"when the program
+ * ended on an uncaught error"`.
+ *
+ * @example
+ * ```ts
+ * import { runExitHooksSync } from "./shutdown.ts";
+ * runExitHooksSync("at exit"); // nothing is live here: nothing to do
+ * ```
+ */
+export function runExitHooksSync(reason: string): void {
   ending = reason;
   try {
     for (const h of liveHandlers()) {
@@ -164,11 +210,11 @@ function installExitHooks(): void {
     for (const h of pending) h.flush();
   });
   // The program is ending (also on Deno.exit()): write out what can be written synchronously.
-  g.addEventListener("unload", () => flushAllSync("at exit"));
+  g.addEventListener("unload", () => runExitHooksSync("at exit"));
   // An uncaught error or unhandled rejection ends the program without `unload`: the same, unless
   // a listener before this one has kept the program alive.
   const onError = (event: Event) => {
-    if (!event.defaultPrevented) flushAllSync("when the program ended on an uncaught error");
+    if (!event.defaultPrevented) runExitHooksSync("when the program ended on an uncaught error");
   };
   g.addEventListener("error", onError);
   g.addEventListener("unhandledrejection", onError);

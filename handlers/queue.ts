@@ -18,7 +18,7 @@ import {
   WorkerQueueReader,
 } from "../core/queues.ts";
 import type { LogRecord } from "../core/record.ts";
-import { endingReason } from "../core/shutdown.ts";
+import { endingReason, flushWithin, runExitHooksSync } from "../core/shutdown.ts";
 import { bumpConfigGeneration } from "../core/settings.ts";
 
 export { AsyncQueue, QueueEmpty, QueueFull, WorkerQueue, WorkerQueueReader };
@@ -527,15 +527,13 @@ export function listenInWorker(
   const reader = new WorkerQueueReader(options.port);
   const listener = new QueueListener(reader, handlers, options);
   const closeHandlers = options.closeHandlers ?? true;
+  // Acknowledged once the handlers have flushed, or tried for their closeTimeout: a network
+  // handler whose peer is down keeps its records for the retry, and the main thread's program
+  // may end meanwhile (the exit hooks below then report them).
   reader.beforeAck = async () => {
-    await Promise.all(listener.handlers.map(async (h) => {
-      try {
-        await h.flush();
-      } catch (error) {
-        h.handleError(null, error);
-      }
-    }));
+    await Promise.all(listener.handlers.map(flushWithin));
   };
+  reader.onexit = runExitHooksSync;
   reader.onclose = async () => {
     await listener.stop();
     if (closeHandlers) {
