@@ -254,22 +254,20 @@ Deno.test("records logged before an uncaught error are written or reported, neve
     }
   }));
 
-/** The worker module for the WorkerQueue tests: a listener with a FileHandler, or nothing. */
-function workerScript(dir: string, listens: boolean): string {
+/** Writes the worker module for the WorkerQueue tests; returns its URL. */
+function workerScript(dir: string, source: string): string {
   const path = `${dir}/log_worker.ts`;
-  Deno.writeTextFileSync(
-    path,
-    listens
-      ? `import { FileHandler, listenInWorker } from "${MOD_URL}";
-         listenInWorker([new FileHandler("worker.log")]);`
-      : `// a worker that never reads its queue\nsetInterval(() => {}, 1000);`,
-  );
+  Deno.writeTextFileSync(path, source);
   return new URL(`file://${path}`).href;
 }
 
+/** A worker that hands records to a FileHandler. */
+const FILE_WORKER = `import { FileHandler, listenInWorker } from "${MOD_URL}";
+  listenInWorker([new FileHandler("worker.log")]);`;
+
 Deno.test("Deno.exit(0) waits for a WorkerQueue's worker: every record is written", () =>
   withTempDir(async (dir) => {
-    const worker = workerScript(dir, true);
+    const worker = workerScript(dir, FILE_WORKER);
     for (let run = 0; run < 2; run++) {
       try {
         Deno.removeSync(`${dir}/worker.log`);
@@ -298,7 +296,10 @@ Deno.test("Deno.exit(0) waits for a WorkerQueue's worker: every record is writte
 
 Deno.test("Deno.exit(0) with a worker that never reads reports the exact number lost, within closeTimeout", () =>
   withTempDir(async (dir) => {
-    const worker = workerScript(dir, false);
+    const worker = workerScript(
+      dir,
+      `// a worker that never reads its queue\nsetInterval(() => {}, 1000);`,
+    );
     const child = spawnScript(
       dir,
       `
@@ -345,4 +346,122 @@ Deno.test("a burst that keeps the program busy longer than the connect timeout d
     } finally {
       await server.close();
     }
+  }));
+
+/** A port nothing listens on. */
+function deadPort(): number {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  return port;
+}
+
+Deno.test("at Deno.exit(0), a Worker's own handlers write out their buffers and report what they could not deliver", () =>
+  withTempDir(async (dir) => {
+    const worker = workerScript(
+      dir,
+      `import { FileHandler, listenInWorker, SocketHandler } from "${MOD_URL}";
+      listenInWorker([
+        new FileHandler("worker.log", { bufferSize: 1 << 20, flushInterval: 60_000 }),
+        new SocketHandler("127.0.0.1", ${deadPort()}, { format: "json" }),
+      ]);`,
+    );
+    const child = spawnScript(
+      dir,
+      `
+      import { getLogger, QueueHandler, WorkerQueue } from "${MOD_URL}";
+      const worker = new Worker("${worker}", { type: "module" });
+      getLogger().addHandler(new QueueHandler(new WorkerQueue(worker)));
+      for (let i = 0; i < 100; i++) getLogger("app").warning("record %d", i);
+      Deno.exit(0);
+    `,
+    );
+    const out = await child.output();
+    const stderr = decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertEquals(fileLines(`${dir}/worker.log`).length, 100);
+    assertStringIncludes(stderr, "100 records were still waiting for delivery at exit");
+  }));
+
+Deno.test("a program whose Worker's peer is down still ends, and says what was not delivered", () =>
+  withTempDir(async (dir) => {
+    const worker = workerScript(
+      dir,
+      `import { listenInWorker, SocketHandler } from "${MOD_URL}";
+      listenInWorker([new SocketHandler("127.0.0.1", ${deadPort()}, { format: "json", closeTimeout: 500 })]);`,
+    );
+    const child = spawnScript(
+      dir,
+      `
+      import { getLogger, QueueHandler, WorkerQueue } from "${MOD_URL}";
+      const worker = new Worker("${worker}", { type: "module" });
+      getLogger().addHandler(new QueueHandler(new WorkerQueue(worker)));
+      for (let i = 0; i < 100; i++) getLogger("app").warning("record %d", i);
+      console.log(Date.now());
+    `,
+    );
+    const out = await child.output();
+    const ended = Date.now();
+    const stderr = decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assert(ended - Number(decode(out.stdout).trim()) < 500 + 1500, "the program was held");
+    assertStringIncludes(stderr, "100 records were still waiting for delivery at exit");
+  }));
+
+Deno.test("flush() waits while the peer is down, through the retries, until the records are delivered", async () => {
+  const { SocketHandler, makeLogRecord } = await import(MOD_URL);
+  const port = deadPort();
+  const handler = new SocketHandler("127.0.0.1", port, { format: "json", retryStart: 0.05 });
+  const errors: unknown[] = [];
+  handler.handleError = (_r: unknown, e: unknown) => void errors.push(e);
+  let server: ReturnType<typeof jsonServer> | null = null;
+  try {
+    for (let i = 0; i < 10; i++) handler.handle(makeLogRecord({ msg: `r${i}` }));
+    let flushed = false;
+    const flushing = handler.flush().then(() => flushed = true);
+    await until(() => errors.length > 0); // the first attempt failed
+    await new Promise((resolve) => setTimeout(resolve, 200)); // and a few retries
+    assertEquals(flushed, false);
+    server = jsonServer(port);
+    await flushing;
+    await until(() => server!.got.length === 10); // written: now read by the server
+    assertEquals(server.got.map((r) => r.msg), Array.from({ length: 10 }, (_, i) => `r${i}`));
+  } finally {
+    await handler.close();
+    await server?.close();
+  }
+});
+
+Deno.test("a denied permission is final: reported once with the flag to add, every record counted, close() does not spin", () =>
+  withTempDir(async (dir) => {
+    const port = deadPort();
+    const child = spawnScript(
+      dir,
+      `
+      import { getLogger, SocketHandler } from "${MOD_URL}";
+      const handler = new SocketHandler("127.0.0.1", ${port}, { format: "json", retryStart: 0.05 });
+      const log = getLogger("app");
+      log.addHandler(handler);
+      for (let i = 0; i < 10; i++) log.warning("record %d", i);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (let i = 0; i < 5; i++) log.warning("later %d", i);
+      const started = Date.now();
+      await handler.close();
+      console.log(JSON.stringify({ closeMs: Date.now() - started, dropped: handler.dropped }));
+    `,
+      10_000,
+      ["--allow-net=127.0.0.1:1"],
+    );
+    const out = await child.output();
+    const stderr = decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    const { closeMs, dropped } = JSON.parse(decode(out.stdout));
+    assert(closeMs < 1000, `close() took ${closeMs} ms`);
+    assertEquals(dropped, 15);
+    const denials = reports(stderr).filter((r) => r.includes(`--allow-net=127.0.0.1:${port}`));
+    assertEquals(denials.length, 1, stderr);
+    assertEquals(
+      counted(stderr, /(\d+) records? (?:was|were) dropped because delivery is refused for good/),
+      15,
+    );
   }));

@@ -38,14 +38,19 @@ export function runDenoJson<T = unknown>(
 }
 
 /**
- * Starts `source` as the script `main.ts` in `dir` with every permission; stdout and stderr are
- * piped. A script still running after `limitMs` is killed with SIGKILL (a script may catch
+ * Starts `source` as the script `main.ts` in `dir` with `flags` (every permission by default);
+ * stdout and stderr are piped. A script still running after `limitMs` is killed with SIGKILL (a script may catch
  * SIGTERM), so that one kept alive fails its test instead of hanging it.
  */
-export function spawnScript(dir: string, source: string, limitMs = 20_000): Deno.ChildProcess {
+export function spawnScript(
+  dir: string,
+  source: string,
+  limitMs = 20_000,
+  flags: readonly string[] = ["--allow-all"],
+): Deno.ChildProcess {
   Deno.writeTextFileSync(`${dir}/main.ts`, source);
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--no-config", `${dir}/main.ts`],
+    args: ["run", "--no-prompt", ...flags, "--no-config", `${dir}/main.ts`],
     cwd: dir,
     stdout: "piped",
     stderr: "piped",
