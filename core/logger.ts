@@ -19,7 +19,8 @@ import {
   WARNING,
 } from "./levels.ts";
 import { percentArgCount } from "./percent.ts";
-import { type LogArgs, LogRecord } from "./record.ts";
+import { pyStr } from "./pystr.ts";
+import { isMapping, type LogArgs, LogRecord } from "./record.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
 
 /**
@@ -46,15 +47,22 @@ export interface LogKwargsInit {
  * The keyword arguments of one logging call. Made by {@linkcode kw}; recognised only as the
  * last argument, so that a trailing plain object stays a `%(key)s` mapping, as in Python.
  *
+ * `value instanceof LogKwargs` never throws and never runs code of `value`: it tests a private
+ * brand, so a revoked Proxy or one whose traps throw is simply not a `LogKwargs`.
+ *
  * @example
  * ```ts
  * import { kw, LogKwargs } from "./logger.ts";
  * console.assert(kw({ stacklevel: 2 }) instanceof LogKwargs);
+ * const { proxy, revoke } = Proxy.revocable({}, {});
+ * revoke();
+ * console.assert(!(proxy instanceof LogKwargs));
  * ```
  */
 export class LogKwargs {
   /** The keyword arguments. */
   readonly init: Readonly<LogKwargsInit>;
+  #brand = true;
 
   /**
    * Wraps Python's keyword arguments for a logging call.
@@ -63,6 +71,18 @@ export class LogKwargs {
    */
   constructor(init: LogKwargsInit) {
     this.init = init;
+  }
+
+  /**
+   * Whether `value` was made by this class (or a subclass, when called on one), without
+   * touching `value`'s prototype chain or any trap of a Proxy.
+   *
+   * @param value Any value.
+   * @returns `true` for a `LogKwargs`.
+   */
+  static [Symbol.hasInstance](value: unknown): value is LogKwargs {
+    if (typeof value !== "object" || value === null || !(#brand in value)) return false;
+    return this === LogKwargs || Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
 
@@ -86,7 +106,17 @@ export class LogKwargs {
  * ```
  */
 export function kw(init: LogKwargsInit | Error): LogKwargs {
-  return new LogKwargs(init instanceof Error ? { exc_info: init } : init);
+  return new LogKwargs(isError(init) ? { exc_info: init } : init);
+}
+
+/** `value instanceof Error`, false where asking throws (a revoked Proxy, a throwing trap). */
+function isError(value: unknown): value is Error {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
 }
 
 /** Builds a record; the default is `new LogRecord(...)`. See {@linkcode setLogRecordFactory}. */
@@ -229,7 +259,7 @@ export function takeException(msg: unknown, args: unknown[]): unknown {
     : args.length;
   for (let i = end - 1; i >= 0; i--) {
     const error = args[i];
-    if (!(error instanceof Error)) continue;
+    if (!isError(error)) continue;
     if (i === end - 1 && (typeof msg !== "string" || percentArgCount(msg) < end)) {
       args.splice(i, 1);
     }
@@ -237,6 +267,110 @@ export function takeException(msg: unknown, args: unknown[]): unknown {
   }
   return null;
 }
+
+/** What {@linkcode readKwarg} returns when reading threw; the error is in `readError`. */
+const UNREADABLE: unique symbol = Symbol("unreadable");
+let readError: Error = new Error();
+/** The error {@linkcode copyExtra} met, if any. */
+let copyError: Error | undefined;
+
+/** `init[key]`, or `UNREADABLE` (and the error in `readError`) when reading it throws. */
+function readKwarg(init: unknown, key: keyof LogKwargsInit): unknown {
+  try {
+    return (init as Record<string, unknown>)[key];
+  } catch (error) {
+    readError = cannotRead(`kw()'s '${key}'`, error);
+    return UNREADABLE;
+  }
+}
+
+/**
+ * Copies `extra` into a plain object, reading each attribute once: what cannot be read (a
+ * throwing getter, a revoked Proxy, throwing traps) is left out, and the first such error is
+ * left in `copyError` (else it is set to `undefined`). `makeRecord` gets the copy.
+ */
+function copyExtra(extra: unknown): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
+  const source = extra as Record<string, unknown>;
+  let error: Error | undefined;
+  try {
+    for (const key in source) {
+      let value: unknown;
+      try {
+        value = source[key];
+      } catch (e) {
+        error ??= cannotRead(`kw({ extra })'s '${key}'`, e);
+        continue;
+      }
+      if (key !== "__proto__") copy[key] = value;
+      else {
+        Object.defineProperty(copy, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+    }
+  } catch (e) {
+    error ??= cannotRead("kw({ extra })", e);
+  }
+  copyError = error;
+  return copy;
+}
+
+/** Whether LogRecord's test of a sole argument (a non-empty mapping?) can run on `value`. */
+function canInspectSole(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return true;
+  try {
+    if (isMapping(value)) {
+      if (value instanceof Map) void value.size;
+      else for (const _ in value) break;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The error reported for an argument that threw when read: it names what and says why. */
+function cannotRead(what: string, error: unknown): Error {
+  return new TypeError(
+    `Cannot read ${what} of a logging call: ${errorText(error)}`,
+    isError(error) ? { cause: error } : undefined,
+  );
+}
+
+/** The message of a thrown value, whatever it is. */
+function errorText(error: unknown): string {
+  try {
+    if (isError(error)) return `${error.name}: ${error.message}`;
+  } catch {
+    // an Error whose name or message cannot be read
+  }
+  return safeText(error);
+}
+
+/** `pyStr(value)`, or a placeholder when even that fails (an int of more than 4300 digits). */
+function safeText(value: unknown): string {
+  try {
+    return pyStr(value);
+  } catch {
+    return "(a value that cannot be printed)";
+  }
+}
+
+/** Calls `handler.handleError`, which must not throw; a subclass that does is ignored. */
+function reportTo(handler: Handler, record: LogRecord, error: Error): void {
+  try {
+    handler.handleError(record, error);
+  } catch {
+    // the report itself failed: nothing more can be done for this record's problem
+  }
+}
+
+/** The largest `stacklevel` looked for: deeper than any stack JavaScript keeps. */
+const MAX_STACKLEVEL = 100_000;
 
 /** Caller information: `[pathname, lineno, funcName, stack_info]`. */
 export type CallerInfo = [pathname: string, lineno: number, funcName: string, sinfo: string | null];
@@ -582,34 +716,92 @@ export class Logger extends Filterer {
     let excInfo = defaultExc;
     let stackInfo = false;
     let stacklevel = 1;
-    let extra: Readonly<Record<string, unknown>> | null | undefined = null;
+    let extra: Readonly<Record<string, unknown>> | null = null;
+    // What could not be read of the call's arguments: reported through handleError, and the
+    // record is logged without it. Reading an argument never throws into the caller.
+    let problem: Error | undefined;
     const last = args.length === 0 ? undefined : args[args.length - 1];
     if (last instanceof LogKwargs) {
       args.length--;
       const k = last.init;
-      if (k.exc_info !== undefined) excInfo = k.exc_info;
-      stackInfo = k.stack_info === true;
-      if (k.stacklevel !== undefined) stacklevel = k.stacklevel;
-      extra = k.extra;
+      const e = readKwarg(k, "exc_info");
+      if (e === UNREADABLE) problem = readError;
+      else if (e !== undefined) excInfo = e;
+      const si = readKwarg(k, "stack_info");
+      if (si === UNREADABLE) problem ??= readError;
+      else stackInfo = si === true;
+      const sl = readKwarg(k, "stacklevel");
+      if (sl === UNREADABLE) problem ??= readError;
+      else if (typeof sl === "number") stacklevel = sl;
+      else if (sl !== undefined) {
+        problem ??= new TypeError(
+          `Cannot use kw({ stacklevel }) as 'stacklevel' must be a number: current value is ${
+            safeText(sl)
+          }`,
+        );
+      }
+      const x = readKwarg(k, "extra");
+      if (x === UNREADABLE) problem ??= readError;
+      else if (x != null) {
+        extra = copyExtra(x);
+        problem ??= copyError;
+      }
     }
     if (excInfo === true || excInfo === false) excInfo = null;
     const mode = settings.callerInfo;
     const caller = stackInfo || mode === "always" || (mode === "auto" && this.#needsCaller)
       ? this.findCaller(stackInfo, stacklevel, entry)
       : UNKNOWN_CALLER;
-    const record = this.makeRecord(
-      this.name,
-      level,
-      caller[0],
-      caller[1],
-      msg,
-      args,
-      excInfo,
-      caller[2],
-      extra,
-      caller[3],
-    );
+    let record: LogRecord;
+    try {
+      record = this.makeRecord(
+        this.name,
+        level,
+        caller[0],
+        caller[1],
+        msg,
+        args,
+        excInfo,
+        caller[2],
+        extra,
+        caller[3],
+      );
+    } catch (error) {
+      // A record looks at a sole argument to tell a %(key)s mapping: one that cannot be looked
+      // at (a revoked Proxy, throwing traps) is a plain argument. Other errors (an `extra` key
+      // that overwrites an attribute) are the caller's to see, as in Python.
+      if (args.length !== 1 || canInspectSole(args[0])) throw error;
+      record = this.makeRecord(
+        this.name,
+        level,
+        caller[0],
+        caller[1],
+        msg,
+        null,
+        excInfo,
+        caller[2],
+        extra,
+        caller[3],
+      );
+      record.args = args;
+    }
+    if (problem !== undefined) this.#reportProblem(record, problem);
     this.handle(record);
+  }
+
+  /** Reports a problem with a call's arguments to the handlers the record goes to. */
+  #reportProblem(record: LogRecord, error: Error): void {
+    let found = 0;
+    // deno-lint-ignore no-this-alias -- walking the parent chain starts at this logger
+    for (let c: Logger | null = this; c !== null; c = c.#propagate ? c.parent : null) {
+      for (const h of c.handlers) {
+        found++;
+        if (record.levelno >= h.level) reportTo(h, record, error);
+      }
+    }
+    if (found === 0 && lastResort !== null && record.levelno >= lastResort.level) {
+      reportTo(lastResort, record, error);
+    }
   }
 
   /**
@@ -626,7 +818,8 @@ export class Logger extends Filterer {
     stacklevel = 1,
     above: (...args: never[]) => unknown = this.findCaller,
   ): CallerInfo {
-    const level = Math.max(1, Math.trunc(stacklevel));
+    // NaN and anything below 1 mean 1; past the stack's depth, the outermost frame is used.
+    const level = stacklevel >= 1 ? Math.min(Math.trunc(stacklevel), MAX_STACKLEVEL) : 1;
     // Capturing frames costs per frame: try a short stack first (the user's frame is usually
     // right above the logging call) and a longer one only when it is not enough.
     let frames: Frame[] = [];

@@ -11,6 +11,7 @@ import {
   KeyError,
   kw,
   LoggerAdapter,
+  LogKwargs,
   type LogRecord,
   NOTSET,
   root,
@@ -361,5 +362,164 @@ Deno.test("handleError prints Python's report to stderr and never throws into th
   assertStringIncludes(out.stderr, "Call stack:\n");
   assertStringIncludes(out.stderr, "Message: '%d apples'\nArguments: ");
   assertEquals(out.stderr.split("--- Logging error ---").length, 2, "reported once");
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+/** Values that throw whenever anything looks at them. */
+function hostileValues(): [string, unknown][] {
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  const throwingTraps = <T extends object>(target: T): T =>
+    new Proxy(
+      target,
+      new Proxy({}, {
+        get: () => () => {
+          throw new Error("trap");
+        },
+      }),
+    );
+  const badError = Object.create(Error.prototype, {
+    message: {
+      get: () => {
+        throw new Error("message getter");
+      },
+    },
+    name: {
+      get: () => {
+        throw new Error("name getter");
+      },
+    },
+  });
+  // An enumerable throwing getter; methods not enumerable, so that as `extra` they are not
+  // record attributes to overwrite (a KeyError, as in Python).
+  const throwingObject = Object.defineProperties({}, {
+    user: {
+      enumerable: true,
+      get: () => {
+        throw new Error("getter");
+      },
+    },
+    toString: {
+      value: () => {
+        throw new Error("toString");
+      },
+    },
+    valueOf: {
+      value: () => {
+        throw new Error("valueOf");
+      },
+    },
+    [Symbol.toPrimitive]: {
+      value: () => {
+        throw new Error("toPrimitive");
+      },
+    },
+  });
+  return [
+    ["a revoked Proxy", revoked.proxy],
+    ["a Proxy whose every trap throws", throwingTraps({})],
+    ["an array Proxy whose every trap throws", throwingTraps([])],
+    ["a function Proxy whose every trap throws", throwingTraps(function f() {})],
+    ["an object whose getter, toString, valueOf and Symbol.toPrimitive throw", throwingObject],
+    ["an Error whose name and message throw", badError],
+  ];
+}
+
+Deno.test("a logging call never throws for a revoked Proxy, throwing traps or getters, wherever it is passed", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(message)s|%(user)s", { defaults: { user: "-" } }));
+  const reported: unknown[] = [];
+  h.handleError = (_record, error) => void reported.push(error);
+  log.addHandler(h);
+  for (const [name, v] of hostileValues()) {
+    const calls: [string, () => void][] = [
+      ["as the message", () => log.warning(v)],
+      ["as a %s argument", () => log.warning("value %s", v)],
+      ["as a %r argument", () => log.warning("value %r", v)],
+      ["as a %d argument", () => log.warning("value %d", v)],
+      ["after another argument", () => log.warning("%s and %s", 1, v)],
+      ["as the sole trailing mapping", () => log.warning("%(user)s", v)],
+      ["to exception()", () => log.exception("failed", v)],
+      ["to exception() with a placeholder", () => log.exception("failed: %s", v)],
+      ["as kw()'s argument", () => log.warning("x", kw(v as never))],
+      ["as kw({ extra })", () => log.warning("x", kw({ extra: v as never }))],
+      ["inside kw({ extra })", () => log.warning("x", kw({ extra: { user: v } }))],
+      ["as kw({ exc_info })", () => log.warning("x", kw({ exc_info: v }))],
+      ["as kw({ stacklevel })", () => log.warning("x", kw({ stacklevel: v as never }))],
+      ["to log() through a LoggerAdapter", () => new LoggerAdapter(log, {}).warning("%s", v)],
+    ];
+    for (const [where, call] of calls) {
+      h.lines = [];
+      reported.length = 0;
+      try {
+        call();
+      } catch (error) {
+        throw new Error(`${name} ${where}: the logging call threw ${error}`);
+      }
+      assert(
+        h.lines.length + reported.length >= 1,
+        `${name} ${where}: the record was logged or its failure reported, not lost silently`,
+      );
+    }
+    assert(!(v instanceof LogKwargs), `${name} is not a LogKwargs, and asking does not throw`);
+  }
+});
+
+Deno.test("kw({ extra }) that cannot be read is reported and the record is logged with the rest", () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  h.setFormatter(new Formatter("%(message)s %(ok)s", { defaults: { ok: "-" } }));
+  const reported: string[] = [];
+  h.handleError = (_record, error) => void reported.push(String(error));
+  log.addHandler(h);
+  const extra = {
+    ok: "yes",
+    get broken(): string {
+      throw new Error("no such thing");
+    },
+  };
+  log.warning("first", kw({ extra }));
+  assertEquals(h.lines, ["first yes"], "readable attributes are kept");
+  assertEquals(reported.length, 1);
+  assertStringIncludes(reported[0], "Cannot read kw({ extra })'s 'broken' of a logging call");
+  assertStringIncludes(reported[0], "no such thing");
+  const revoked = Proxy.revocable({}, {});
+  revoked.revoke();
+  log.warning("second", kw({ extra: revoked.proxy }));
+  assertEquals(h.lines, ["first yes", "second -"]);
+  assertEquals(reported.length, 2);
+  assertStringIncludes(reported[1], "Cannot read kw({ extra }) of a logging call");
+  log.warning("third", kw({ stacklevel: "2" as never }));
+  assertEquals(h.lines.at(-1), "third -");
+  assertStringIncludes(reported[2], "'stacklevel' must be a number: current value is 2");
+});
+
+Deno.test("a revoked Proxy argument gets Python's logging error report on stderr, and the program goes on", async () => {
+  const out = await runScript(`
+    import { getLogger, kw, StreamHandler } from ${JSON.stringify(MOD_URL)};
+    const log = getLogger("hostile");
+    log.addHandler(new StreamHandler(Deno.stdout));
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    log.warning("count %d", proxy);
+    log.warning("sole %s", proxy);
+    log.warning("with extra", kw({ extra: proxy }));
+    log.warning(proxy);
+    console.log("still running");
+  `);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "sole <Object object>\nwith extra\n<Object object>\nstill running\n");
+  const reports = out.stderr.split("--- Logging error ---\n").slice(1);
+  assertEquals(reports.length, 2, out.stderr);
+  assertMatch(reports[0], /^TypeError: %d format: a real number is required, not object\n/);
+  assertStringIncludes(reports[0], "Message: 'count %d'\nArguments: <Array object>\n");
+  assertMatch(
+    reports[1],
+    /^TypeError: Cannot read kw\(\{ extra \}\) of a logging call: TypeError: /,
+  );
+  assertStringIncludes(reports[1], "Message: 'with extra'\n");
   await Deno.remove(out.dir, { recursive: true });
 });
