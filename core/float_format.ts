@@ -16,6 +16,54 @@ export const FLOAT_NO_NEG_0 = 4;
 
 const view = new DataView(new ArrayBuffer(8));
 
+/**
+ * The longest string JavaScript can hold here, in UTF-16 code units: V8's limit of `2**29 - 24`.
+ * CPython builds longer texts (`'%.999999999f' % 1.5` is a billion characters); the text helpers
+ * refuse them at once with a `RangeError` instead of failing after the work.
+ */
+export const MAX_TEXT_LENGTH = 536_870_888;
+
+/**
+ * `fill.repeat(count)` for the padding of a width or a precision, which a format string can make
+ * arbitrarily large: a negative count gives `""`, and a text longer than
+ * {@linkcode MAX_TEXT_LENGTH} is refused before any work (CPython would build it).
+ *
+ * @param fill The text to repeat, usually one character.
+ * @param count How many times.
+ * @returns The repeated text.
+ * @throws {RangeError} When the text would be longer than {@linkcode MAX_TEXT_LENGTH}.
+ *
+ * @example
+ * ```ts
+ * import { repeatText } from "./float_format.ts";
+ * console.assert(repeatText("0", 3) === "000");
+ * let refused = false;
+ * try {
+ *   repeatText(" ", 999_999_999);
+ * } catch (error) {
+ *   refused = error instanceof RangeError;
+ * }
+ * console.assert(refused);
+ * ```
+ */
+export function repeatText(fill: string, count: number): string {
+  if (!(count > 0)) return "";
+  const length = fill.length * count;
+  if (length > MAX_TEXT_LENGTH) {
+    throw new RangeError(
+      `Cannot pad a text with ${length} more characters: a JavaScript string holds at most ` +
+        `${MAX_TEXT_LENGTH}; use a smaller width or precision`,
+    );
+  }
+  return fill.repeat(count);
+}
+
+/**
+ * More significant digits than the exact decimal value of any double has (767 at most): the
+ * digits past them are zeros, so a larger precision needs no more arithmetic.
+ */
+const MAX_SIGNIFICANT = 800;
+
 /** The exponent of the lowest set bit of a finite `x > 0`: `x` is an odd multiple of 2**result. */
 function lowBit(x: number): number {
   view.setFloat64(0, x);
@@ -54,6 +102,19 @@ function pow10(n: number): bigint {
 /** `ax` (finite, >= 0) with exactly `p` digits after the point, correctly rounded. */
 function fixed(ax: number, p: number): string {
   if (ax < 1e21 && p <= 100 && (ax === 0 || lowBit(ax) !== -(p + 1))) return ax.toFixed(p);
+  // The exact value ends `exact` digits after the point: beyond, the digits are zeros, so a huge
+  // precision costs the padding only (CPython pads the same way).
+  const exact = ax === 0 ? 0 : Math.max(0, -lowBit(ax));
+  if (p > exact) {
+    const zeros = repeatText("0", p - exact);
+    const head = ax < 1e21 && exact <= 100 ? ax.toFixed(exact) : fixedExact(ax, exact);
+    return (exact === 0 ? head + "." : head) + zeros;
+  }
+  return fixedExact(ax, p);
+}
+
+/** {@linkcode fixed} by exact arithmetic, for `p` at most 1074. */
+function fixedExact(ax: number, p: number): string {
   const [num, den] = fraction(ax);
   const digits = roundDiv(num * pow10(p), den).toString();
   if (p === 0) return digits;
@@ -62,11 +123,13 @@ function fixed(ax: number, p: number): string {
 }
 
 /**
- * `ax` (finite, >= 0) rounded to `n` significant digits: `digits` holds exactly `n` digits and
- * the value is `d.ddd × 10**exp`.
+ * `ax` (finite, >= 0) rounded to `n` significant digits: the value is `d.ddd × 10**exp`, where
+ * `digits` holds the first digits (at least one, at most `n`) and the rest up to `n` are zeros.
  */
 function significant(ax: number, n: number): { digits: string; exp: number } {
-  if (ax === 0) return { digits: "0".repeat(n), exp: 0 };
+  if (ax === 0) return { digits: "0", exp: 0 };
+  // A double's exact decimal value has at most 767 significant digits: more are zeros.
+  if (n > MAX_SIGNIFICANT) n = MAX_SIGNIFICANT;
   if (n <= 101) {
     const s = ax.toExponential(n - 1);
     const e = s.indexOf("e");
@@ -140,8 +203,7 @@ function layout(
   if (decpt < 0) frac = "0".repeat(Math.min(end, 0) - decpt);
   const from = Math.max(decpt, 0);
   if (from < n && from < end) frac += digits.slice(from, Math.min(n, end));
-  const zeros = end - Math.max(n, decpt);
-  if (zeros > 0) frac += "0".repeat(zeros);
+  frac += repeatText("0", end - Math.max(n, decpt));
   let out = frac.length > 0 || alt ? whole + "." + frac : whole;
   if (useExp) out += exponent(exp, upper);
   return out;
@@ -158,7 +220,10 @@ function layout(
  * @param precision Digits after the point (`e f`) or significant digits (`g`, where 0 means 1).
  * @param flags A sum of {@linkcode FLOAT_ALT}, {@linkcode FLOAT_ADD_DOT_0},
  *   {@linkcode FLOAT_NO_NEG_0}.
- * @returns The text, exactly as CPython prints it.
+ * @returns The text, exactly as CPython prints it. A huge precision costs the length of the
+ *   text, not more: the digits past those of the exact value are zeros.
+ * @throws {RangeError} When the text would be longer than {@linkcode MAX_TEXT_LENGTH} (CPython
+ *   builds it: `'%.999999999f' % 1.5` is a billion characters).
  *
  * @example
  * ```ts
@@ -166,6 +231,8 @@ function layout(
  * console.assert(formatFloat(2.5, "f", 0, 0) === "2");
  * console.assert(formatFloat(0.125, "e", 1, 0) === "1.2e-01");
  * console.assert(formatFloat(1e16, "r", 0, 0) === "1e+16");
+ * console.assert(formatFloat(1.5, "g", 999_999_999, 0) === "1.5");
+ * console.assert(formatFloat(0.5, "f", 5000, 0).length === 5002);
  * ```
  */
 export function formatFloat(x: number, type: string, precision: number, flags: number): string {
@@ -189,7 +256,9 @@ export function formatFloat(x: number, type: string, precision: number, flags: n
     case "E": {
       const { digits, exp } = significant(ax, precision + 1);
       body = digits[0];
-      if (precision > 0 || alt) body += "." + digits.slice(1);
+      if (precision > 0 || alt) {
+        body += "." + digits.slice(1) + repeatText("0", precision + 1 - digits.length);
+      }
       body += exponent(exp, upper);
       break;
     }

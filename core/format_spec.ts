@@ -12,9 +12,15 @@
  */
 
 import { AttributeError, IndexError, KeyError, OverflowError, ValueError } from "./errors.ts";
-import { FLOAT_ADD_DOT_0, FLOAT_ALT, FLOAT_NO_NEG_0, formatFloat } from "./float_format.ts";
+import {
+  FLOAT_ADD_DOT_0,
+  FLOAT_ALT,
+  FLOAT_NO_NEG_0,
+  formatFloat,
+  repeatText,
+} from "./float_format.ts";
 import { getMappingItem } from "./percent.ts";
-import { pyAscii, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import { pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
 
 /** A compiled `{` or `$` format: call it with the mapping to get the formatted text. */
 export type MappingFormatter = (mapping: object) => string;
@@ -33,6 +39,7 @@ export interface BraceChunk {
 
 const CACHE_LIMIT = 500;
 const SSIZE_MAX = 9223372036854775807n;
+const C_LONG_MAX = SSIZE_MAX;
 const INT_MAX = 2147483647;
 
 // ---------------------------------------------------------------------------------------------
@@ -228,14 +235,12 @@ function formatString(value: string, spec: Spec): string {
   const fill = spec.fill ?? (spec.zero ? "0" : " ");
   const total = spec.width - len;
   const left = spec.align === ">" ? total : spec.align === "^" ? Math.floor(total / 2) : 0;
-  return fill.repeat(left) + text + fill.repeat(total - left);
+  return repeatText(fill, left) + text + repeatText(fill, total - left);
 }
 
 /** Groups `digits` from the right, padding with zeros up to `minWidth` (CPython's algorithm). */
 function group(digits: string, minWidth: number, size: number, sep: string): string {
-  if (size === 0) {
-    return minWidth > digits.length ? "0".repeat(minWidth - digits.length) + digits : digits;
-  }
+  if (size === 0) return repeatText("0", minWidth - digits.length) + digits;
   const parts: string[] = [];
   let remaining = digits.length;
   let width = Math.max(0, minWidth);
@@ -247,6 +252,16 @@ function group(digits: string, minWidth: number, size: number, sep: string): str
     width -= len;
     if (remaining <= 0 && width <= 0) break;
     width -= sep.length;
+    if (remaining <= 0) {
+      // Only zeros are left: the loop would add `full` groups of `size` zeros, then a leading
+      // group of at least one. Built at once, so that a huge width costs its length only.
+      const step = size + sep.length;
+      const full = Math.max(0, Math.ceil((width - size) / step));
+      let head = repeatText("0", Math.max(width - full * step, 1));
+      if (full > 0) head += repeatText(sep + "0".repeat(size), full);
+      parts.push(head);
+      break;
+    }
   }
   return parts.reverse().join(sep);
 }
@@ -280,8 +295,8 @@ function layoutNumber(
     } else if (align === "=") inner = padding;
     else left = padding;
   }
-  return fill.repeat(left) + sign + prefix + fill.repeat(inner) + grouped +
-    (decimal ? "." : "") + rest + fill.repeat(right);
+  return repeatText(fill, left) + sign + prefix + repeatText(fill, inner) + grouped +
+    (decimal ? "." : "") + rest + repeatText(fill, right);
 }
 
 function formatInteger(value: number | bigint, spec: Spec, typeName: string): string {
@@ -302,12 +317,17 @@ function formatInteger(value: number | bigint, spec: Spec, typeName: string): st
     if (spec.alt) {
       throw new ValueError("Alternate form (#) not allowed with integer format specifier 'c'");
     }
+    if (typeof value === "bigint" && (value > C_LONG_MAX || value < -C_LONG_MAX - 1n)) {
+      throw new OverflowError("Python int too large to convert to C long");
+    }
     if (value < 0 || value > 0x10ffff) throw new OverflowError("%c arg not in range(0x110000)");
     return layoutNumber(spec, false, "", "", false, String.fromCodePoint(Number(value)), 3);
   }
   const base = type === "b" ? 2 : type === "o" ? 8 : type === "x" || type === "X" ? 16 : 10;
   const negative = value < 0;
-  let digits = (negative ? -value : value).toString(base);
+  const abs = negative ? -value : value;
+  // Decimal conversion of a huge int is refused, as CPython does; other bases are not limited.
+  let digits = base === 10 && typeof abs === "bigint" ? pyIntStr(abs) : abs.toString(base);
   let prefix = "";
   if (spec.alt && base !== 10) prefix = type === "b" ? "0b" : type === "o" ? "0o" : "0x";
   if (type === "X") {
@@ -374,10 +394,13 @@ function formatFloatSpec(value: number, spec: Spec, typeName: string): string {
  * @param spec The format spec.
  * @returns The formatted text.
  * @throws {ValueError} For a spec the value's type rejects, with Python's message, such as
- *   `Unknown format code 'd' for object of type 'str'`.
+ *   `Unknown format code 'd' for object of type 'str'`, or a decimal presentation of an integer
+ *   of more than 4300 digits (CPython's `sys.int_max_str_digits` limit).
  * @throws {TypeError} For a non-empty spec with a value that is not a string, number, bigint or
  *   boolean (`unsupported format string passed to NoneType.__format__`).
  * @throws {OverflowError} For `c` outside `range(0x110000)`.
+ * @throws {RangeError} When a width or precision asks for a text longer than a JavaScript string
+ *   can hold (CPython builds it); any other width or precision costs only the text's length.
  *
  * @example
  * ```ts

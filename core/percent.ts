@@ -7,8 +7,8 @@
  */
 
 import { KeyError, OverflowError, ValueError } from "./errors.ts";
-import { FLOAT_ALT, formatFloat } from "./float_format.ts";
-import { pyAscii, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import { FLOAT_ALT, formatFloat, repeatText } from "./float_format.ts";
+import { pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
 
 /** A compiled `%` format: call it with the arguments to get the formatted text. */
 export type PercentFormatter = (args: unknown) => string;
@@ -84,9 +84,12 @@ const cache = new Map<string, PercentFormatter>();
  *   as `not enough arguments for format string` or `%d format: a real number is required, not
  *   str`.
  * @throws {ValueError} For a malformed format, such as `incomplete format` or
- *   `unsupported format character 'z' (0x7a) at index 3`.
+ *   `unsupported format character 'z' (0x7a) at index 3`, or a decimal conversion (`%d %s %r`)
+ *   of an integer of more than 4300 digits (CPython's `sys.int_max_str_digits` limit).
  * @throws {KeyError} When a `%(key)s` key is missing from the mapping.
  * @throws {OverflowError} For out-of-range values, such as `%c` above `0x10FFFF`.
+ * @throws {RangeError} When a width or precision asks for a text longer than a JavaScript string
+ *   can hold (CPython builds it); any other width or precision costs only the text's length.
  *
  * @example
  * ```ts
@@ -596,8 +599,9 @@ function formatInteger(conv: string, value: unknown, alt: boolean, prec: number)
   const negative = n < 0;
   const abs = negative ? -n : n;
   const base = conv === "o" ? 8 : conv === "x" || conv === "X" ? 16 : 10;
-  let digits = abs.toString(base);
-  if (prec > digits.length) digits = "0".repeat(prec - digits.length) + digits;
+  // Decimal conversion of a huge int is refused, as CPython does; other bases are not limited.
+  let digits = base === 10 && typeof abs === "bigint" ? pyIntStr(abs) : abs.toString(base);
+  if (prec > digits.length) digits = repeatText("0", prec - digits.length) + digits;
   let prefix = "";
   if (conv === "X") {
     digits = digits.toUpperCase();
@@ -722,11 +726,11 @@ function pad(
     len -= 2;
   }
   if (width > len && !(flags & F_LJUST)) {
-    out += fill.repeat(width - len);
+    out += repeatText(fill, width - len);
     width = len;
   }
   if (fill === " ") out += sign + prefix;
   out += body;
-  if (width > len) out += " ".repeat(width - len);
+  if (width > len) out += repeatText(" ", width - len);
   return out;
 }

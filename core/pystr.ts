@@ -6,6 +6,7 @@
  * @module
  */
 
+import { ValueError } from "./errors.ts";
 import { floatRepr } from "./float_format.ts";
 
 const objectToString = Object.prototype.toString;
@@ -36,10 +37,14 @@ const inspectOptions = {
  * - anything else (plain objects, arrays, `Map`, `Set`, class instances) prints on one line
  *   through `Deno.inspect` (JSON where Deno is absent).
  *
- * It never throws: a `toString` or getter that throws falls back to a generic form.
+ * A `toString`, getter or Proxy trap that throws falls back to a generic form: nothing about an
+ * object makes it throw. Like CPython, it refuses an integer of more than 4300 digits, alone or
+ * inside what it prints (see {@linkcode pyIntStr}).
  *
  * @param value Any value.
  * @returns Its text.
+ * @throws {ValueError} For a bigint of more than 4300 decimal digits, or an object that would
+ *   print one: `Exceeds the limit (4300 digits) for integer string conversion; ...`.
  *
  * @example
  * ```ts
@@ -58,7 +63,7 @@ export function pyStr(value: unknown): string {
     case "number":
       return Number.isSafeInteger(value) ? "" + value : floatRepr(value);
     case "bigint":
-      return value.toString();
+      return pyIntStr(value);
     case "boolean":
       return value ? "true" : "false";
     case "undefined":
@@ -70,6 +75,49 @@ export function pyStr(value: unknown): string {
     default:
       return value === null ? "null" : objectText(value as object);
   }
+}
+
+/** CPython's `sys.int_max_str_digits` default: longer integers are not converted to decimal. */
+const INT_MAX_STR_DIGITS = 4300;
+const INT_LIMIT_MESSAGE = `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string ` +
+  "conversion; use sys.set_int_max_str_digits() to increase the limit";
+let intLimit: bigint | undefined;
+
+/** Whether `value` has more than 4300 decimal digits (a comparison: no conversion). */
+function tooManyDigits(value: bigint): boolean {
+  const limit = intLimit ??= 10n ** BigInt(INT_MAX_STR_DIGITS);
+  return value >= limit || value <= -limit;
+}
+
+/**
+ * Python's `str()` of an `int` given as a bigint: its decimal digits. Like CPython (since 3.11,
+ * `sys.int_max_str_digits`), it refuses a number of more than 4300 digits, which would cost time
+ * quadratic in its length; the check is a comparison, so a huge number costs nothing. Other
+ * bases (`%x`, `format(n, "b")`) have no limit, as in CPython.
+ *
+ * @param value The integer.
+ * @returns Its decimal digits, with a `-` when negative.
+ * @throws {ValueError} For more than 4300 digits, with CPython's message: `Exceeds the limit
+ *   (4300 digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the
+ *   limit`.
+ *
+ * @example
+ * ```ts
+ * import { pyIntStr } from "./pystr.ts";
+ * console.assert(pyIntStr(-42n) === "-42");
+ * console.assert(pyIntStr(10n ** 4299n).length === 4300);
+ * let refused = false;
+ * try {
+ *   pyIntStr(10n ** 100_000n);
+ * } catch (error) {
+ *   refused = error instanceof Error && error.name === "ValueError";
+ * }
+ * console.assert(refused);
+ * ```
+ */
+export function pyIntStr(value: bigint): string {
+  if (tooManyDigits(value)) throw new ValueError(INT_LIMIT_MESSAGE);
+  return value.toString();
 }
 
 /**
@@ -166,9 +214,9 @@ export function pyTypeName(value: unknown): string {
       return "function";
   }
   if (value === null) return "NoneType";
-  if (Array.isArray(value)) return "list";
-  if (value instanceof Map) return "dict";
   try {
+    if (Array.isArray(value)) return "list";
+    if (value instanceof Map) return "dict";
     const proto = Object.getPrototypeOf(value);
     if (proto === null || proto === Object.prototype) return "dict";
     return constructorName(value as object);
@@ -274,11 +322,17 @@ function objectText(value: object): string {
 }
 
 function inspect(value: object): string {
+  // Deno.inspect would print every digit of a huge bigint, at a cost quadratic in its length:
+  // refuse it first, as CPython's str() of a container holding such an int does.
+  if (holdsHugeInt(value, 0, new Set())) throw new ValueError(INT_LIMIT_MESSAGE);
   try {
     const deno = (globalThis as { Deno?: { inspect?: (v: unknown, o: object) => string } }).Deno;
     if (typeof deno?.inspect === "function") {
       const text = deno.inspect(value, inspectOptions);
-      return text.includes("\n") ? text.replace(/\n\s*/g, " ") : text;
+      // What inspect prints when it fails inside (a revoked Proxy in an array, say): not text.
+      if (!text.startsWith("[Internal Formatting Error]")) {
+        return text.includes("\n") ? text.replace(/\n\s*/g, " ") : text;
+      }
     }
   } catch {
     // fall back to JSON
@@ -290,6 +344,64 @@ function inspect(value: object): string {
     // fall back to the type name
   }
   return `<${constructorName(value)} object>`;
+}
+
+/** How deep {@linkcode inspect} looks (its `depth` option), and how many items it shows. */
+const INSPECT_DEPTH = inspectOptions.depth;
+const INSPECT_ITEMS = inspectOptions.iterableLimit;
+const bigIntValueOf = BigInt.prototype.valueOf;
+
+/**
+ * Whether `value` shows, within what `Deno.inspect` prints of it with {@linkcode inspectOptions},
+ * a bigint of more than 4300 digits. Getters are not called (inspect does not call them either);
+ * anything that throws counts as no.
+ */
+function holdsHugeInt(value: unknown, depth: number, seen: Set<object>): boolean {
+  if (typeof value === "bigint") return tooManyDigits(value);
+  if (typeof value !== "object" || value === null || depth > INSPECT_DEPTH) return false;
+  if (seen.has(value)) return false;
+  seen.add(value);
+  try {
+    if (objectToString.call(value) === "[object BigInt]") {
+      return tooManyDigits(bigIntValueOf.call(value));
+    }
+    if (Array.isArray(value)) {
+      const n = Math.min(value.length, INSPECT_ITEMS);
+      for (let i = 0; i < n; i++) {
+        if (holdsHugeInt(ownValue(value, i), depth + 1, seen)) return true;
+      }
+      return false;
+    }
+    if (value instanceof Map) {
+      let n = 0;
+      for (const [k, v] of value) {
+        if (n++ >= INSPECT_ITEMS) break;
+        if (holdsHugeInt(k, depth + 1, seen) || holdsHugeInt(v, depth + 1, seen)) return true;
+      }
+      return false;
+    }
+    if (value instanceof Set) {
+      let n = 0;
+      for (const v of value) {
+        if (n++ >= INSPECT_ITEMS) break;
+        if (holdsHugeInt(v, depth + 1, seen)) return true;
+      }
+      return false;
+    }
+    if (ArrayBuffer.isView(value)) return false;
+    for (const key of Reflect.ownKeys(value)) {
+      if (holdsHugeInt(ownValue(value, key), depth + 1, seen)) return true;
+    }
+  } catch {
+    // a Proxy or exotic object: leave it to inspect's own fallbacks
+  }
+  return false;
+}
+
+/** The value of an own enumerable data property, without calling a getter. */
+function ownValue(object: object, key: PropertyKey): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(object, key);
+  return descriptor !== undefined && descriptor.enumerable ? descriptor.value : undefined;
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {
