@@ -21,6 +21,155 @@ export function writeAllSync(writer: SyncWriter, bytes: Uint8Array): void {
   while (n < bytes.length) n += writer.writeSync(bytes.subarray(n));
 }
 
+const LF = new Uint8Array([0x0a]);
+
+/**
+ * Keeps a file of records line by line across failed writes. When a write fails part-way through
+ * a record (a full disk: the operating system takes what fits, then refuses the rest), the rest
+ * of that record is lost, and without care the next record would be appended to the cut one,
+ * making one line of two records. A `LineGuard` stands between the writers and the file: it
+ * notes whether the bytes written so far end with the line separator and, after a failure that
+ * left a line cut, starts the next write with the separator, so the next record begins on a
+ * line of its own. The cut line stays visibly cut.
+ *
+ * Every write path of the file handlers goes through it: direct writes, those of the write
+ * buffer (`bufferSize`) and those of the rotating handlers. Its cost per write is a comparison
+ * of the last bytes.
+ *
+ * @example
+ * ```ts
+ * import { LineGuard, writeAllSync } from "./io.ts";
+ * const out: number[] = [];
+ * let full = false;
+ * const disk = {
+ *   writeSync(p: Uint8Array): number {
+ *     if (full) throw new Error("No space left on device (os error 28)");
+ *     const n = Math.min(p.length, 3); // room for 3 bytes, then the disk is full
+ *     out.push(...p.subarray(0, n));
+ *     full = true;
+ *     return n;
+ *   },
+ * };
+ * const guard = new LineGuard(disk);
+ * try {
+ *   writeAllSync(guard, new TextEncoder().encode("first\n"));
+ * } catch {
+ *   // reported through handleError by a handler
+ * }
+ * full = false;
+ * disk.writeSync = (p) => (out.push(...p), p.length);
+ * writeAllSync(guard, new TextEncoder().encode("second\n"));
+ * console.assert(new TextDecoder().decode(new Uint8Array(out)) === "fir\nsecond\n");
+ * ```
+ */
+export class LineGuard implements SyncWriter {
+  /** Where the bytes go. */
+  target: SyncWriter;
+  #separator: Uint8Array = LF;
+  #unit: number;
+  /** Whether the bytes written so far end with the separator (or nothing was written). */
+  #atLineStart = true;
+  /** Whether a failed write left a line cut: the next write starts with the separator. */
+  #torn = false;
+  /** How many bytes past the last whole code unit have been written (UTF-16: 0 or 1). */
+  #phase = 0;
+
+  /**
+   * Guards the records written to `target`.
+   *
+   * @param target Where the bytes go, such as an open `Deno.FsFile`.
+   * @param separator The encoded line separator (the handler's terminator); empty turns the
+   *   guard off.
+   * @param unit The size in bytes of the encoding's code unit: 2 for UTF-16, so that a cut in
+   *   the middle of a character is padded before the separator. Default 1.
+   */
+  constructor(target: SyncWriter, separator: Uint8Array = LF, unit = 1) {
+    this.target = target;
+    this.#separator = separator;
+    this.#unit = unit;
+  }
+
+  /** The encoded line separator; empty turns the guard off. */
+  get separator(): Uint8Array {
+    return this.#separator;
+  }
+  set separator(separator: Uint8Array) {
+    this.#separator = separator;
+  }
+
+  /** Whether a failed write left a line cut, to be ended before the next write. */
+  get torn(): boolean {
+    return this.#torn;
+  }
+
+  /**
+   * Ends now a line that a failed write left cut (before the file is closed or rotated), so
+   * that the file ends with a whole line. Does nothing when no line is cut.
+   *
+   * @throws {Error} The target's error; the line then stays cut, to be ended by the next write.
+   */
+  endLine(): void {
+    if (this.#torn) this.#endCutLine();
+  }
+
+  /** Forgets what was written: the target is now a new, empty file. */
+  reset(): void {
+    this.#atLineStart = true;
+    this.#torn = false;
+    this.#phase = 0;
+  }
+
+  /**
+   * Writes some of `p` to the target, after ending a line that a failed write left cut.
+   *
+   * @param p The bytes.
+   * @returns How many bytes of `p` were written.
+   * @throws {Error} The target's error; the guard notes whether it left a line cut.
+   */
+  writeSync(p: Uint8Array): number {
+    if (this.#torn) this.#endCutLine();
+    let n: number;
+    try {
+      n = this.target.writeSync(p);
+    } catch (error) {
+      this.#torn = this.#separator.length !== 0 && (!this.#atLineStart || this.#phase !== 0);
+      throw error;
+    }
+    this.#note(p, n);
+    return n;
+  }
+
+  #endCutLine(): void {
+    const unit = this.#unit;
+    const pad = (unit - this.#phase) % unit;
+    const fix = new Uint8Array(pad + this.#separator.length);
+    fix.set(this.#separator, pad);
+    let done = 0;
+    while (done < fix.length) {
+      const rest = fix.subarray(done);
+      const n = this.target.writeSync(rest); // a failure keeps the line cut, to try again
+      this.#note(rest, n);
+      done += n;
+    }
+    this.#torn = false;
+  }
+
+  #note(p: Uint8Array, n: number): void {
+    if (n <= 0) return;
+    if (this.#unit !== 1) this.#phase = (this.#phase + n) % this.#unit;
+    const sep = this.#separator;
+    const s = sep.length;
+    if (s === 0) return;
+    if (n < s) {
+      this.#atLineStart = false;
+      return;
+    }
+    let at = p[n - 1] === sep[s - 1];
+    for (let i = 2; at && i <= s; i++) at = p[n - i] === sep[s - i];
+    this.#atLineStart = at;
+  }
+}
+
 /**
  * Turns a `string | URL` file name into a path, resolved against the current directory when
  * that can be read (Python's `os.path.abspath`); otherwise the path as given.

@@ -5,7 +5,7 @@
  */
 
 import { createEncoder, type Encoder } from "../core/encoding.ts";
-import { explainFileError, toAbsolutePath, writeAllSync } from "../core/io.ts";
+import { explainFileError, LineGuard, toAbsolutePath, writeAllSync } from "../core/io.ts";
 import { getLevelName } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
@@ -117,6 +117,10 @@ export class FileHandler extends StreamHandler {
   #textBuffered: boolean;
   #bomPending = false;
   #wasClosed = false;
+  /** Every record goes through it, so that a write cut by a full disk never joins two lines. */
+  #lines: LineGuard;
+  /** The terminator whose encoding is the guard's separator. */
+  #separatorOf: string;
 
   /**
    * Opens (or, with `delay`, prepares to open) the log file.
@@ -156,7 +160,8 @@ export class FileHandler extends StreamHandler {
     }
     const baseFilename = toAbsolutePath(filename);
     // A FileHandler's stream is its file; until it is open, writes go nowhere.
-    super({ writeSync: (p: Uint8Array) => p.length });
+    const nowhere = { writeSync: (p: Uint8Array) => p.length };
+    super(nowhere);
     this.baseFilename = baseFilename;
     this.mode = mode;
     this.encoding = encoder.encoding;
@@ -166,6 +171,9 @@ export class FileHandler extends StreamHandler {
     this.#bufferSize = bufferSize;
     this.#flushInterval = flushInterval;
     this.#textBuffered = bufferSize > 0 && encoder.encoding.startsWith("utf-8");
+    this.#separatorOf = this.terminator;
+    // The code unit is the size of an encoded newline: 1, 2 for UTF-16, 4 for UTF-32.
+    this.#lines = new LineGuard(nowhere, this.#separator(), encoder.encode("\n").length);
     if (!this.delay) this.#file = this._open();
   }
 
@@ -194,19 +202,43 @@ export class FileHandler extends StreamHandler {
         this.#bomPending = true;
       }
     }
-    if (this.#bufferSize > 0) {
-      if (this.#buffer === null) {
-        this.#buffer = new WriteBuffer(
-          file,
-          this.#bufferSize,
-          this.#flushInterval,
-          (error) => this.handleError(null, error),
-        );
-      } else {
-        this.#buffer.target = file;
-      }
+    if (this.#bufferSize > 0 && this.#buffer === null) {
+      this.#buffer = new WriteBuffer(
+        this.#lines,
+        this.#bufferSize,
+        this.#flushInterval,
+        (error) => this.handleError(null, error),
+      );
     }
     return file;
+  }
+
+  /**
+   * Points the line guard at the file records now go to (checked before each write, so that an
+   * overridden `_open` or `setStream` is followed). A line left cut by a failed write is ended
+   * in it before the next record unless the file is new and empty.
+   */
+  #guard(file: Deno.FsFile): void {
+    const lines = this.#lines;
+    lines.target = file;
+    if (!lines.torn) {
+      lines.reset();
+      return;
+    }
+    try {
+      if (file.statSync().size === 0) lines.reset();
+    } catch {
+      // unknown: end the cut line to be safe
+    }
+  }
+
+  /** The encoded terminator, or nothing (no guard) when the encoding cannot hold it. */
+  #separator(): Uint8Array {
+    try {
+      return this.#encoder.encode(this.terminator).slice();
+    } catch {
+      return new Uint8Array(0);
+    }
   }
 
   /**
@@ -235,10 +267,13 @@ export class FileHandler extends StreamHandler {
     let written = bytes.length;
     if (this.#bomPending) {
       this.#bomPending = false;
-      this.#write(file, this.#encoder.bom);
+      this.#writeBom(file);
       written += this.#encoder.bom.length;
     }
-    this.#write(file, bytes);
+    if (this.#lines.target !== file) this.#guard(file);
+    if (this.terminator !== this.#separatorOf) this.#newTerminator();
+    if (this.#buffer !== null) this.#buffer.write(bytes);
+    else writeAllSync(this.#lines, bytes);
     return written;
   }
 
@@ -247,14 +282,22 @@ export class FileHandler extends StreamHandler {
     if (file === null) return;
     if (this.#bomPending) {
       this.#bomPending = false;
-      this.#write(file, this.#encoder.bom);
+      this.#writeBom(file);
     }
+    if (this.#lines.target !== file) this.#guard(file);
+    if (this.terminator !== this.#separatorOf) this.#newTerminator();
     this.#buffer!.writeUtf8(text);
   }
 
-  #write(file: Deno.FsFile, bytes: Uint8Array): void {
-    if (this.#buffer !== null) this.#buffer.write(bytes);
-    else writeAllSync(file, bytes);
+  /** The byte order mark starts a new file: not a record, so it bypasses the line guard. */
+  #writeBom(file: Deno.FsFile): void {
+    if (this.#buffer !== null) this.#buffer.write(this.#encoder.bom);
+    else writeAllSync(file, this.#encoder.bom);
+  }
+
+  #newTerminator(): void {
+    this.#separatorOf = this.terminator;
+    this.#lines.separator = this.#separator();
   }
 
   /**
@@ -301,7 +344,6 @@ export class FileHandler extends StreamHandler {
     this.flushSync();
     const old = this.#file;
     this.#file = stream;
-    if (this.#buffer !== null) this.#buffer.target = stream;
     return old;
   }
 
@@ -332,6 +374,7 @@ export class FileHandler extends StreamHandler {
       return;
     }
     this.flushSync();
+    this.#endCutLine();
     const old = this.#file;
     this.#file = this._open();
     try {
@@ -352,7 +395,17 @@ export class FileHandler extends StreamHandler {
       this.flushSync();
     } finally {
       this.#file = null;
+      this.#endCutLine();
       file.close();
+    }
+  }
+
+  /** Before a close: ends a line a full disk left cut, if it can (else the next write will). */
+  #endCutLine(): void {
+    try {
+      this.#lines.endLine();
+    } catch {
+      // still no room: the failure that cut the line was reported already
     }
   }
 
@@ -389,6 +442,7 @@ export class FileHandler extends StreamHandler {
       const file = this.#file;
       this.#file = null;
       this.#wasClosed = true;
+      if (file !== null) this.#endCutLine();
       try {
         file?.close();
       } catch (error) {

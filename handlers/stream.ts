@@ -7,7 +7,7 @@
 
 import { Handler } from "../core/handler.ts";
 import { getLevelName } from "../core/levels.ts";
-import { type SyncWriter, writeAllSync } from "../core/io.ts";
+import { LineGuard, type SyncWriter, writeAllSync } from "../core/io.ts";
 
 export type { SyncWriter };
 import { createEncoder, type Encoder } from "../core/encoding.ts";
@@ -65,6 +65,10 @@ export class StreamHandler extends Handler {
   #stream: LogStream;
   #sync: boolean;
   #encoder: Encoder | null = null;
+  /** For a `{ writeSync }` stream: keeps a write cut by a full disk from joining two lines. */
+  #lines: LineGuard | null = null;
+  /** The terminator whose encoding is the guard's separator. */
+  #separatorOf = "";
   #inFlight: Promise<unknown> | null = null;
   #inFlightCount = 0;
 
@@ -105,6 +109,7 @@ export class StreamHandler extends Handler {
     }
     this.#stream = stream;
     this.#sync = isSyncWriter(stream);
+    this.#lines = null;
     return old;
   }
 
@@ -117,7 +122,14 @@ export class StreamHandler extends Handler {
     const text = this.format(record) + this.terminator;
     if (this.#sync) {
       const encoder = this.#encoder ??= createEncoder("utf-8", "backslashreplace");
-      writeAllSync(this.#stream as SyncWriter, encoder.encode(text));
+      let lines = this.#lines;
+      if (lines === null || this.terminator !== this.#separatorOf) {
+        this.#separatorOf = this.terminator;
+        const separator = encoder.encode(this.terminator).slice();
+        if (lines === null) lines = this.#lines = new LineGuard(this.#stream as SyncWriter);
+        lines.separator = separator;
+      }
+      writeAllSync(lines, encoder.encode(text));
       return;
     }
     const result = (this.#stream as TextWriter).write(text);
