@@ -36,4 +36,4 @@ export * from "./handlers/http.ts";
 export * from "./handlers/smtp.ts";
 export * from "./handlers/memory.ts";
 export * from "./handlers/queue.ts";
-export { LogReceiver, type LogReceiverOptions } from "./receiver.ts";
+export { LogReceiver, type LogReceiverOptions, type LogReceiverRejections } from "./receiver.ts";

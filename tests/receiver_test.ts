@@ -15,6 +15,7 @@ import {
   assertStringIncludes,
 } from "./helpers/assert.ts";
 import { existsSync, withTempDir } from "./helpers/fs.ts";
+import { hugeInt, memoBomb, recordPickle, sharedString } from "./helpers/hostile_frames.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 import {
   Collector,
@@ -96,6 +97,7 @@ async function sendFromCPython(
 }
 
 const N = 40;
+const encoder = new TextEncoder();
 
 Deno.test("LogReceiver receives every record CPython's SocketHandler sends over TCP", async () => {
   if (!await pythonAvailable()) return;
@@ -754,4 +756,262 @@ Deno.test("receiver.ts CLI prints its usage and names a bad flag with exit code 
     assertEquals(out.code, 2, args.join(" "));
     assertStringIncludes(new TextDecoder().decode(out.stderr), text);
   }
+});
+
+// --- Limits on what a peer can make the receiver spend -----------------------------------
+
+/** Sends `payload` as one frame on a connection of its own; resolves once it is closed. */
+async function sendRefused(receiver: LogReceiver, payload: Uint8Array): Promise<void> {
+  const conn = await connect(receiver);
+  try {
+    await writeQuietly(conn, frame(payload));
+    await readUntilClosed(conn);
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * A pickled record whose `l` is a list of `n` None: 9 + n values (the dict, its four keys and
+ * their values, and the items).
+ */
+function pickledList(n: number): Uint8Array<ArrayBuffer> {
+  return recordPickle((p) => {
+    p.str("msg").str("list").str("l").ops(0x5d, 0x28);
+    for (let i = 0; i < n; i++) p.ops(0x4e);
+    p.ops(0x65);
+  });
+}
+
+Deno.test("LogReceiver counts each refusal by the limit that made it, at the exact boundaries", async () => {
+  const { receiver, collector, errors } = await started({
+    tcp: { port: 0 },
+    maxFrameBytes: 100_000,
+    maxValues: 1000,
+    maxDepth: 5,
+    maxTextLength: 10_000,
+    maxIntDigits: 640,
+  });
+  try {
+    // A record dict of 9 + n values: 991 items fit in maxValues = 1000, 992 do not, as JSON
+    // and as a pickle.
+    const jsonList = (n: number) =>
+      jsonPayload({ name: "attack", levelno: 40, msg: "list", l: new Array(n).fill(0) });
+    const conn = await connect(receiver);
+    await conn.write(concat([frame(jsonList(991)), frame(pickledList(991))]));
+    await collector.until(2);
+    conn.close();
+    await sendRefused(receiver, jsonList(992));
+    await sendRefused(receiver, pickledList(992));
+    // A memo bomb four lists deep, each holding the one below 20 times: 20^3 values once
+    // copied, from about 130 bytes.
+    await sendRefused(receiver, memoBomb(4, 20));
+    // Depth: the record dict is level 1, so four nested lists fit in maxDepth = 5.
+    const nested = (levels: number) =>
+      encoder.encode(`{"msg":"deep","x":${"[".repeat(levels)}${"]".repeat(levels)}}`);
+    await sendRefused(receiver, nested(5));
+    const deep = await connect(receiver);
+    await deep.write(frame(nested(4)));
+    await collector.until(3);
+    deep.close();
+    // Text: 10 references to a 1,000-character string are 10,000 characters and more.
+    await sendRefused(receiver, sharedString(10, 1000));
+    // Ints: 640 digits is CPython's smallest limit; a 300-byte LONG4 has 722.
+    await sendRefused(receiver, hugeInt(300));
+    // Not a record at all, and a frame over maxFrameBytes.
+    await sendRefused(receiver, encoder.encode("{not json"));
+    await sendRefused(receiver, new Uint8Array(100_001));
+
+    assertEquals(receiver.rejections, {
+      malformed: 1,
+      unsigned: 0,
+      maxFrameBytes: 1,
+      maxValues: 3,
+      maxDepth: 1,
+      maxTextLength: 1,
+      maxIntDigits: 1,
+      maxConnections: 0,
+      maxBufferedBytes: 0,
+      datagramQueue: 0,
+      frameTimeout: 0,
+      idleTimeout: 0,
+    });
+    assertEquals([receiver.received, receiver.rejected], [3, 8]);
+    assertEquals(errors.length, 8);
+    for (const limit of ["maxValues", "maxDepth", "maxTextLength", "maxIntDigits"]) {
+      assert(errors.some((e) => e.message.includes(`(${limit})`)), `an error names ${limit}`);
+    }
+    // What was accepted arrived whole, as a tree.
+    assertEquals((collector.records[1].l as unknown[]).length, 991);
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("LogReceiver closes a slowloris and a silent connection after frameTimeout and a quiet one after idleTimeout", async () => {
+  const { receiver, collector, errors } = await started({
+    tcp: { port: 0 },
+    frameTimeout: 300,
+    idleTimeout: 500,
+  });
+  const slow = await connect(receiver);
+  const silent = await connect(receiver);
+  const quiet = await connect(receiver);
+  const busy = await connect(receiver);
+  try {
+    const started = performance.now();
+    await quiet.write(frame(jsonPayload({ name: "quiet", msg: "one record" })));
+    // The slowloris claims 100 bytes and sends one every 50 ms; the busy sender a whole
+    // record every 50 ms, and is never closed.
+    await slow.write(new Uint8Array([0, 0, 0, 100]));
+    let going = true;
+    let n = 0;
+    const traffic = (async () => {
+      while (going) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await writeQuietly(slow, new Uint8Array([0x20]));
+        await busy.write(frame(jsonPayload({ name: "busy", msg: `r${n++}` })));
+      }
+    })();
+    const whenClosed = (conn: Deno.Conn) =>
+      readUntilClosed(conn, 3000).then(() => performance.now() - started);
+    let times: number[];
+    try {
+      times = await Promise.all([whenClosed(slow), whenClosed(silent), whenClosed(quiet)]);
+    } finally {
+      going = false;
+      await traffic;
+    }
+    const [slowMs, silentMs, quietMs] = times;
+    assert(slowMs >= 300 && silentMs >= 300, `closed after ${slowMs} and ${silentMs} ms`);
+    assert(quietMs >= 500, `quiet connection closed after ${quietMs} ms`);
+    assert(Math.max(...times) < 2000, `closed after ${times} ms`);
+    await collector.untilMessage(`r${n - 1}`);
+    assertEquals(receiver.rejections.frameTimeout, 2);
+    assertEquals(receiver.rejections.idleTimeout, 1);
+    assertEquals(receiver.rejected, 3);
+    assertEquals(receiver.connections, 1, "the busy sender is still connected");
+    assertStringIncludes(errors[0].message, "did not arrive within 300 ms (frameTimeout)");
+  } finally {
+    for (const c of [slow, silent, quiet, busy]) c.close();
+    await receiver.close();
+  }
+});
+
+Deno.test("LogReceiver closes connections over maxConnections at once and serves the ones it has", async () => {
+  const { receiver, collector, errors } = await started({ tcp: { port: 0 }, maxConnections: 2 });
+  const first = await connect(receiver);
+  const second = await connect(receiver);
+  let closed = false;
+  try {
+    await first.write(frame(jsonPayload({ msg: "first" })));
+    await second.write(frame(jsonPayload({ msg: "second" })));
+    await collector.until(2);
+    for (let i = 0; i < 3; i++) {
+      const extra = await connect(receiver);
+      await readUntilClosed(extra, 2000);
+      extra.close();
+    }
+    assertEquals(receiver.rejections.maxConnections, 3);
+    assertStringIncludes(errors[0].message, "2 connections are open (maxConnections)");
+    await first.write(frame(jsonPayload({ msg: "still served" })));
+    await collector.untilMessage("still served");
+    // A place that frees up is taken again.
+    second.close();
+    closed = true;
+    await within(
+      (async () => {
+        while (receiver.connections > 1) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      2000,
+      "the receiver to see the second connection go",
+    );
+    const third = await connect(receiver);
+    await third.write(frame(jsonPayload({ msg: "third" })));
+    await collector.untilMessage("third");
+    third.close();
+    assertEquals(receiver.rejected, 3);
+  } finally {
+    first.close();
+    if (!closed) second.close();
+    await receiver.close();
+  }
+});
+
+Deno.test("LogReceiver holds buffers as large as what has arrived, not as what a frame claims, and lets go of them", async () => {
+  const { receiver, collector, errors } = await started({ tcp: { port: 0 } });
+  const waitFor = (done: () => boolean, what: string) =>
+    within(
+      (async () => {
+        while (!done()) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      2000,
+      what,
+    );
+  try {
+    assertEquals(receiver.bufferedBytes, 0);
+    const conn = await connect(receiver);
+    await conn.write(frame(jsonPayload({ msg: "small" })));
+    await collector.until(1);
+    // An idle connection holds 4 KiB.
+    assertEquals(receiver.bufferedBytes, 4096);
+    // A length prefix claiming 4 MiB, and nothing more: nothing more is held.
+    const claimer = await connect(receiver);
+    await claimer.write(new Uint8Array([0, 0x40, 0, 0, 0x7b]));
+    await waitFor(() => receiver.connections === 2, "the second connection");
+    assertEquals(receiver.bufferedBytes, 2 * 4096);
+    claimer.close();
+    await waitFor(() => receiver.bufferedBytes === 4096, "the claimer's buffer to go");
+    // Half of a 1 MB frame: a buffer that has doubled up to 512 KiB, not yet 1 MB.
+    const big = jsonPayload({ msg: "x".repeat(1_000_000) });
+    const f = frame(big);
+    await conn.write(f.subarray(0, 500_000));
+    await waitFor(() => receiver.bufferedBytes === 512 * 1024, "a buffer of 512 KiB");
+    await conn.write(f.subarray(500_000));
+    await collector.until(2);
+    assertEquals(collector.records[1].getMessage().length, 1_000_000);
+    await waitFor(() => receiver.bufferedBytes === 64 * 1024, "a streaming connection's buffer");
+    conn.close();
+    await waitFor(() => receiver.bufferedBytes === 0, "the buffer to be released");
+    assertEquals(errors, []);
+  } finally {
+    await receiver.close();
+  }
+});
+
+Deno.test("LogReceiver explains its bad limits", () => {
+  const cases: [LogReceiverOptions, string][] = [
+    [{ tcp: { port: 0 }, maxValues: 0 }, "'maxValues' must be an integer from 1 to 4294967295"],
+    [{ tcp: { port: 0 }, maxDepth: 1001 }, "'maxDepth' must be an integer from 1 to 1000"],
+    [{ tcp: { port: 0 }, maxTextLength: 1.5 }, "'maxTextLength' must be an integer from 1"],
+    [
+      { tcp: { port: 0 }, maxIntDigits: 100 },
+      "'maxIntDigits' must be an integer from 640 to 4294967295 or Infinity: current value is 100",
+    ],
+    [
+      { tcp: { port: 0 }, maxConnections: 0 },
+      "'maxConnections' must be an integer from 1 to 2147483647: current value is 0",
+    ],
+    [
+      { tcp: { port: 0 }, maxFrameBytes: 1000, maxBufferedBytes: 2007 },
+      "'maxBufferedBytes' must be an integer from 2008 to",
+    ],
+    [{ tcp: { port: 0 }, frameTimeout: -1 }, "'frameTimeout' must be an integer from 0"],
+    [
+      { tcp: { port: 0 }, idleTimeout: "1000" as unknown as number },
+      "'idleTimeout' must be an integer from 0 to 2147483647: current value is 1000",
+    ],
+  ];
+  for (const [options, text] of cases) {
+    let message = "";
+    try {
+      new LogReceiver(options);
+    } catch (e) {
+      assert(e instanceof RangeError, String(e));
+      message = e.message;
+    }
+    assertStringIncludes(message, `Cannot create LogReceiver as ${text}`);
+  }
+  // The defaults and the widest settings are accepted.
+  new LogReceiver({ tcp: { port: 0 }, maxIntDigits: Infinity, maxFrameBytes: 2 ** 32 - 1 });
 });
