@@ -94,6 +94,23 @@ export type PickleValue =
 export class UnpicklingError extends Error {
   /** The class name Python prints before the message: `UnpicklingError`. */
   override name = "UnpicklingError";
+  /**
+   * The option of {@linkcode PickleLoadOptions} whose limit the input exceeded, or `undefined`
+   * when the input is malformed or asks for something this decoder refuses to do.
+   */
+  limit: PickleLimit | undefined = undefined;
+}
+
+/**
+ * The name of a limit of {@linkcode PickleLoadOptions}, as {@linkcode UnpicklingError.limit}
+ * reports it.
+ */
+export type PickleLimit = "maxBytes" | "maxDepth" | "maxValues" | "maxIntDigits";
+
+function limitError(limit: PickleLimit, message: string): UnpicklingError {
+  const error = new UnpicklingError(message);
+  error.limit = limit;
+  return error;
 }
 
 /** Options for {@linkcode pickleLoads}. */
@@ -111,6 +128,25 @@ export interface PickleLoadOptions {
    * @default {1000}
    */
   maxDepth?: number;
+  /**
+   * Refuse input that makes the decoder create more than this many values: every value an
+   * opcode puts on the stack counts (containers, dict keys and values, items, each memo
+   * reference once), so a plain dict of n keys counts 2n + 1. Decoding stops as soon as the
+   * count is passed: a frame of a million tiny keys costs a fraction of a millisecond. A value
+   * shared through the memo is counted once per reference here, not once per copy: a caller
+   * that copies the result into a tree (or prints it) must bound that copy itself.
+   *
+   * @default {Infinity}
+   */
+  maxValues?: number;
+  /**
+   * Refuse ints of more than this many decimal digits, before converting them (CPython's
+   * `sys.int_max_str_digits`: CPython itself cannot print such an int, and converting a wide
+   * one takes seconds). An integer of at least 640, or `Infinity`.
+   *
+   * @default {4300}
+   */
+  maxIntDigits?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,7 +245,9 @@ const MAX_ENCODE_DEPTH = 1000;
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 const DEFAULT_MAX_DEPTH = 1000;
 /** CPython's default `sys.get_int_max_str_digits()`, which also bounds INT and LONG lines. */
-const MAX_INT_DIGITS = 4300;
+const DEFAULT_MAX_INT_DIGITS = 4300;
+/** CPython's smallest `sys.int_max_str_digits` (other than 0, no limit). */
+const MIN_INT_DIGITS = 640;
 
 // ---------------------------------------------------------------------------------------------
 // Encoder.
@@ -1049,20 +1087,45 @@ function strtol(text: string): number | bigint | undefined {
   return toInt(v);
 }
 
-/** Python's `int(text, 0)`, as INT (when strtol fails) and LONG use it. */
-function pyInt(text: string, op: string): number | bigint {
+function tooManyDigits(op: string, maxIntDigits: number): UnpicklingError {
+  return limitError(
+    "maxIntDigits",
+    `Cannot unpickle ${op} as its int has more than ${maxIntDigits} digits (maxIntDigits)`,
+  );
+}
+
+const LOG10_2 = Math.log10(2);
+
+/** 10 ** n by n: the smallest int of n + 1 digits. */
+const powersOfTen = new Map<number, bigint>();
+
+/** Fails when `v` has more than `maxIntDigits` decimal digits. */
+function checkDigits(v: bigint, maxIntDigits: number, op: string): void {
+  if (maxIntDigits === Infinity) return;
+  let bound = powersOfTen.get(maxIntDigits);
+  if (bound === undefined) {
+    bound = 10n ** BigInt(maxIntDigits);
+    if (powersOfTen.size > 8) powersOfTen.clear();
+    powersOfTen.set(maxIntDigits, bound);
+  }
+  if (v >= bound || v <= -bound) throw tooManyDigits(op, maxIntDigits);
+}
+
+/**
+ * Python's `int(text, 0)`, as INT (when strtol fails) and LONG use it. Decimal text longer than
+ * `maxIntDigits` is refused before it is converted, as CPython does; other bases are converted
+ * (in linear time) and then checked.
+ */
+function pyInt(text: string, op: string, maxIntDigits: number): number | bigint {
   const m = PY_INT.exec(text);
   if (!m) {
     throw new UnpicklingError(`Cannot unpickle ${op} as ${JSON.stringify(text)} is not an int`);
   }
   const body = m[2].replaceAll("_", "");
   const decimal = !/^0[xXoObB]/.test(body);
-  if (decimal && body.length > MAX_INT_DIGITS) {
-    throw new UnpicklingError(
-      `Cannot unpickle ${op} as its int has more than ${MAX_INT_DIGITS} digits`,
-    );
-  }
+  if (decimal && body.length > maxIntDigits) throw tooManyDigits(op, maxIntDigits);
   const mag = BigInt(decimal ? body.replace(/^0+(?=.)/, "") : body);
+  if (!decimal) checkDigits(mag, maxIntDigits, op);
   return toInt(m[1] === "-" ? -mag : mag);
 }
 
@@ -1155,22 +1218,20 @@ function escapeDecode(bytes: Uint8Array): Uint8Array {
 
 /** Python's 'raw-unicode-escape' decoding of a UNICODE line (latin-1 plus \uXXXX, \UXXXXXXXX). */
 function rawUnicodeEscapeDecode(bytes: Uint8Array, start: number, end: number): string {
+  // Literal runs are copied whole, between the escapes: linear in the line's length.
   let out = "";
+  let from = start;
   let i = start;
   while (i < end) {
-    const b = bytes[i];
-    if (b !== 0x5c) {
-      out += String.fromCharCode(b);
+    if (bytes[i] !== 0x5c) {
       i++;
       continue;
     }
     const bs = i;
-    while (i < end && bytes[i] === 0x5c) {
-      out += "\\";
-      i++;
-    }
+    while (i < end && bytes[i] === 0x5c) i++;
     if (((i - bs) & 1) === 0 || i >= end || (bytes[i] !== 0x75 && bytes[i] !== 0x55)) continue;
-    out = out.slice(0, -1);
+    // An odd run of backslashes before u or U: the last one starts an escape.
+    out += latin1(bytes, from, i - 1);
     const count = bytes[i] === 0x75 ? 4 : 8;
     i++;
     if (i + count > end) {
@@ -1194,13 +1255,41 @@ function rawUnicodeEscapeDecode(bytes: Uint8Array, start: number, end: number): 
     }
     out += String.fromCodePoint(cp);
     i += count;
+    from = i;
   }
-  return out;
+  return out + latin1(bytes, from, end);
 }
 
-/** Little-endian two's complement, as LONG1 and LONG4 carry it. */
-function decodeLong(bytes: Uint8Array, start: number, n: number): number | bigint {
+/**
+ * Little-endian two's complement, as LONG1 and LONG4 carry it. An int of more than
+ * `maxIntDigits` digits is refused without converting more than twice the bytes such an int
+ * can need.
+ */
+function decodeLong(
+  bytes: Uint8Array,
+  start: number,
+  n: number,
+  maxIntDigits: number,
+  op: string,
+): number | bigint {
   if (n === 0) return 0;
+  // n bytes hold at most floor(8n * log10(2)) + 1 digits: only wider inputs need a look.
+  if (maxIntDigits !== Infinity && Math.floor(8 * n * LOG10_2) + 1 > maxIntDigits) {
+    // Leading sign-extension bytes (0x00 above a clear high bit, 0xff above a set one) add
+    // nothing: an int whose significant bytes are over twice the safe count is far too wide.
+    const fill = bytes[start + n - 1] & 0x80 ? 0xff : 0x00;
+    let m = n;
+    while (
+      m > 1 && bytes[start + m - 1] === fill && (bytes[start + m - 2] & 0x80) === (fill & 0x80)
+    ) {
+      m--;
+    }
+    const safe = Math.floor(maxIntDigits / (8 * LOG10_2));
+    if (m > 2 * safe + 2) throw tooManyDigits(op, maxIntDigits);
+    const v = decodeLong(bytes, start, m, Infinity, op);
+    if (typeof v === "bigint") checkDigits(v, maxIntDigits, op);
+    return v;
+  }
   if (n <= 6) {
     let v = 0;
     for (let i = n - 1; i >= 0; i--) v = v * 256 + bytes[start + i];
@@ -1233,12 +1322,20 @@ function decodeLong(bytes: Uint8Array, start: number, n: number): number | bigin
  * missing MARK, bad memo index, unknown opcode, no STOP) also throws UnpicklingError; bytes
  * after STOP are ignored, as CPython does.
  *
+ * Its cost is bounded by the options: the input's size (`maxBytes`), the values it creates
+ * (`maxValues`, checked as they are made), the nesting depth (`maxDepth`, a value shared
+ * through the memo measured as the same value unshared) and the width of its ints
+ * (`maxIntDigits`, checked before they are converted); the time is linear in the input's size.
+ * An input over a limit throws an UnpicklingError whose {@linkcode UnpicklingError.limit}
+ * names it.
+ *
  * @param bytes The pickle.
- * @param options Limits on the input size and the nesting depth.
+ * @param options Limits on the input size, the values, the nesting depth and the ints.
  * @returns The decoded value.
  * @throws {UnpicklingError} On every refusal and malformed input.
  * @throws {TypeError} If `bytes` is not a Uint8Array.
- * @throws {RangeError} If `maxBytes` is negative or `maxDepth` below 1.
+ * @throws {RangeError} If `maxBytes` is negative, `maxDepth` or `maxValues` below 1, or
+ * `maxIntDigits` neither an integer of at least 640 nor `Infinity`.
  *
  * @example
  * ```ts
@@ -1253,10 +1350,43 @@ function decodeLong(bytes: Uint8Array, start: number, n: number): number | bigin
  * const record = pickleLoads(bytes) as Record<string, unknown>;
  * console.assert(record.msg === "hi" && record.args === null && record.created === 1.5);
  * ```
+ *
+ * @example Refuse a pickle that makes too many values
+ * ```ts
+ * import { pickleLoads, UnpicklingError } from "./pickle.ts";
+ * // pickle.dumps([None] * 5, 2)
+ * const bytes = new Uint8Array([
+ *   0x80, 0x02, 0x5d, 0x71, 0x00, 0x28, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x65, 0x2e,
+ * ]);
+ * console.assert((pickleLoads(bytes, { maxValues: 6 }) as unknown[]).length === 5);
+ * try {
+ *   pickleLoads(bytes, { maxValues: 5 });
+ *   throw new Error("not refused");
+ * } catch (e) {
+ *   console.assert(e instanceof UnpicklingError && e.limit === "maxValues");
+ * }
+ * ```
  */
 export function pickleLoads(bytes: Uint8Array, options: PickleLoadOptions = {}): PickleValue {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const maxValues = options.maxValues ?? Infinity;
+  const maxIntDigits = options.maxIntDigits ?? DEFAULT_MAX_INT_DIGITS;
+  if (!(maxValues >= 1)) {
+    throw new RangeError(
+      `Cannot unpickle as 'maxValues' must be >= 1: current value is ${String(maxValues)}`,
+    );
+  }
+  if (
+    !(maxIntDigits === Infinity ||
+      (Number.isInteger(maxIntDigits) && maxIntDigits >= MIN_INT_DIGITS))
+  ) {
+    throw new RangeError(
+      `Cannot unpickle as 'maxIntDigits' must be an integer >= ${MIN_INT_DIGITS} or Infinity: current value is ${
+        String(maxIntDigits)
+      }`,
+    );
+  }
   if (!(maxBytes >= 0)) {
     throw new RangeError(
       `Cannot unpickle as 'maxBytes' must be >= 0: current value is ${String(maxBytes)}`,
@@ -1273,12 +1403,14 @@ export function pickleLoads(bytes: Uint8Array, options: PickleLoadOptions = {}):
     );
   }
   if (bytes.length > maxBytes) {
-    throw new UnpicklingError(
+    throw limitError(
+      "maxBytes",
       `Cannot unpickle ${bytes.length} bytes as 'maxBytes' is ${maxBytes}`,
     );
   }
   try {
-    return loadFlatDict(bytes) ?? load(bytes, maxDepth);
+    return loadFlatDict(bytes, maxValues, maxIntDigits) ??
+      load(bytes, maxDepth, maxValues, maxIntDigits);
   } catch (e) {
     if (e instanceof UnpicklingError) throw e;
     // Anything else (a RangeError from a huge BigInt, say) is still malformed input.
@@ -1377,10 +1509,14 @@ function buildDict(pairs: PickleValue[]): Dict {
 /**
  * The fast path for what logging's `makePickle` sends: one dict of str keys and scalar values
  * (str, int, float, bool, None), memoized with BINPUT / MEMOIZE. Returns undefined on anything
- * else (or any doubt), and the general decoder then reads the whole input again, so results and
- * errors are the general decoder's.
+ * else (or any doubt, such as more than `maxValues` values), and the general decoder then reads
+ * the whole input again, so results and errors are the general decoder's.
  */
-function loadFlatDict(bytes: Uint8Array): Dict | undefined {
+function loadFlatDict(
+  bytes: Uint8Array,
+  maxValues: number,
+  maxIntDigits: number,
+): Dict | undefined {
   const end = bytes.length;
   let pos = 0;
   if (end < 3) return undefined;
@@ -1446,7 +1582,7 @@ function loadFlatDict(bytes: Uint8Array): Dict | undefined {
         const nl = bytes.indexOf(0x0a, pos);
         if (nl < 0) return undefined;
         const last = nl > pos && bytes[nl - 1] === 0x4c ? nl - 1 : nl;
-        v = decimal(bytes, pos, last) ?? pyInt(cString(bytes, pos, last), "LONG");
+        v = decimal(bytes, pos, last) ?? pyInt(cString(bytes, pos, last), "LONG", maxIntDigits);
         pos = nl + 1;
         break;
       }
@@ -1499,12 +1635,18 @@ function loadFlatDict(bytes: Uint8Array): Dict | undefined {
       default:
         return undefined;
     }
-    vals.push(v);
+    // The dict and its keys and values: past maxValues, the general decoder says so.
+    if (vals.push(v) >= maxValues) return undefined;
   }
   return undefined;
 }
 
-function load(bytes: Uint8Array, maxDepth: number): PickleValue {
+function load(
+  bytes: Uint8Array,
+  maxDepth: number,
+  maxValues: number,
+  maxIntDigits: number,
+): PickleValue {
   const end = bytes.length;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
@@ -1516,7 +1658,20 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
   let kinds: Map<PickleValue[], Kind> | undefined;
   let containers = 0;
   let sharedContainer = false;
+  let values = 0;
 
+  /** Every value goes on the stack through here, counted against maxValues. */
+  const push = (v: PickleValue): void => {
+    if (++values > maxValues) {
+      throw limitError(
+        "maxValues",
+        `Cannot unpickle at offset ${
+          pos - 1
+        } as the pickle makes more than ${maxValues} values (maxValues)`,
+      );
+    }
+    stack.push(v);
+  };
   const need = (n: number, op: string): void => {
     if (n > end - pos) {
       throw new UnpicklingError(
@@ -1578,7 +1733,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
       );
     }
     if (typeof v === "object" && v !== null && !(v instanceof Uint8Array)) sharedContainer = true;
-    stack.push(v);
+    push(v);
   };
   const memoPut = (idx: number, op: string): void => {
     const v = top(op);
@@ -1662,17 +1817,17 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         popMark("POP_MARK");
         break;
       case DUP:
-        stack.push(top("DUP"));
+        push(top("DUP"));
         if (typeof stack[stack.length - 1] === "object") sharedContainer = true;
         break;
       case NONE:
-        stack.push(null);
+        push(null);
         break;
       case NEWTRUE:
-        stack.push(true);
+        push(true);
         break;
       case NEWFALSE:
-        stack.push(false);
+        push(false);
         break;
       case INT: {
         const [s, e] = line("INT");
@@ -1683,37 +1838,37 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         }
         const text = cString(bytes, s, e);
         const v = text === "" ? 0 : strtol(text); // strtol of "" is 0 and ends at the NUL
-        if (v === undefined) stack.push(pyInt(text, "INT"));
-        else if (e - s === 2 && (v === 0 || v === 1)) stack.push(v === 1);
-        else stack.push(v);
+        if (v === undefined) push(pyInt(text, "INT", maxIntDigits));
+        else if (e - s === 2 && (v === 0 || v === 1)) push(v === 1);
+        else push(v);
         break;
       }
       case LONG: {
         const [s, e] = line("LONG");
         // Python 2 wrote a trailing L; CPython drops it when it is the last character.
         const last = e > s && bytes[e - 1] === 0x4c ? e - 1 : e;
-        stack.push(pyInt(cString(bytes, s, last), "LONG"));
+        push(pyInt(cString(bytes, s, last), "LONG", maxIntDigits));
         break;
       }
       case BININT:
         need(4, "BININT");
-        stack.push(view.getInt32(pos, true));
+        push(view.getInt32(pos, true));
         pos += 4;
         break;
       case BININT1:
         need(1, "BININT1");
-        stack.push(bytes[pos++]);
+        push(bytes[pos++]);
         break;
       case BININT2:
         need(2, "BININT2");
-        stack.push(view.getUint16(pos, true));
+        push(view.getUint16(pos, true));
         pos += 2;
         break;
       case LONG1: {
         need(1, "LONG1");
         const n = bytes[pos++];
         need(n, "LONG1");
-        stack.push(decodeLong(bytes, pos, n));
+        push(decodeLong(bytes, pos, n, maxIntDigits, "LONG1"));
         pos += n;
         break;
       }
@@ -1725,18 +1880,18 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
           throw new UnpicklingError(`Cannot unpickle LONG4 as its byte count is negative: ${n}`);
         }
         need(n, "LONG4");
-        stack.push(decodeLong(bytes, pos, n));
+        push(decodeLong(bytes, pos, n, maxIntDigits, "LONG4"));
         pos += n;
         break;
       }
       case FLOAT: {
         const [s, e] = line("FLOAT");
-        stack.push(parseFloatText(cString(bytes, s, e)));
+        push(parseFloatText(cString(bytes, s, e)));
         break;
       }
       case BINFLOAT:
         need(8, "BINFLOAT");
-        stack.push(view.getFloat64(pos, false));
+        push(view.getFloat64(pos, false));
         pos += 8;
         break;
       case STRING: {
@@ -1754,7 +1909,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         }
         a++;
         b--;
-        stack.push(decodeLegacy(escapeDecode(bytes.subarray(a, b))));
+        push(decodeLegacy(escapeDecode(bytes.subarray(a, b))));
         break;
       }
       case BINSTRING: {
@@ -1765,7 +1920,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
           throw new UnpicklingError(`Cannot unpickle BINSTRING as its length is negative: ${n}`);
         }
         need(n, "BINSTRING");
-        stack.push(decodeLegacy(bytes.subarray(pos, pos + n)));
+        push(decodeLegacy(bytes.subarray(pos, pos + n)));
         pos += n;
         break;
       }
@@ -1773,13 +1928,13 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         need(1, "SHORT_BINSTRING");
         const n = bytes[pos++];
         need(n, "SHORT_BINSTRING");
-        stack.push(decodeLegacy(bytes.subarray(pos, pos + n)));
+        push(decodeLegacy(bytes.subarray(pos, pos + n)));
         pos += n;
         break;
       }
       case UNICODE: {
         const [s, e] = line("UNICODE");
-        stack.push(rawUnicodeEscapeDecode(bytes, s, e));
+        push(rawUnicodeEscapeDecode(bytes, s, e));
         break;
       }
       case BINUNICODE: {
@@ -1787,7 +1942,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         const n = view.getUint32(pos, true);
         pos += 4;
         need(n, "BINUNICODE");
-        stack.push(decodeUtf8(bytes, pos, pos + n, "BINUNICODE"));
+        push(decodeUtf8(bytes, pos, pos + n, "BINUNICODE"));
         pos += n;
         break;
       }
@@ -1795,13 +1950,13 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         need(1, "SHORT_BINUNICODE");
         const n = bytes[pos++];
         need(n, "SHORT_BINUNICODE");
-        stack.push(decodeUtf8(bytes, pos, pos + n, "SHORT_BINUNICODE"));
+        push(decodeUtf8(bytes, pos, pos + n, "SHORT_BINUNICODE"));
         pos += n;
         break;
       }
       case BINUNICODE8: {
         const n = len8("BINUNICODE8");
-        stack.push(decodeUtf8(bytes, pos, pos + n, "BINUNICODE8"));
+        push(decodeUtf8(bytes, pos, pos + n, "BINUNICODE8"));
         pos += n;
         break;
       }
@@ -1810,7 +1965,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         const n = view.getUint32(pos, true);
         pos += 4;
         need(n, "BINBYTES");
-        stack.push(bytes.slice(pos, pos + n));
+        push(bytes.slice(pos, pos + n));
         pos += n;
         break;
       }
@@ -1818,57 +1973,57 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         need(1, "SHORT_BINBYTES");
         const n = bytes[pos++];
         need(n, "SHORT_BINBYTES");
-        stack.push(bytes.slice(pos, pos + n));
+        push(bytes.slice(pos, pos + n));
         pos += n;
         break;
       }
       case BINBYTES8:
       case BYTEARRAY8: {
         const n = len8(op === BINBYTES8 ? "BINBYTES8" : "BYTEARRAY8");
-        stack.push(bytes.slice(pos, pos + n));
+        push(bytes.slice(pos, pos + n));
         pos += n;
         break;
       }
       case EMPTY_LIST:
-        stack.push([]);
+        push([]);
         containers++;
         break;
       case EMPTY_DICT:
-        stack.push({});
+        push({});
         containers++;
         break;
       case EMPTY_TUPLE:
-        stack.push(makeKind([], TUPLE_KIND));
+        push(makeKind([], TUPLE_KIND));
         break;
       case EMPTY_SET:
-        stack.push(makeKind([], SET_KIND));
+        push(makeKind([], SET_KIND));
         break;
       case LIST:
-        stack.push(popMark("LIST"));
+        push(popMark("LIST"));
         containers++;
         break;
       case TUPLE:
-        stack.push(makeKind(popMark("TUPLE"), TUPLE_KIND));
+        push(makeKind(popMark("TUPLE"), TUPLE_KIND));
         break;
       case FROZENSET:
-        stack.push(makeKind(popMark("FROZENSET"), FROZENSET_KIND));
+        push(makeKind(popMark("FROZENSET"), FROZENSET_KIND));
         break;
       case TUPLE1: {
         const a = pop("TUPLE1");
-        stack.push(makeKind([a], TUPLE_KIND));
+        push(makeKind([a], TUPLE_KIND));
         break;
       }
       case TUPLE2: {
         const b = pop("TUPLE2");
         const a = pop("TUPLE2");
-        stack.push(makeKind([a, b], TUPLE_KIND));
+        push(makeKind([a, b], TUPLE_KIND));
         break;
       }
       case TUPLE3: {
         const c = pop("TUPLE3");
         const b = pop("TUPLE3");
         const a = pop("TUPLE3");
-        stack.push(makeKind([a, b, c], TUPLE_KIND));
+        push(makeKind([a, b, c], TUPLE_KIND));
         break;
       }
       case DICT: {
@@ -1876,7 +2031,7 @@ function load(bytes: Uint8Array, maxDepth: number): PickleValue {
         const d: Dict = {};
         containers++;
         setItems(d, items, "DICT");
-        stack.push(d);
+        push(d);
         break;
       }
       case APPEND: {
@@ -1993,22 +2148,26 @@ function checkDepth(root: PickleValue, maxDepth: number): void {
   onPath.add(root);
   while (path.length) {
     if (path.length > maxDepth) {
-      throw new UnpicklingError(`Cannot unpickle as the value nests deeper than ${maxDepth}`);
+      throw limitError("maxDepth", `Cannot unpickle as the value nests deeper than ${maxDepth}`);
     }
     const f = path[path.length - 1];
     if (f.i < f.children.length) {
       const c = f.children[f.i++];
       if (!isContainer(c)) continue;
       if (onPath.has(c)) {
-        throw new UnpicklingError(
+        throw limitError(
+          "maxDepth",
           `Cannot unpickle as the value is recursive, so it nests deeper than ${maxDepth}`,
         );
       }
       const d = depthOf.get(c);
       if (d !== undefined) {
-        if (d + 1 > f.max) f.max = d + 1;
+        if (d > f.max) f.max = d;
         if (path.length + d > maxDepth) {
-          throw new UnpicklingError(`Cannot unpickle as the value nests deeper than ${maxDepth}`);
+          throw limitError(
+            "maxDepth",
+            `Cannot unpickle as the value nests deeper than ${maxDepth}`,
+          );
         }
         continue;
       }
