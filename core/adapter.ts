@@ -94,8 +94,17 @@ export class LoggerAdapter {
       args.length--;
       init = last.init;
     }
-    const [m, k] = this.process(msg, init);
-    this.logger.log(n, m, ...args, kw(k));
+    let processed: [unknown, LogKwargsInit];
+    try {
+      processed = this.process(msg, init);
+    } catch (error) {
+      // Keyword arguments that cannot be read (a revoked Proxy, a throwing getter): the logger
+      // reports them through handleError and logs the record without them.
+      if (!(last instanceof LogKwargs)) throw error;
+      this.logger.log(n, msg, ...args, last);
+      return;
+    }
+    this.logger.log(n, processed[0], ...args, kw(processed[1]));
   }
 
   /**
@@ -146,10 +155,19 @@ export class LoggerAdapter {
    */
   exception(msg: unknown, ...args: unknown[]): void {
     const last = args.length === 0 ? undefined : args[args.length - 1];
-    if (!(last instanceof LogKwargs) || last.init.exc_info === undefined) {
-      const error = takeException(msg, args);
-      if (last instanceof LogKwargs) args[args.length - 1] = kw({ ...last.init, exc_info: error });
-      else args.push(kw({ exc_info: error }));
+    if (!(last instanceof LogKwargs)) {
+      args.push(kw({ exc_info: takeException(msg, args) }));
+    } else {
+      try {
+        if (last.init.exc_info === undefined) {
+          const init = { ...last.init };
+          args.length--;
+          init.exc_info = takeException(msg, args);
+          args.push(kw(init));
+        }
+      } catch {
+        // Unreadable keyword arguments: passed on as they are, for the logger to report.
+      }
     }
     this.log(ERROR, msg, ...args);
   }

@@ -238,6 +238,15 @@ export abstract class Handler extends Filterer {
 }
 
 function describeError(error: unknown): string {
+  try {
+    return describeErrorChain(error);
+  } catch {
+    // A revoked Proxy, a throwing getter: the report still goes out.
+    return "Error: (a value that cannot be described)";
+  }
+}
+
+function describeErrorChain(error: unknown): string {
   if (error instanceof Error) {
     let text = error.stack ?? `${error.name}: ${error.message}`;
     let cause = error.cause;

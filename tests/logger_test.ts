@@ -449,6 +449,14 @@ Deno.test("a logging call never throws for a revoked Proxy, throwing traps or ge
       ["as kw({ exc_info })", () => log.warning("x", kw({ exc_info: v }))],
       ["as kw({ stacklevel })", () => log.warning("x", kw({ stacklevel: v as never }))],
       ["to log() through a LoggerAdapter", () => new LoggerAdapter(log, {}).warning("%s", v)],
+      [
+        "as kw()'s argument through a LoggerAdapter",
+        () => new LoggerAdapter(log, {}).warning("x", kw(v as never)),
+      ],
+      [
+        "as kw()'s argument to a merging LoggerAdapter's exception()",
+        () => new LoggerAdapter(log, {}, { mergeExtra: true }).exception("x", kw(v as never)),
+      ],
     ];
     for (const [where, call] of calls) {
       h.lines = [];
@@ -521,5 +529,28 @@ Deno.test("a revoked Proxy argument gets Python's logging error report on stderr
     /^TypeError: Cannot read kw\(\{ extra \}\) of a logging call: TypeError: /,
   );
   assertStringIncludes(reports[1], "Message: 'with extra'\n");
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("a handler that throws a revoked Proxy still gets its logging error report", async () => {
+  const out = await runScript(`
+    import { getLogger, Handler } from ${JSON.stringify(MOD_URL)};
+    class Throws extends Handler {
+      emit() {
+        const { proxy, revoke } = Proxy.revocable({}, {});
+        revoke();
+        throw proxy;
+      }
+    }
+    getLogger("hostile").addHandler(new Throws());
+    getLogger("hostile").warning("hello");
+    console.log("still running");
+  `);
+  assertEquals(out.code, 0, out.stderr);
+  assertEquals(out.stdout, "still running\n");
+  const reports = out.stderr.split("--- Logging error ---\n").slice(1);
+  assertEquals(reports.length, 1, out.stderr);
+  assertStringIncludes(reports[0], "a value that cannot be described");
+  assertStringIncludes(reports[0], "Message: 'hello'\n");
   await Deno.remove(out.dir, { recursive: true });
 });
