@@ -10,6 +10,8 @@ import { Handler, writeStderr } from "../core/handler.ts";
 import { floatRepr } from "../core/float_format.ts";
 import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
+import { isPermissionDenial } from "../core/io.ts";
+import { explainNetError } from "../core/transport.ts";
 import { pyRepr, pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 
@@ -67,14 +69,16 @@ export interface HTTPHandlerOptions extends OutboxOptions {
    */
   context?: HTTPHandlerContext | Deno.HttpClient | null;
   /**
-   * Seconds a request may take before it is abandoned (reported, and retried with back-off).
+   * Seconds a request may take, from its start to the answer's status line, before it is
+   * abandoned (reported, and sent again after the back-off). It bounds every request in flight.
    *
    * @default {5}
    */
   timeout?: number;
   /**
    * `"urlencoded"` is CPython's (`urllib.parse.urlencode` of the record's attributes);
-   * `"json"` POSTs the same attributes as a JSON object (an array of them when batching).
+   * `"json"` POSTs the same attributes as a JSON object (an array of them when batching), always
+   * with the formatted `message`.
    *
    * @default {"urlencoded"}
    */
@@ -86,7 +90,57 @@ export interface HTTPHandlerOptions extends OutboxOptions {
    * @default {1}
    */
   batch?: 1 | HTTPBatchOptions;
+  /**
+   * The most requests in flight at once, on as many kept-alive connections. Requests start in
+   * the order of the records, and a request starts only once the one `maxInFlight` places
+   * before it has been answered, so a collector receives request `n` before request
+   * `n + maxInFlight`; those in between may reach it in any order. `1` sends one request at a
+   * time, strictly in order, as CPython does.
+   *
+   * @default {8}
+   */
+  maxInFlight?: number;
+  /**
+   * Whether the records this handler sends carry caller information (`pathname`, `lineno`,
+   * `funcName`), as CPython's do. In Deno it costs a stack capture per record (most of a
+   * sender's time). With `false` the handler stops asking for it, and records carry Python's
+   * placeholders (`"(unknown file)"`, `0`, `"(unknown function)"`) unless another handler on
+   * their way needs it: what Python's `logging._srcfile = None` does, for this handler only.
+   *
+   * @default {true}
+   */
+  callerInfo?: boolean;
+  /**
+   * The most records that may wait. Higher than the other network handlers' 10,000: a burst
+   * of logging calls that never yields to the event loop (a tight loop, a long synchronous
+   * task) cannot send anything until it ends, so the whole burst waits here.
+   *
+   * @default {50000}
+   */
+  maxRecords?: number;
+  /**
+   * The most bytes that may wait (a URL-encoded record is typically 300 to 600 bytes).
+   *
+   * @default {33554432}
+   */
+  maxBytes?: number;
+  /**
+   * The most bytes of records the outbox hands the handler at once; the handler keeps up to
+   * `maxInFlight` requests going within them.
+   *
+   * @default {1048576}
+   */
+  batchBytes?: number;
 }
+
+/** {@linkcode HTTPHandlerOptions.maxRecords} by default. */
+const DEFAULT_MAX_RECORDS = 50_000;
+/** {@linkcode HTTPHandlerOptions.maxBytes} by default. */
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+/** {@linkcode HTTPHandlerOptions.batchBytes} by default. */
+const DEFAULT_BATCH_BYTES = 1024 * 1024;
+/** {@linkcode HTTPHandlerOptions.maxInFlight} by default. */
+const DEFAULT_MAX_IN_FLIGHT = 8;
 
 const FLOAT_FIELDS = new Set(["created", "msecs", "relativeCreated"]);
 const utf8 = new TextEncoder();
@@ -167,14 +221,32 @@ function quotePlus(text: string): string {
  * ```
  */
 export function urlencode(dict: Readonly<Record<string, unknown>>): string {
+  return encodeFields(dict, false);
+}
+
+/** The attributes a formatter adds to a record, in the order CPython's `Formatter.format` does. */
+const FORMATTER_FIELDS = ["message", "asctime"] as const;
+
+/**
+ * `urlencode(dict)`; with `record`, `message` and `asctime` come last, as in CPython's
+ * `record.__dict__`, where a formatter adds them after every other attribute (`extra` ones
+ * included).
+ */
+function encodeFields(dict: Readonly<Record<string, unknown>>, record: boolean): string {
   const parts: string[] = [];
-  for (const key of Object.keys(dict)) {
-    const value = dict[key];
-    if (value === undefined) continue;
+  const add = (key: string, value: unknown): void => {
     const text = typeof value === "number" && FLOAT_FIELDS.has(key)
       ? floatRepr(value)
       : pyWireStr(value, 0, key === "args");
     parts.push(quotePlus(key) + "=" + quotePlus(text));
+  };
+  for (const key of Object.keys(dict)) {
+    const value = dict[key];
+    if (value === undefined || (record && (key === "message" || key === "asctime"))) continue;
+    add(key, value);
+  }
+  if (record) {
+    for (const key of FORMATTER_FIELDS) if (dict[key] !== undefined) add(key, dict[key]);
   }
   return parts.join("&");
 }
@@ -228,18 +300,47 @@ class HTTPStatusError extends Error {
   }
 }
 
+/** One request of a delivery: where the records it carries sit in the delivery. */
+interface Unit {
+  /** Indices, in the delivery, of the records the request carries that it has reached. */
+  indices: number[];
+  /** Whether the collector accepted the request. */
+  ok: boolean;
+  /** Batching: the records the request carries besides the one that started it. */
+  others: Uint8Array[] | null;
+}
+
 /**
  * Python's `logging.handlers.HTTPHandler`: sends each record to a web server, as the
  * URL-encoded attributes of the record (`mapLogRecord`), in the query string (GET) or the body
  * (POST), exactly as CPython does, with Basic authentication from `credentials`, HTTPS with
  * `secure` (certificates verified; extra authorities through `context`), and a `timeout`.
+ * As in CPython, `message` is among the URL-encoded attributes only when a formatter has
+ * already run on the record (another handler's, say): `mapLogRecord` is `record.__dict__`.
  *
- * `handle()` never waits: the request goes into an ordered, bounded outbox and one background
- * pump sends it with `fetch` (so it works on Deno Deploy). A failure to connect, a timeout and
- * a 5xx, 408 or 429 answer are reported once through `handleError` and the request is sent
- * again after a back-off (`retryStart`, `retryFactor`, `retryMax`); any other non-2xx answer is
- * reported through `handleError` with its status and not sent again. Beyond Python: `format:
- * "json"` and batching of several records into one request.
+ * `handle()` never waits: the record goes into an ordered, bounded outbox, and a background
+ * pump sends it with `fetch` (so it works on Deno Deploy) over kept-alive connections, with up
+ * to `maxInFlight` requests (8 by default) in flight at once, each bounded by `timeout`.
+ * Ordering: requests (one per record, or per batch) start in the order the records were
+ * handled, and a request starts only once the one `maxInFlight` places before it has been
+ * answered; so a collector receives request `n` before request `n + maxInFlight`, while those
+ * in between may reach it in any order (records carry `created` and `relativeCreated` to sort
+ * by). With `maxInFlight: 1` the collector sees them strictly in order, as with CPython.
+ *
+ * A failure to connect, a timeout and a 5xx, 408 or 429 answer are reported once through
+ * `handleError`; the failed request is sent again after a back-off (`retryStart`,
+ * `retryFactor`, `retryMax`), and until a request succeeds again only one is in flight at a
+ * time, so a struggling collector is not hammered. Requests that were already in flight
+ * behind the failed one are not sent again: the collector then receives the retried record
+ * after those (at most `maxInFlight - 1` of them), and the records behind them wait for it. A
+ * request abandoned by its `timeout` may have reached the collector, which then receives it
+ * twice. Any other non-2xx answer is reported through `handleError` with its status and not
+ * sent again. A denied `--allow-net` is reported once, with the flag to add, and is final: the
+ * records waiting and those handled later are dropped, counted in `dropped` and reported,
+ * never retried. So are records the outbox cannot hold: no record is lost silently.
+ *
+ * Beyond Python: `format: "json"` (the record's attributes and its formatted `message` as a
+ * JSON object) and batching of several records into one request.
  *
  * Requires `--allow-net` for the host.
  *
@@ -276,15 +377,30 @@ export class HTTPHandler extends OutboxHandler {
   readonly timeout: number;
   /** The body format (the `format` option; `format` is the formatter's method). */
   readonly wireFormat: "urlencoded" | "json";
-  #base: string;
+  /** The most requests in flight at once (the `maxInFlight` option). */
+  readonly maxInFlight: number;
+  /** Whether records sent carry caller information (the `callerInfo` option). */
+  readonly callerInfo: boolean;
+  #target: string;
+  #getPrefix: string;
   #shownUrl: string;
+  /** What `--allow-net` needs: the host, with the port when it is not the default. */
+  #netHost: string;
   #headers: Record<string, string>;
   #client: Deno.HttpClient | undefined;
   #caCerts: string[] | undefined;
   #batchMax: number;
   #batchDelay: number;
   #batching: boolean;
-  #waiting: string[] = [];
+  #waiting: Uint8Array[] = [];
+  /** Batching: the records of each request, by record (each record is its own outbox entry). */
+  #groups = new WeakMap<Uint8Array, Uint8Array[]>();
+  /** Records already delivered that the outbox will hand over again (after a failure). */
+  #sent = new WeakSet<Uint8Array>();
+  /** How many requests may be in flight now: `maxInFlight`, or 1 after a failure. */
+  #window: number;
+  /** Aborts the requests in flight when `close()` gives up on them. */
+  #abort = new AbortController();
 
   /**
    * Prepares the handler; nothing is sent until a record is handled.
@@ -298,7 +414,12 @@ export class HTTPHandler extends OutboxHandler {
    */
   constructor(host: string, url: string, options: HTTPHandlerOptions = {}) {
     checkOutboxOptions("HTTPHandler", options);
-    super(options);
+    super({
+      ...options,
+      maxRecords: options.maxRecords ?? DEFAULT_MAX_RECORDS,
+      maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
+      batchBytes: options.batchBytes ?? DEFAULT_BATCH_BYTES,
+    });
     try {
       const method = String(options.method ?? "GET").toUpperCase();
       if (method !== "GET" && method !== "POST") {
@@ -361,6 +482,22 @@ export class HTTPHandler extends OutboxHandler {
           `Cannot create HTTPHandler as 'batch.maxDelayMs' must be >= 0: current value is ${batchDelay}`,
         );
       }
+      const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+      if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
+        throw new RangeError(
+          `Cannot create HTTPHandler as 'maxInFlight' must be an integer >= 1: current value is ${
+            pyStr(maxInFlight)
+          }`,
+        );
+      }
+      const callerInfo = options.callerInfo ?? true;
+      if (callerInfo !== true && callerInfo !== false) {
+        throw new RangeError(
+          `Cannot create HTTPHandler as 'callerInfo' must be true or false: current value is ${
+            pyStr(callerInfo)
+          }`,
+        );
+      }
       const credentials = options.credentials ?? null;
       if (credentials !== null && !(Array.isArray(credentials) && credentials.length === 2)) {
         throw new TypeError(
@@ -377,11 +514,22 @@ export class HTTPHandler extends OutboxHandler {
       this.context = context;
       this.timeout = timeout;
       this.wireFormat = format;
+      this.maxInFlight = maxInFlight;
+      this.callerInfo = callerInfo;
+      this.#window = maxInFlight;
       this.#batching = batch !== 1;
       this.#batchMax = batchMax;
       this.#batchDelay = batchDelay;
-      this.#base = `${secure ? "https" : "http"}://${host}`;
-      this.#shownUrl = this.#base + url;
+      const base = `${secure ? "https" : "http"}://${host}`;
+      this.#target = base + url;
+      this.#getPrefix = base + url + (url.includes("?") ? "&" : "?");
+      this.#shownUrl = base + url;
+      this.#netHost = host;
+      try {
+        this.#netHost = new URL(base).host;
+      } catch {
+        // fetch reports the bad host
+      }
       this.#headers = {};
       if (method === "POST") {
         this.#headers["Content-Type"] = format === "json"
@@ -424,9 +572,12 @@ export class HTTPHandler extends OutboxHandler {
     return this.#waiting.length > 0 || super.pending;
   }
 
-  /** Records are sent whole: caller information is filled in for them. */
+  /**
+   * Records are sent whole: caller information is filled in for them, unless the `callerInfo`
+   * option is `false`.
+   */
   override get needsCallerInfo(): boolean {
-    return true;
+    return this.callerInfo || super.needsCallerInfo;
   }
 
   /**
@@ -448,62 +599,158 @@ export class HTTPHandler extends OutboxHandler {
   override emit(record: LogRecord): void {
     const dict = this.mapLogRecord(record);
     if (this.wireFormat === "urlencoded") {
-      this.outbox.push(utf8.encode(urlencode(dict)));
+      this.outbox.push(utf8.encode(encodeFields(dict, dict === record as unknown)));
       return;
     }
-    const json = JSON.stringify(toJson({ ...dict }));
+    const fields: Record<string, unknown> = { ...dict };
+    // The formatted message, which a formatter would have set (CPython's `record.message`).
+    if (fields.message === undefined) fields.message = record.getMessage();
+    const json = utf8.encode(JSON.stringify(toJson(fields)));
     if (!this.#batching) {
-      this.outbox.push(utf8.encode(json));
+      this.outbox.push(json);
       return;
     }
     this.#waiting.push(json);
     this.scheduleSendPending(this.#waiting.length >= this.#batchMax, this.#batchDelay);
   }
 
-  /** Puts the records gathered for a batch into the outbox as one request. */
+  /**
+   * Puts the records gathered for a batch into the outbox, each as its own entry (so that the
+   * outbox's bounds and drop counts are in records), remembering that they go in one request.
+   */
   protected override sendPending(): void {
     if (this.#waiting.length === 0) return;
-    const body = "[" + this.#waiting.join(",") + "]";
+    const waiting = this.#waiting;
     this.#waiting = [];
-    this.outbox.push(utf8.encode(body));
+    const group: Uint8Array[] = [];
+    for (const item of waiting) {
+      if (this.outbox.push(item)) {
+        group.push(item);
+        this.#groups.set(item, group);
+      }
+    }
   }
 
   /**
-   * Sends the requests of a batch in order (called by the outbox pump).
+   * Sends the records handed over by the outbox pump, in order, with up to `maxInFlight`
+   * requests in flight; resolves when all are delivered. When a request fails, no further one
+   * starts; the error thrown carries `delivered`, the number of leading records that went out,
+   * and the records delivered behind the failed one are remembered so that the retry skips
+   * them.
    *
-   * @param items Request bodies, in order.
+   * @param items Prepared records, in order.
    * @returns A promise that resolves when they are delivered.
    */
   protected override async deliver(items: Uint8Array[]): Promise<void> {
-    let delivered = 0;
-    try {
-      for (const item of items) {
-        await this.#request(item);
-        delivered++;
-      }
-    } catch (error) {
-      throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
-        delivered,
-      });
-    }
+    // A batch being put into the outbox is complete once the current task has run.
+    if (this.#batching) await undefined;
+    await this.#sendAll(items);
   }
 
-  async #request(item: Uint8Array): Promise<void> {
-    let target: string;
-    let body: Uint8Array | undefined;
-    if (this.method === "GET") {
-      const sep = this.url.includes("?") ? "&" : "?";
-      target = this.#base + this.url + sep + utf8Decoder.decode(item);
-    } else {
-      target = this.#base + this.url;
-      body = item;
+  #sendAll(items: Uint8Array[]): Promise<void> {
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const n = items.length;
+    const done = new Uint8Array(n);
+    const units: Unit[] = [];
+    const claimed = this.#batching ? new Map<Uint8Array, Unit>() : null;
+    /** The oldest request not answered yet, the next record to look at, requests running. */
+    let head = 0;
+    let next = 0;
+    let running = 0;
+    let failure: unknown = null;
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+      let prefix = 0;
+      while (prefix < n && done[prefix] === 1) prefix++;
+      if (failure === null) return resolve();
+      for (let j = prefix; j < n; j++) if (done[j] === 1) this.#sent.add(items[j]);
+      const error = failure instanceof Error ? failure : new Error(String(failure));
+      reject(Object.assign(error, { delivered: prefix }));
+    };
+    const answered = (unit: Unit, error: unknown): void => {
+      running--;
+      if (unit.ok) {
+        for (const j of unit.indices) done[j] = 1;
+        // The records it carries that the outbox has not handed over yet: skipped when it does.
+        if (unit.others !== null) { for (const other of unit.others) this.#sent.add(other); }
+        this.#window = this.maxInFlight;
+      } else {
+        failure ??= error;
+        // Until a request succeeds again, one at a time.
+        this.#window = 1;
+      }
+      while (head < units.length && units[head].ok) head++;
+      step();
+    };
+    const step = (): void => {
+      while (failure === null && next < n && units.length - head < this.#window) {
+        const i = next++;
+        const item = items[i];
+        if (this.#sent.delete(item)) {
+          done[i] = 1;
+          continue;
+        }
+        let body = item;
+        const unit: Unit = { indices: [i], ok: false, others: null };
+        if (claimed !== null) {
+          const owner = claimed.get(item);
+          if (owner !== undefined) {
+            // Carried by a request already started.
+            if (owner.ok) done[i] = 1;
+            else owner.indices.push(i);
+            continue;
+          }
+          body = this.#batchBody(item, unit, claimed);
+        }
+        units.push(unit);
+        running++;
+        this.#request(body).then(
+          () => {
+            unit.ok = true;
+            answered(unit, null);
+          },
+          (error) => answered(unit, error),
+        );
+      }
+      if (!settled && running === 0 && (failure !== null || next >= n)) settle();
+    };
+    step();
+    return promise;
+  }
+
+  /**
+   * The JSON array of the request that carries `item` and the records batched after it;
+   * claims those for `unit`, and marks them delivered once it is.
+   */
+  #batchBody(item: Uint8Array, unit: Unit, claimed: Map<Uint8Array, Unit>): Uint8Array {
+    const group = this.#groups.get(item) ?? [item];
+    const from = group[0] === item ? 0 : Math.max(group.indexOf(item), 0);
+    let size = 1;
+    for (let k = from; k < group.length; k++) size += group[k].length + 1;
+    const body = new Uint8Array(size);
+    body[0] = 0x5b; // [
+    let at = 1;
+    for (let k = from; k < group.length; k++) {
+      if (k > from) body[at++] = 0x2c; // ,
+      body.set(group[k], at);
+      at += group[k].length;
+      if (k > from) claimed.set(group[k], unit);
     }
+    body[at] = 0x5d; // ]
+    if (group.length - from > 1) unit.others = group.slice(from + 1);
+    return body;
+  }
+
+  async #request(body: Uint8Array): Promise<void> {
     const init: RequestInit & { client?: Deno.HttpClient } = {
       method: this.method,
       headers: this.#headers,
-      signal: AbortSignal.timeout(this.timeout * 1000),
+      signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.timeout * 1000)]),
     };
-    if (body !== undefined) init.body = body as Uint8Array<ArrayBuffer>;
+    let target = this.#target;
+    if (this.method === "GET") target = this.#getPrefix + utf8Decoder.decode(body);
+    else init.body = body as Uint8Array<ArrayBuffer>;
     if (this.#caCerts !== undefined) {
       this.#client ??= Deno.createHttpClient({ caCerts: this.#caCerts });
     }
@@ -512,12 +759,19 @@ export class HTTPHandler extends OutboxHandler {
     try {
       response = await fetch(target, init);
     } catch (error) {
+      // A denied --allow-net: final (the outbox reports it once and drops what waits).
+      if (isPermissionDenial(error)) throw explainNetError(error, this.#netHost);
       const name = (error as { name?: unknown } | null)?.name;
       if (name === "TimeoutError") {
         throw new Error(
           `${this.method} ${this.#shownUrl} timed out after ${this.timeout} s`,
           { cause: error },
         );
+      }
+      if (name === "AbortError") {
+        throw new Error(`${this.method} ${this.#shownUrl} was abandoned by close()`, {
+          cause: error,
+        });
       }
       throw new Error(`${this.method} ${this.#shownUrl} failed`, { cause: error });
     }
@@ -540,8 +794,20 @@ export class HTTPHandler extends OutboxHandler {
     this.handleError(null, error);
   }
 
-  /** At `close()`, releases the HTTP client the handler made. */
+  /**
+   * After a failed delivery (nothing is in flight then) and when `close()` gives up: aborts
+   * the requests in flight.
+   *
+   * @param _error The failure.
+   */
+  protected override resetDelivery(_error: unknown): void {
+    this.#abort.abort();
+    this.#abort = new AbortController();
+  }
+
+  /** At `close()`: aborts what is still in flight and releases the HTTP client it made. */
   protected override releaseDelivery(): void {
+    this.resetDelivery(null);
     if (this.#caCerts !== undefined && this.#client !== undefined) {
       // The client this handler made; a later record makes a new one.
       const client = this.#client;
