@@ -6,6 +6,7 @@
  */
 
 import { isPermissionDenial } from "./io.ts";
+import { checkOption, integer, number, oneOf, type OptionRules } from "./options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** Bounds, back-off and batching of an {@linkcode Outbox}. */
@@ -99,22 +100,29 @@ interface Waiter {
   resolve: () => void;
 }
 
-function positive(owner: string, name: string, value: number): number {
-  if (!(typeof value === "number" && value > 0)) {
-    throw new RangeError(
-      `Cannot create ${owner} as '${name}' must be > 0: current value is ${value}`,
-    );
-  }
-  return value;
-}
+/**
+ * The rules of the {@linkcode OutboxOptions}, for a handler's own option check
+ * (`checkOptions(owner, options, { ...OUTBOX_RULES, ...its own })` from `options.ts`).
+ */
+export const OUTBOX_RULES: OptionRules = Object.freeze({
+  maxRecords: integer(1),
+  maxBytes: integer(1),
+  drop: oneOf(["newest", "oldest"]),
+  retryStart: number(0, true, "seconds"),
+  retryFactor: number(0, true),
+  retryMax: number(0, true, "seconds"),
+  closeTimeout: number(0, true, "ms"),
+  batchBytes: integer(1),
+});
 
 /**
  * Checks outbox options, so that a handler can refuse bad ones before it is built (and
- * registered for the exit hooks).
+ * registered for the exit hooks). Other keys are not looked at: the handler checks its own.
  *
  * @param owner The handler's class name, for the error.
  * @param options The options.
- * @throws {RangeError} Naming the option and its value.
+ * @throws {TypeError} For a value of the wrong type, naming the option.
+ * @throws {RangeError} For a value out of range, naming the option and its value.
  *
  * @example
  * ```ts
@@ -123,27 +131,9 @@ function positive(owner: string, name: string, value: number): number {
  * ```
  */
 export function checkOutboxOptions(owner: string, options: OutboxOptions): void {
-  for (
-    const name of [
-      "maxRecords",
-      "maxBytes",
-      "retryStart",
-      "retryFactor",
-      "retryMax",
-      "closeTimeout",
-      "batchBytes",
-    ] as const
-  ) {
-    const value = options[name];
-    if (value !== undefined) positive(owner, name, value);
-  }
-  const drop = options.drop ?? "newest";
-  if (drop !== "newest" && drop !== "oldest") {
-    throw new RangeError(
-      `Cannot create ${owner} as 'drop' must be "newest" or "oldest": current value is '${
-        String(drop)
-      }'`,
-    );
+  if (typeof options !== "object" || options === null) return; // the handler says what is wrong
+  for (const [key, rule] of Object.entries(OUTBOX_RULES)) {
+    checkOption(owner, key, (options as Record<string, unknown>)[key], rule);
   }
 }
 

@@ -9,6 +9,17 @@ import { Handler, writeStderr } from "../core/handler.ts";
 import { isPermissionDenial } from "../core/io.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
+import {
+  checkOption,
+  checkOptions,
+  func,
+  integer,
+  nullable,
+  number,
+  oneOf,
+  type OptionRules,
+  string,
+} from "../core/options.ts";
 import { endingReason } from "../core/shutdown.ts";
 import { setUnrefTimeout } from "../core/timer.ts";
 
@@ -121,6 +132,15 @@ function registerScript(withDll: boolean): string {
 
 const POWERSHELL_ARGS = ["-NoProfile", "-NonInteractive", "-Command"];
 const LOG_TYPES: readonly string[] = ["Application", "System", "Security"];
+
+const RULES: OptionRules = {
+  dllname: nullable(string()),
+  logtype: oneOf(LOG_TYPES),
+  tool: oneOf(["powershell", "eventcreate"]),
+  runner: func(),
+  timeout: number(0, true, "ms"),
+  maxPending: integer(1),
+};
 let warnedUnavailable = false;
 
 /**
@@ -291,27 +311,16 @@ export class NTEventLogHandler extends Handler {
    * to, or a `timeout`/`maxPending` that is not a positive number.
    */
   constructor(appname: string, options: NTEventLogHandlerOptions = {}) {
-    super();
-    if (typeof appname !== "string" || appname === "") {
-      throw new TypeError(
-        `Cannot create NTEventLogHandler as 'appname' must be a non-empty string: current ` +
-          `value is ${JSON.stringify(appname)}`,
-      );
-    }
+    // Checked before the handler registers itself (super): a refused one leaves nothing behind.
+    checkOption("NTEventLogHandler", "appname", appname, string(true));
+    checkOptions(
+      "NTEventLogHandler",
+      options,
+      RULES,
+      `new NTEventLogHandler("MyApp", { logtype: "Application" })`,
+    );
     const logtype = options.logtype ?? "Application";
-    if (!LOG_TYPES.includes(logtype)) {
-      throw new RangeError(
-        `Cannot create NTEventLogHandler as 'logtype' must be "Application", "System" or ` +
-          `"Security": current value is ${JSON.stringify(logtype)}`,
-      );
-    }
     const tool = options.tool ?? "powershell";
-    if (tool !== "powershell" && tool !== "eventcreate") {
-      throw new RangeError(
-        `Cannot create NTEventLogHandler as 'tool' must be "powershell" or "eventcreate": ` +
-          `current value is ${JSON.stringify(tool)}`,
-      );
-    }
     if (tool === "eventcreate" && logtype === "Security") {
       throw new RangeError(
         `Cannot create NTEventLogHandler as 'logtype' must be "Application" or "System" with ` +
@@ -319,18 +328,8 @@ export class NTEventLogHandler extends Handler {
       );
     }
     const timeout = options.timeout ?? 30_000;
-    if (!(typeof timeout === "number" && timeout > 0)) {
-      throw new RangeError(
-        `Cannot create NTEventLogHandler as 'timeout' must be > 0: current value is ${timeout}`,
-      );
-    }
     const maxPending = options.maxPending ?? 1000;
-    if (!(Number.isInteger(maxPending) && maxPending > 0)) {
-      throw new RangeError(
-        `Cannot create NTEventLogHandler as 'maxPending' must be an integer > 0: current ` +
-          `value is ${maxPending}`,
-      );
-    }
+    super();
     this.appname = appname;
     this.dllname = options.dllname || undefined;
     this.logtype = logtype;

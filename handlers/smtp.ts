@@ -6,7 +6,16 @@
  * @module
  */
 
-import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import {
+  any,
+  checkOptions,
+  nullable,
+  number,
+  object,
+  type OptionRules,
+  satisfies,
+} from "../core/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { addressProblem, envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
@@ -212,7 +221,30 @@ interface ParsedOptions {
   batchDelay: number;
 }
 
-function parseOptions(options: SMTPHandlerOptions): ParsedOptions {
+const RULES: OptionRules = {
+  ...OUTBOX_RULES,
+  mailhost: any(),
+  fromaddr: any(),
+  toaddrs: any(),
+  subject: any(),
+  credentials: nullable(
+    satisfies(
+      "[user, password]",
+      (v) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string"),
+    ),
+  ),
+  secure: any(),
+  timeout: number(0, true, "seconds"),
+  batch: nullable(object("an object { maxRecords, maxDelayMs }")),
+};
+
+function parseOptions(given: SMTPHandlerOptions): ParsedOptions {
+  const options = checkOptions(
+    "SMTPHandler",
+    given,
+    RULES,
+    `new SMTPHandler({ mailhost: ["mail.example.com", 587], fromaddr: "app@example.com", toaddrs: ["ops@example.com"], subject: "app" })`,
+  );
   const { mailhost, secure = null, timeout = 5, batch = null } = options;
   const subject = checkHeaderValue("subject", options.subject);
   const fromaddr = checkHeaderValue("fromaddr", options.fromaddr, true);
@@ -243,11 +275,6 @@ function parseOptions(options: SMTPHandlerOptions): ParsedOptions {
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RangeError(
       `Cannot create SMTPHandler as the port of 'mailhost' must be 1..65535: current value is ${port}`,
-    );
-  }
-  if (!(typeof timeout === "number" && timeout > 0)) {
-    throw new RangeError(
-      `Cannot create SMTPHandler as 'timeout' must be > 0 seconds: current value is ${timeout}`,
     );
   }
   const batchMax = batch ? batch.maxRecords ?? 100 : 1;
@@ -377,7 +404,6 @@ export class SMTPHandler extends OutboxHandler {
     // Everything is checked before the handler registers itself (super), so that a refused
     // configuration leaves nothing behind.
     const c = parseOptions(options);
-    checkOutboxOptions("SMTPHandler", options);
     super(options);
     this.subject = c.subject;
     this.#fromaddr = c.fromaddr;

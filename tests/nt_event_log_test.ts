@@ -405,14 +405,14 @@ Deno.test("NTEventLogHandler close waits for pending commands and is idempotent"
 Deno.test("NTEventLogHandler rejects bad options with clear errors", () => {
   assertThrows(
     () => new NTEventLogHandler("", { runner: () => Promise.resolve({ code: 0, stderr: "" }) }),
-    TypeError,
+    RangeError,
     `Cannot create NTEventLogHandler as 'appname' must be a non-empty string: current value is ""`,
   );
   const runner = () => Promise.resolve({ code: 0, stderr: "" });
   assertThrows(
     () => new NTEventLogHandler("a", { runner, logtype: "Setup" as "System" }),
     RangeError,
-    `'logtype' must be "Application", "System" or "Security": current value is "Setup"`,
+    `'logtype' must be one of "Application", "System" or "Security": current value is "Setup"`,
   );
   assertThrows(
     () => new NTEventLogHandler("a", { runner, tool: "wevtutil" as "eventcreate" }),
@@ -427,12 +427,12 @@ Deno.test("NTEventLogHandler rejects bad options with clear errors", () => {
   assertThrows(
     () => new NTEventLogHandler("a", { runner, maxPending: 0 }),
     RangeError,
-    "'maxPending' must be an integer > 0: current value is 0",
+    "'maxPending' must be an integer >= 1: current value is 0",
   );
   assertThrows(
     () => new NTEventLogHandler("a", { runner, timeout: -1 }),
     RangeError,
-    "'timeout' must be > 0: current value is -1",
+    "'timeout' must be a number of ms > 0: current value is -1",
   );
   // Security is accepted with PowerShell.
   new NTEventLogHandler("a", { runner, logtype: "Security" }).close();

@@ -113,7 +113,7 @@ Deno.test("invalid bounds are errors naming the option", () => {
   assertThrows(
     () => new Outbox(s.delivery, { maxRecords: 0 }, () => {}),
     RangeError,
-    "'maxRecords' must be > 0",
+    "'maxRecords' must be an integer >= 1",
   );
   assertThrows(
     () => new Outbox(s.delivery, { drop: "middle" as "oldest" }, () => {}),
