@@ -272,7 +272,9 @@ export class Outbox {
     this.#queue.push(bytes);
     this.#bytes += bytes.length;
     this.#accepted++;
-    this.#pump ??= this.#run();
+    // Started in a microtask: the records pushed by the same run of the program (a burst of
+    // logging calls) go out together in the first batch.
+    this.#pump ??= Promise.resolve().then(() => this.#run());
     return true;
   }
 
