@@ -5,6 +5,7 @@
  */
 
 import type { LogRecord } from "./record.ts";
+import { describeValue } from "./options.ts";
 
 /**
  * What a filter may answer: `false`/falsy drops the record, `true`/truthy keeps it, and a
@@ -39,8 +40,16 @@ export class Filter {
    * Creates a filter for the logger `name` and its descendants.
    *
    * @param name The logger name to let through; `""` lets every record through.
+   * @throws {TypeError} When `name` is not a string.
    */
   constructor(name = "") {
+    if (typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create Filter as 'name' must be a logger name (a string): current value is ${
+          describeValue(name)
+        }`,
+      );
+    }
     this.name = name;
     this.#nlen = name.length;
   }

@@ -10,6 +10,14 @@
 import { ValueError } from "./errors.ts";
 import { LogRecord, makeLogRecord } from "./record.ts";
 import { endingReason } from "./shutdown.ts";
+import {
+  boolean,
+  checkOptions,
+  describeValue,
+  integer,
+  number,
+  type OptionRules,
+} from "./options.ts";
 
 /**
  * What `QueueHandler` needs from a queue: Python's `put_nowait`. `flush` and `pending` are
@@ -334,6 +342,12 @@ function refSwitch(target: object): ((on: boolean) => void) | null {
   return null;
 }
 
+const WORKER_QUEUE_RULES: OptionRules = {
+  maxsize: integer(0),
+  terminate: boolean(),
+  closeTimeout: number(0, false, "ms"),
+};
+
 /** Options of {@linkcode WorkerQueue}. */
 export interface WorkerQueueOptions {
   /**
@@ -418,20 +432,23 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
    * @throws {TypeError} When `maxsize` is not an integer >= 0.
    */
   constructor(target: MessageEndpoint, options: WorkerQueueOptions = {}) {
-    const maxsize = options.maxsize ?? 0;
-    if (!Number.isInteger(maxsize) || maxsize < 0) {
+    if (
+      target === null || typeof target !== "object" ||
+      typeof (target as { postMessage?: unknown }).postMessage !== "function"
+    ) {
       throw new TypeError(
-        `Cannot create WorkerQueue as 'maxsize' must be an integer >= 0: current value is ${maxsize}`,
+        `Cannot create WorkerQueue as 'target' must be a Worker or a MessagePort: current value ` +
+          `is ${describeValue(target)}`,
       );
     }
+    checkOptions(
+      "WorkerQueue",
+      options,
+      WORKER_QUEUE_RULES,
+      "new WorkerQueue(worker, { terminate: true })",
+    );
+    const maxsize = options.maxsize ?? 0;
     const closeTimeout = options.closeTimeout ?? 5000;
-    if (!(typeof closeTimeout === "number" && closeTimeout >= 0)) {
-      throw new RangeError(
-        `Cannot create WorkerQueue as 'closeTimeout' must be a number of ms >= 0: current value is ${
-          String(closeTimeout)
-        }`,
-      );
-    }
     this.maxsize = maxsize;
     this.#target = target;
     this.#terminate = options.terminate ?? false;

@@ -7,6 +7,7 @@
  */
 
 import { Handler } from "../core/handler.ts";
+import { boolean, checkOptions, describeValue, object, type OptionRules } from "../core/options.ts";
 import {
   AsyncQueue,
   type LogQueue,
@@ -209,6 +210,20 @@ export interface QueueListenerOptions {
   respectHandlerLevel?: boolean;
 }
 
+const LISTENER_RULES: OptionRules = { respectHandlerLevel: boolean() };
+
+const IN_WORKER_RULES: OptionRules = {
+  ...LISTENER_RULES,
+  port: object("a MessagePort"),
+  closeHandlers: boolean(),
+};
+
+/** Whether `value` can take records: a handler, or anything with `handle(record)`. */
+function isHandler(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    typeof (value as { handle?: unknown }).handle === "function";
+}
+
 let reporter: Handler | undefined;
 
 function reportError(record: LogRecord | null, error: unknown): void {
@@ -283,6 +298,14 @@ export class QueueListener {
         }`,
       );
     }
+    if (!Array.isArray(handlers) || !handlers.every(isHandler)) {
+      throw new TypeError(
+        `Cannot create QueueListener as 'handlers' must be an array of handlers: current value ` +
+          `is ${describeValue(handlers)}. Python's *handlers become one array here, e.g. ` +
+          `new QueueListener(queue, [console, file], { respectHandlerLevel: true })`,
+      );
+    }
+    checkOptions("QueueListener", options, LISTENER_RULES, "");
     this.queue = queue;
     this.handlers = [...handlers];
     this.respectHandlerLevel = options.respectHandlerLevel ?? false;
@@ -524,8 +547,11 @@ export function listenInWorker(
   handlers: readonly Handler[],
   options: ListenInWorkerOptions = {},
 ): QueueListener {
+  checkOptions("listenInWorker", options, IN_WORKER_RULES, "");
   const reader = new WorkerQueueReader(options.port);
-  const listener = new QueueListener(reader, handlers, options);
+  const listener = new QueueListener(reader, handlers, {
+    respectHandlerLevel: options.respectHandlerLevel,
+  });
   const closeHandlers = options.closeHandlers ?? true;
   // Acknowledged once the handlers have flushed, or tried for their closeTimeout: a network
   // handler whose peer is down keeps its records for the retry, and the main thread's program

@@ -6,6 +6,7 @@
  */
 
 import { Handler } from "../core/handler.ts";
+import { describeValue } from "../core/options.ts";
 import { getLevelName } from "../core/levels.ts";
 import { LineGuard, type SyncWriter, writeAllSync } from "../core/io.ts";
 
@@ -76,8 +77,20 @@ export class StreamHandler extends Handler {
    * Creates a handler writing to `stream`.
    *
    * @param stream Where records go; `Deno.stderr` when omitted.
+   * @throws {TypeError} When `stream` has neither `writeSync` nor `write`.
    */
   constructor(stream?: LogStream) {
+    if (
+      stream !== undefined && stream !== null &&
+      (typeof stream !== "object" ||
+        (typeof (stream as { writeSync?: unknown }).writeSync !== "function" &&
+          typeof (stream as { write?: unknown }).write !== "function"))
+    ) {
+      throw new TypeError(
+        `Cannot create StreamHandler as 'stream' must have a writeSync or a write method, like ` +
+          `Deno.stderr: current value is ${describeValue(stream)}`,
+      );
+    }
     super();
     this.#stream = stream ?? Deno.stderr;
     this.#sync = isSyncWriter(this.#stream);

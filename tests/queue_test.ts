@@ -384,7 +384,15 @@ Deno.test("WorkerQueue with maxsize reports a full queue and refuses records aft
     await handler.close();
     await queue.close();
     assertThrows(() => queue.put_nowait({ msg: "late" }), Error, "closed WorkerQueue");
-    assertThrows(() => new WorkerQueue(queue as never, { maxsize: -1 }), TypeError, "'maxsize'");
+    const { port1, port2 } = new MessageChannel();
+    assertThrows(
+      () => new WorkerQueue(port1, { maxsize: -1 }),
+      RangeError,
+      "'maxsize' must be an integer >= 0",
+    );
+    assertThrows(() => new WorkerQueue(queue as never), TypeError, "a Worker or a MessagePort");
+    port1.close();
+    port2.close();
   });
 });
 
