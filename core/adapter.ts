@@ -7,12 +7,12 @@
 import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
 import { checkLevel } from "./levels.ts";
 import {
-  kw,
   type Logger,
   LogKwargs,
   type LogKwargsInit,
   type Manager,
   takeException,
+  warnExcInfoTrue,
 } from "./logger.ts";
 
 /** Options of {@linkcode LoggerAdapter}. */
@@ -104,7 +104,7 @@ export class LoggerAdapter {
       this.logger.log(n, msg, ...args, last);
       return;
     }
-    this.logger.log(n, processed[0], ...args, kw(processed[1]));
+    this.logger.log(n, processed[0], ...args, new LogKwargs(processed[1]));
   }
 
   /**
@@ -148,7 +148,8 @@ export class LoggerAdapter {
   }
 
   /**
-   * Logs at ERROR with an error attached (see `Logger.exception`).
+   * Logs at ERROR with an error attached (see `Logger.exception`): the `exc_info` given with
+   * `kw(...)`, else the last argument that is an `Error`, else the message when it is one.
    *
    * @param msg The message.
    * @param args The arguments, optionally followed by `kw(...)`.
@@ -156,14 +157,16 @@ export class LoggerAdapter {
   exception(msg: unknown, ...args: unknown[]): void {
     const last = args.length === 0 ? undefined : args[args.length - 1];
     if (!(last instanceof LogKwargs)) {
-      args.push(kw({ exc_info: takeException(msg, args) }));
+      args.push(new LogKwargs({ exc_info: takeException(msg, args) }));
     } else {
       try {
-        if (last.init.exc_info === undefined) {
+        const given = last.init.exc_info;
+        if (given === undefined || given === true) {
+          if (given === true) warnExcInfoTrue();
           const init = { ...last.init };
           args.length--;
           init.exc_info = takeException(msg, args);
-          args.push(kw(init));
+          args.push(new LogKwargs(init));
         }
       } catch {
         // Unreadable keyword arguments: passed on as they are, for the logger to report.

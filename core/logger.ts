@@ -19,7 +19,7 @@ import {
   WARNING,
 } from "./levels.ts";
 import { percentArgCount } from "./percent.ts";
-import { pyStr } from "./pystr.ts";
+import { pyRepr, pyStr } from "./pystr.ts";
 import { isMapping, type LogArgs, LogRecord } from "./record.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
 
@@ -28,7 +28,11 @@ import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts"
  * {@linkcode kw} as the last argument.
  */
 export interface LogKwargsInit {
-  /** The error to report with the record (Python's `exc_info`): any thrown value. */
+  /**
+   * The error to report with the record (Python's `exc_info`): any thrown value; `null` or
+   * `false` for none. `true` (Python's "the current exception") has no meaning in JavaScript: it
+   * is ignored, with a one-time warning on stderr saying to pass the error.
+   */
   exc_info?: unknown;
   /** Whether to add the stack of the logging call to the record (`stack_info`). */
   stack_info?: boolean;
@@ -88,9 +92,17 @@ export class LogKwargs {
 
 /**
  * Wraps Python's keyword arguments (`exc_info`, `stack_info`, `stacklevel`, `extra`) for a
- * logging call; pass the result as the last argument. An `Error` alone means `{ exc_info: error }`.
+ * logging call; pass the result as the last argument.
  *
- * @param init The keyword arguments, or an error to report.
+ * Anything else is a thrown value to report: `kw(err)` is `kw({ exc_info: err })`, whatever
+ * `err` is (an `Error`, a string, any value a `catch` clause gives you as `unknown`). At run
+ * time, keyword arguments are a plain object whose keys are all among those four; any other
+ * value, a plain object with another key included, is taken as the thrown value. TypeScript
+ * checks an object literal's keys and types: `kw({ extar: {} })` does not compile.
+ *
+ * @typeParam T The argument's type, inferred: `unknown` and `Error` pass as they are, an object
+ *   type must be keyword arguments.
+ * @param init The keyword arguments, or a thrown value to report.
  * @returns The wrapped keyword arguments.
  *
  * @example
@@ -100,13 +112,48 @@ export class LogKwargs {
  * log.error("upload of %s failed", "a.txt", kw({ extra: { user: "ada" } }));
  * try {
  *   JSON.parse("{");
- * } catch (err) {
- *   log.error("bad config", kw(err as Error)); // same as kw({ exc_info: err })
+ * } catch (err) { // err is `unknown` under strict TypeScript
+ *   log.error("bad config", kw(err)); // same as kw({ exc_info: err })
  * }
+ * console.assert(kw("thrown text").init.exc_info === "thrown text");
+ * console.assert(kw({ stacklevel: 2 }).init.stacklevel === 2);
  * ```
  */
-export function kw(init: LogKwargsInit | Error): LogKwargs {
-  return new LogKwargs(isError(init) ? { exc_info: init } : init);
+export function kw<T>(
+  init:
+    & T
+    & (unknown extends T ? unknown
+      : T extends Error ? unknown
+      : T extends object
+        ? LogKwargsInit & { readonly [K in Exclude<keyof T, keyof LogKwargsInit>]: never }
+      : unknown),
+): LogKwargs {
+  if (isKwargsInit(init)) return new LogKwargs(init as LogKwargsInit);
+  if (init instanceof LogKwargs) return init;
+  return new LogKwargs({ exc_info: init });
+}
+
+/** Whether `key` is one of {@linkcode LogKwargsInit}'s keys. */
+function isKwargKey(key: string): boolean {
+  return key === "extra" || key === "exc_info" || key === "stacklevel" || key === "stack_info";
+}
+
+/**
+ * Whether `value` is keyword arguments rather than a thrown value: a plain object whose keys
+ * are all {@linkcode LogKwargsInit}'s. One that cannot be looked at (a revoked Proxy, throwing
+ * traps) counts as keyword arguments: they are read under `try` by the logging call, which
+ * reports what it cannot read.
+ */
+function isKwargsInit(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  try {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const key in value) if (!isKwargKey(key)) return false;
+    return true;
+  } catch {
+    return true;
+  }
 }
 
 /** `value instanceof Error`, false where asking throws (a revoked Proxy, a throwing trap). */
@@ -245,27 +292,52 @@ function captureFrames(above: (...args: never[]) => unknown, limit: number): Fra
 }
 
 /**
- * The error `exception()` attaches: the last argument that is an `Error`. When that error is
- * the last positional argument and the message has no placeholder left for it, it is removed
- * from `args`. Used by `Logger.exception` and `LoggerAdapter.exception`.
+ * The error `exception()` attaches when no `exc_info` is given: the last argument that is an
+ * `Error`, else the message when it is one. (When that error is left over by the message's
+ * placeholders, the logging call takes it out of the arguments: see `Logger.error`.) Used by
+ * `Logger.exception` and `LoggerAdapter.exception`.
  *
  * @param msg The message.
- * @param args The arguments, possibly ending with `kw(...)`; may be shortened.
+ * @param args The arguments, possibly ending with `kw(...)`.
  * @returns The error, or `null`.
  */
-export function takeException(msg: unknown, args: unknown[]): unknown {
+export function takeException(msg: unknown, args: readonly unknown[]): unknown {
   const end = args.length !== 0 && args[args.length - 1] instanceof LogKwargs
     ? args.length - 1
     : args.length;
   for (let i = end - 1; i >= 0; i--) {
-    const error = args[i];
-    if (!isError(error)) continue;
-    if (i === end - 1 && (typeof msg !== "string" || percentArgCount(msg) < end)) {
-      args.splice(i, 1);
-    }
-    return error;
+    if (isError(args[i])) return args[i];
   }
-  return null;
+  return isError(msg) ? msg : null;
+}
+
+/**
+ * Whether the last of `count` positional arguments is left over by `msg`'s `%` placeholders,
+ * alone: `msg` is a string that consumes exactly `count - 1` arguments (a `%(key)s` format
+ * consumes one, the mapping).
+ */
+function lastIsLeftOver(msg: unknown, count: number): boolean {
+  return typeof msg === "string" && percentArgCount(msg) === count - 1;
+}
+
+let warnedExcInfoTrue = false;
+
+/**
+ * Says once per process, on stderr, that `exc_info: true` (Python's "the current exception")
+ * has no meaning in JavaScript. The logging call goes on as if `exc_info` were not given.
+ */
+export function warnExcInfoTrue(): void {
+  if (warnedExcInfoTrue) return;
+  warnedExcInfoTrue = true;
+  try {
+    writeStderr(
+      "Logger: kw({ exc_info: true }) is ignored: JavaScript has no current exception. " +
+        "Pass the error instead: kw(err), kw({ exc_info: err }), or as the last argument " +
+        '(log.error("failed", err)).\n',
+    );
+  } catch {
+    // stderr itself failed: the record is logged all the same
+  }
 }
 
 /** What {@linkcode readKwarg} returns when reading threw; the error is in `readError`. */
@@ -367,6 +439,11 @@ function reportTo(handler: Handler, record: LogRecord, error: Error): void {
   } catch {
     // the report itself failed: nothing more can be done for this record's problem
   }
+}
+
+/** CPython's error for an `extra` key that would overwrite a record attribute. */
+function overwriteError(key: string): KeyError {
+  return new KeyError(`Attempt to overwrite ${pyRepr(key)} in LogRecord`);
 }
 
 /** The largest `stacklevel` looked for: deeper than any stack JavaScript keeps. */
@@ -481,6 +558,15 @@ export class Manager {
  * mapping for `%(key)s` (`log.info("%(user)s", { user })`), and Python's keyword arguments
  * through {@linkcode kw} as the last argument.
  *
+ * JavaScript's idioms for errors work, unlike in Python: an `Error` left over by the message's
+ * placeholders is the record's `exc_info`, not an argument (`log.error("save failed", err)` is
+ * Python's `log.error("save failed", exc_info=err)`, where CPython would report "not all
+ * arguments converted"), and an `Error` as the whole message is also its `exc_info`
+ * (`log.error(err)`: the message is the error's message, as Python's `str(err)`, and the
+ * formatter adds its stack). An error a placeholder consumes (`log.error("failed: %s", err)`)
+ * stays an argument, and `kw({ exc_info })` given wins. Any other left-over argument is
+ * Python's "not all arguments converted" logging error.
+ *
  * @example
  * ```ts
  * import { getLogger, kw } from "./logger.ts";
@@ -488,6 +574,11 @@ export class Manager {
  * log.setLevel("INFO");
  * log.debug("not shown");
  * log.info("%d items", 3, kw({ extra: { batch: 7 } }));
+ * try {
+ *   JSON.parse("{");
+ * } catch (err) {
+ *   log.error("bad payload", err); // the message, then the error's stack
+ * }
  * ```
  */
 export class Logger extends Filterer {
@@ -653,9 +744,10 @@ export class Logger extends Filterer {
   /**
    * Logs at ERROR with the error attached. JavaScript has no "current exception", so the error
    * is the `exc_info` given with {@linkcode kw}, or else the last argument that is an `Error`
-   * (so `log.exception("save failed: %s", err)` prints the message and the error's stack). A
-   * trailing error the message has no placeholder for is not a format argument, so
-   * `log.exception("save failed", err)` works too.
+   * (so `log.exception("save failed: %s", err)` prints the message and the error's stack), or
+   * else the message when it is an `Error`. A trailing error the message has no placeholder for
+   * is not a format argument (as with every logging method), so `log.exception("save failed",
+   * err)` works too.
    *
    * @param msg The message, with `%` placeholders.
    * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
@@ -713,7 +805,8 @@ export class Logger extends Filterer {
     defaultExc: unknown,
     entry: (...args: never[]) => unknown,
   ): void {
-    let excInfo = defaultExc;
+    // `undefined` until given: by kw({ exc_info }), else a left-over Error, else the default.
+    let excInfo: unknown = undefined;
     let stackInfo = false;
     let stacklevel = 1;
     let extra: Readonly<Record<string, unknown>> | null = null;
@@ -747,7 +840,28 @@ export class Logger extends Filterer {
         problem ??= copyError;
       }
     }
-    if (excInfo === true || excInfo === false) excInfo = null;
+    if (excInfo === true) {
+      warnExcInfoTrue();
+      excInfo = undefined;
+    } else if (excInfo === false) excInfo = null;
+    const count = args.length;
+    if (count !== 0) {
+      // An Error left over by the message's placeholders is the record's exc_info, not an
+      // argument (CPython would report "not all arguments converted"): log.error("failed", err).
+      // With another exc_info given, it stays an argument, and Python's error is reported.
+      const error = args[count - 1];
+      if (
+        (excInfo === undefined || excInfo === error) && isError(error) &&
+        lastIsLeftOver(msg, count)
+      ) {
+        args.length--;
+        excInfo = error;
+      }
+    } else if (excInfo === undefined && isError(msg)) {
+      // log.error(err): the message is str(err), as in Python, and the error's stack follows.
+      excInfo = msg;
+    }
+    if (excInfo === undefined) excInfo = defaultExc;
     const mode = settings.callerInfo;
     const caller = stackInfo || mode === "always" || (mode === "auto" && this.#needsCaller)
       ? this.findCaller(stackInfo, stacklevel, entry)
@@ -890,10 +1004,21 @@ export class Logger extends Filterer {
       : recordFactory(name, level, fn, lno, msg, args, excInfo, func, sinfo);
     if (extra != null) {
       for (const key in extra) {
-        if (key === "message" || key === "asctime" || key in rv) {
-          throw new KeyError(`Attempt to overwrite '${key}' in LogRecord`);
+        const value = extra[key];
+        // Python refuses the record's own attributes (its __dict__), `message` and `asctime`.
+        if (key === "message" || key === "asctime") throw overwriteError(key);
+        if (!(key in rv)) rv[key] = value;
+        else if (Object.hasOwn(rv, key)) throw overwriteError(key);
+        else {
+          // A name the record inherits (a method, `__proto__`): an own attribute shadows it, as
+          // in Python, without calling an inherited setter.
+          Object.defineProperty(rv, key, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
         }
-        rv[key] = extra[key];
       }
     }
     return rv;

@@ -170,6 +170,9 @@ export class LogRecord {
    *
    * @returns The merged message.
    * @throws {TypeError} When `msg` and `args` do not match (Python's formatting errors).
+   * @throws {unknown} What the `toString` of `msg` or of a `%s` argument throws (or an `Error`'s
+   *   `message` getter), as Python's `getMessage` raises what `__str__` raises; a handler
+   *   reports it through `handleError` and does not emit the record.
    *
    * @example
    * ```ts

@@ -7,14 +7,16 @@ import {
   Filter,
   Formatter,
   getLogger,
+  getLogRecordFactory,
   INFO,
   KeyError,
   kw,
   LoggerAdapter,
   LogKwargs,
-  type LogRecord,
+  LogRecord,
   NOTSET,
   root,
+  setLogRecordFactory,
   settings,
   WARNING,
 } from "../mod.ts";
@@ -26,6 +28,9 @@ import {
   assertThrows,
 } from "./helpers/assert.ts";
 import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+import { pythonAvailable, runPython } from "./helpers/python.ts";
+
+const hasPython = await pythonAvailable();
 
 Deno.test("getLogger returns one logger per name and builds the dotted tree", () => {
   const base = uniqueName();
@@ -553,4 +558,208 @@ Deno.test("a handler that throws a revoked Proxy still gets its logging error re
   assertStringIncludes(reports[0], "a value that cannot be described");
   assertStringIncludes(reports[0], "Message: 'hello'\n");
   await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("a value whose toString throws gets Python's logging error report, and the handler does not emit the record", async () => {
+  const out = await runScript(`
+    import { getLogger, StreamHandler } from ${JSON.stringify(MOD_URL)};
+    class Bad {
+      toString() {
+        throw new Error("no str");
+      }
+    }
+    const log = getLogger("bad");
+    log.addHandler(new StreamHandler(Deno.stdout));
+    log.warning(new Bad());
+    log.warning("value %s", new Bad());
+    log.warning("value %r", new Bad());
+    console.log("still running");
+  `);
+  assertEquals(out.code, 0, out.stderr);
+  // Python: %r does not call __str__, so that record is emitted.
+  assertEquals(out.stdout, "value Bad {}\nstill running\n");
+  const reports = out.stderr.split("--- Logging error ---\n").slice(1);
+  assertEquals(reports.length, 2, out.stderr);
+  for (const report of reports) {
+    assertMatch(report, /^Error: no str\n {4}at /);
+    assertStringIncludes(report, "Call stack:\n");
+  }
+  assertStringIncludes(reports[0], "Message: Bad {}\nArguments: []\n");
+  assertStringIncludes(reports[1], "Message: 'value %s'\nArguments: [ Bad {} ]\n");
+  await Deno.remove(out.dir, { recursive: true });
+});
+
+Deno.test("every conversion that runs a throwing toString or message getter is reported with that error, never thrown", () => {
+  class Bad {
+    toString(): string {
+      throw new Error("no str");
+    }
+  }
+  const messageless = new Error("x");
+  Object.defineProperty(messageless, "message", {
+    get() {
+      throw new Error("no str");
+    },
+  });
+  const numberish = {
+    valueOf(): number {
+      throw new Error("valueOf");
+    },
+    [Symbol.toPrimitive](): number {
+      throw new Error("toPrimitive");
+    },
+  };
+  const styles: [string, Formatter][] = [
+    ["%", new Formatter("%(message)s|%(user)s", { defaults: { user: "-" } })],
+    ["{", new Formatter("{message}|{user}", { style: "{", defaults: { user: "-" } })],
+    ["$", new Formatter("${message}|${user}", { style: "$", defaults: { user: "-" } })],
+  ];
+  for (const [style, formatter] of styles) {
+    const log = getLogger(uniqueName());
+    log.propagate = false;
+    const h = new CollectHandler();
+    h.setFormatter(formatter);
+    const reported: unknown[] = [];
+    h.handleError = (_record, error) => void reported.push(error);
+    log.addHandler(h);
+    const calls: [string, () => void, string][] = [
+      ["the message", () => log.warning(new Bad()), "no str"],
+      ["a %s argument", () => log.warning("value %s", new Bad()), "no str"],
+      ["a %(key)s value", () => log.warning("%(b)s", { b: new Bad() }), "no str"],
+      ["an Error message whose getter throws", () => log.warning(messageless), "no str"],
+      ["a %s Error whose message getter throws", () => log.warning("%s", messageless), "no str"],
+      ["an extra attribute", () => log.warning("x", kw({ extra: { user: new Bad() } })), "no str"],
+      [
+        "a %d argument with throwing valueOf and Symbol.toPrimitive",
+        () => log.warning("%d", numberish),
+        "%d format: a real number is required, not dict",
+      ],
+      [
+        "a LoggerAdapter's argument",
+        () => new LoggerAdapter(log, null).warning("value %s", new Bad()),
+        "no str",
+      ],
+    ];
+    for (const [where, call, message] of calls) {
+      h.lines = [];
+      reported.length = 0;
+      call();
+      assertEquals(h.lines, [], `style ${style}, ${where}: not emitted`);
+      assertEquals(reported.length, 1, `style ${style}, ${where}: reported once`);
+      assertEquals((reported[0] as Error).message, message, `style ${style}, ${where}`);
+    }
+  }
+});
+
+Deno.test("extra may overwrite no record attribute, message or asctime, with CPython's KeyError, and that is the only throw", async () => {
+  const log = getLogger(uniqueName());
+  log.propagate = false;
+  const h = new CollectHandler();
+  const reported: unknown[] = [];
+  h.handleError = (_record, error) => void reported.push(error);
+  log.addHandler(h);
+  const sample = new LogRecord("x", 20, "", 0, "m", null, null);
+  const attributes = [...new Set([...Object.keys(sample), "message", "asctime"])];
+  // Python's LogRecord __dict__, plus message and asctime.
+  for (
+    const key of [
+      "name",
+      "msg",
+      "args",
+      "levelname",
+      "levelno",
+      "pathname",
+      "filename",
+      "module",
+      "exc_info",
+      "exc_text",
+      "stack_info",
+      "lineno",
+      "funcName",
+      "created",
+      "msecs",
+      "relativeCreated",
+      "thread",
+      "threadName",
+      "processName",
+      "process",
+      "taskName",
+      "message",
+      "asctime",
+    ]
+  ) assert(attributes.includes(key), key);
+  const messages: Record<string, string | null> = {};
+  const names = [
+    ...attributes,
+    "getMessage",
+    "toString",
+    "constructor",
+    "__proto__",
+    "user",
+    "it's",
+  ];
+  for (const key of names) {
+    try {
+      log.warning("x", kw({ extra: JSON.parse(`{${JSON.stringify(key)}: 1}`) }));
+      messages[key] = null;
+    } catch (error) {
+      assert(error instanceof KeyError, `${key}: ${error}`);
+      messages[key] = error.message;
+    }
+  }
+  for (const key of attributes) {
+    assertEquals(messages[key], `Attempt to overwrite '${key}' in LogRecord`);
+  }
+  // Python checks the record's own attributes only: a method name is a new attribute.
+  for (const key of ["getMessage", "toString", "constructor", "__proto__", "user", "it's"]) {
+    assertEquals(messages[key], null, key);
+  }
+  const [getMessage, toString, constructor, proto] = h.records;
+  assertEquals(Object.getOwnPropertyDescriptor(getMessage, "getMessage")?.value, 1);
+  assertEquals(Object.getOwnPropertyDescriptor(toString, "toString")?.value, 1);
+  assertEquals(Object.getOwnPropertyDescriptor(constructor, "constructor")?.value, 1);
+  assertEquals(Object.getOwnPropertyDescriptor(proto, "__proto__")?.value, 1);
+  assert(proto instanceof LogRecord, "__proto__ in extra does not change the record's prototype");
+  // As in Python (TypeError: 'int' object is not callable), a record whose getMessage was
+  // overwritten cannot be formatted: a logging error, not a throw.
+  assertEquals(reported.length, 1);
+  assertStringIncludes(String(reported[0]), "getMessage is not a function");
+  // The message is CPython's `"Attempt to overwrite %r in LogRecord" % key`.
+  const saved = getLogRecordFactory();
+  setLogRecordFactory((...a) => Object.assign(saved(...a), { "it's": 0 }));
+  try {
+    assertThrows(
+      () => log.warning("x", kw({ extra: { "it's": 1 } })),
+      KeyError,
+      `Attempt to overwrite "it's" in LogRecord`,
+    );
+  } finally {
+    setLogRecordFactory(saved);
+  }
+  if (!hasPython) return;
+  const python = await runPython<Record<string, string | null>>(
+    `
+import json, logging, sys
+names = json.load(sys.stdin)
+out = {}
+for key in names:
+    try:
+        logging.getLogger("x").makeRecord("x", 30, "", 0, "x", (), None, extra={key: 1})
+        out[key] = None
+    except KeyError as e:
+        out[key] = e.args[0]
+old = logging.getLogRecordFactory()
+def factory(*a, **k):
+    r = old(*a, **k); setattr(r, "it's", 0); return r
+logging.setLogRecordFactory(factory)
+try:
+    logging.getLogger("x").makeRecord("x", 30, "", 0, "x", (), None, extra={"it's": 1})
+except KeyError as e:
+    out["factory it's"] = e.args[0]
+print(json.dumps(out))`,
+    names,
+  );
+  assertEquals(python["factory it's"], `Attempt to overwrite "it's" in LogRecord`);
+  delete python["factory it's"];
+  assertEquals(messages, python);
 });
