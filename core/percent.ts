@@ -65,6 +65,8 @@ interface Spec {
 type Piece = string | Spec;
 
 const cache = new Map<string, PercentFormatter>();
+/** {@linkcode percentArgCount}'s results, bounded like the compiled formats. */
+const argCounts = new Map<string, number>();
 
 /**
  * Python's `format % args`: printf-style formatting with Python's rules and errors.
@@ -146,12 +148,19 @@ export function compilePercent(format: string): PercentFormatter {
  * ```
  */
 export function percentArgCount(format: string): number {
-  let count = 0;
+  let count = argCounts.get(format);
+  if (count !== undefined) return count;
+  count = 0;
   for (const piece of parse(format)) {
     if (typeof piece === "string") continue;
-    if (piece.key !== undefined) return 1;
+    if (piece.key !== undefined) {
+      count = 1;
+      break;
+    }
     count += 1 + (piece.width === STAR ? 1 : 0) + (piece.prec === STAR ? 1 : 0);
   }
+  if (argCounts.size >= CACHE_LIMIT) argCounts.delete(argCounts.keys().next().value!);
+  argCounts.set(format, count);
   return count;
 }
 

@@ -37,14 +37,19 @@ const inspectOptions = {
  * - anything else (plain objects, arrays, `Map`, `Set`, class instances) prints on one line
  *   through `Deno.inspect` (JSON where Deno is absent).
  *
- * A `toString`, getter or Proxy trap that throws falls back to a generic form: nothing about an
- * object makes it throw. Like CPython, it refuses an integer of more than 4300 digits, alone or
- * inside what it prints (see {@linkcode pyIntStr}).
+ * Like Python's `str()`, which raises what `__str__` raises, it throws what the value's own
+ * conversion code throws: an object's `toString` method, or an `Error`'s `message` getter (a
+ * logging call reports that as a logging error, as CPython does). A value that cannot even be
+ * looked at (a revoked Proxy, a Proxy whose traps throw) prints in a generic form instead, as do
+ * getters of other objects, which are never called. Like CPython, it refuses an integer of more
+ * than 4300 digits, alone or inside what it prints (see {@linkcode pyIntStr}).
  *
  * @param value Any value.
  * @returns Its text.
  * @throws {ValueError} For a bigint of more than 4300 decimal digits, or an object that would
  *   print one: `Exceeds the limit (4300 digits) for integer string conversion; ...`.
+ * @throws {unknown} Whatever the value's `toString` method, or an `Error`'s `message` getter,
+ *   throws.
  *
  * @example
  * ```ts
@@ -125,8 +130,15 @@ export function pyIntStr(value: bigint): string {
  * (`'it\'s'` becomes `"it's"`, controls become `\n`, `\x1b`, `\u200b`), an `Error` reads
  * `TypeError('message')`, and every other value prints as {@linkcode pyStr} prints it.
  *
+ * Where {@linkcode pyStr} would throw (a `toString` or an `Error`'s `message` getter that
+ * throws), the value prints in its structural form (`Bad {}`) instead: like Python's default
+ * `__repr__`, which does not call `__str__`, a repr does not depend on the value's own text, so
+ * `%r` and the `Message:` line of a logging error report still show the value.
+ *
  * @param value Any value.
  * @returns Its representation.
+ * @throws {ValueError} For a bigint of more than 4300 decimal digits, or an object that would
+ *   print one (see {@linkcode pyStr}).
  *
  * @example
  * ```ts
@@ -139,17 +151,18 @@ export function pyIntStr(value: bigint): string {
  */
 export function pyRepr(value: unknown): string {
   if (typeof value === "string") return stringRepr(value, false);
-  if (typeof value === "object" && value !== null) {
-    try {
-      if (value instanceof Error) {
-        const message = String(value.message);
-        return `${errorName(value)}(${message === "" ? "" : stringRepr(message, false)})`;
-      }
-    } catch {
-      // fall through to pyStr
+  if (typeof value !== "object" || value === null) return pyStr(value);
+  try {
+    if (value instanceof Error) {
+      const message = String(value.message);
+      return `${errorName(value)}(${message === "" ? "" : stringRepr(message, false)})`;
     }
+    return objectText(value);
+  } catch {
+    // The value's own code threw (or it cannot be looked at): its structural form, which calls
+    // none of its code. A bigint of more than 4300 digits is refused there too.
+    return inspect(value);
   }
-  return pyStr(value);
 }
 
 /**
@@ -302,21 +315,35 @@ function constructorName(value: object): string {
   }
 }
 
+/**
+ * Python's `str()` of an object. Looking at the object (its class, its `toString`) is this
+ * module's business: what cannot be looked at prints in the structural form. Running the
+ * object's own conversion code (`toString`, an `Error`'s `message` getter) is Python's
+ * `__str__`: what it throws propagates.
+ */
 function objectText(value: object): string {
+  let error = false;
+  let method: ((this: unknown) => unknown) | undefined;
   try {
-    if (value instanceof Error) return String(value.message);
-    if (value instanceof Date) {
+    if (value instanceof Error) error = true;
+    else if (value instanceof Date) {
       return Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();
-    }
-    const toString = (value as { toString?: unknown }).toString;
-    if (
-      typeof toString === "function" && toString !== objectToString && toString !== arrayToString
-    ) {
-      const text: unknown = toString.call(value);
-      if (typeof text === "string") return text;
+    } else {
+      const toString = (value as { toString?: unknown }).toString;
+      if (
+        typeof toString === "function" && toString !== objectToString &&
+        toString !== arrayToString
+      ) {
+        method = toString as (this: unknown) => unknown;
+      }
     }
   } catch {
-    // fall back to the structural form
+    return inspect(value);
+  }
+  if (error) return String((value as Error).message);
+  if (method !== undefined) {
+    const text = method.call(value);
+    if (typeof text === "string") return text;
   }
   return inspect(value);
 }

@@ -433,6 +433,53 @@ Deno.test("Formatter.format reports a missing field as Python's ValueError", () 
   );
 });
 
+Deno.test("Formatter.format raises what a value's toString throws, in every style, as Python's str() does", () => {
+  class Bad {
+    toString(): string {
+      throw new Error("no str");
+    }
+  }
+  const messageless = new Error("x");
+  Object.defineProperty(messageless, "message", {
+    get() {
+      throw new Error("no message");
+    },
+  });
+  const cases: [string, Formatter, Record<string, unknown>][] = [
+    ["the message is the object", new Formatter(), { msg: new Bad() }],
+    ["a %s argument", new Formatter(), { msg: "x %s", args: [new Bad()] }],
+    ["a %(key)s of the message's mapping", new Formatter(), {
+      msg: "%(b)s",
+      args: { b: new Bad() },
+    }],
+    ["the message is an Error whose message throws", new Formatter(), { msg: messageless }],
+    ["a %(user)s field", new Formatter("%(user)s %(message)s"), { user: new Bad() }],
+    ["a {user} field", new Formatter("{user} {message}", { style: "{" }), { user: new Bad() }],
+    ["a ${user} field", new Formatter("${user} ${message}", { style: "$" }), { user: new Bad() }],
+  ];
+  for (const [name, f, fields] of cases) {
+    const r = record(fields);
+    let thrown: unknown;
+    try {
+      f.format(r);
+    } catch (error) {
+      thrown = error;
+    }
+    assert(thrown instanceof Error, `${name}: format() raised`);
+    assertMatch(thrown.message, /^no (str|message)$/, name);
+  }
+  // repr conversions do not call a throwing toString (Python's repr does not call __str__).
+  assertEquals(
+    new Formatter("{user!r} {message}", { style: "{" })
+      .format(record({ user: new Bad() })),
+    "Bad {} hello",
+  );
+  assertEquals(
+    new Formatter("%(user)r %(message)s").format(record({ user: new Bad() })),
+    "Bad {} hello",
+  );
+});
+
 Deno.test("formatException prints a JS error's stack, which starts with Name: message", () => {
   const error = new RangeError("out of range");
   const text = new Formatter().formatException(error);

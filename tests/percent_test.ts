@@ -437,13 +437,39 @@ Deno.test("percentFormat prints JavaScript primitives the JavaScript way", () =>
   assertEquals(percentFormat("%s", [new URL("https://example.com/a")]), "https://example.com/a");
 });
 
-Deno.test("percentFormat survives a throwing toString or getter", () => {
+Deno.test("percentFormat raises what a toString throws for %s, as Python's % raises what __str__ raises", () => {
   class Hostile {
     toString(): string {
-      throw new Error("no");
+      throw new Error("no str");
     }
   }
-  assertEquals(percentFormat("%s", [new Hostile()]), "Hostile {}");
+  assertThrows(() => percentFormat("%s", [new Hostile()]), Error, "no str");
+  assertThrows(() => percentFormat("%-10s|", [new Hostile()]), Error, "no str");
+  assertThrows(() => percentFormat("%(h)s", { h: new Hostile() }), Error, "no str");
+  // %r and %a do not call toString when it throws (Python's repr does not call __str__).
+  assertEquals(percentFormat("%r|%a", [new Hostile(), new Hostile()]), "Hostile {}|Hostile {}");
+  const messageless = new Error("x");
+  Object.defineProperty(messageless, "message", {
+    get() {
+      throw new Error("no message");
+    },
+  });
+  assertThrows(() => percentFormat("failed: %s", [messageless]), Error, "no message");
+  // %d never calls valueOf or Symbol.toPrimitive: an object is Python's TypeError.
+  const numberish = {
+    valueOf(): number {
+      throw new Error("valueOf");
+    },
+    [Symbol.toPrimitive](): number {
+      throw new Error("toPrimitive");
+    },
+  };
+  assertThrows(
+    () => percentFormat("%d", [numberish]),
+    TypeError,
+    "%d format: a real number is required, not dict",
+  );
+  // Getters are never called.
   const getter = {
     get boom(): string {
       throw new Error("no");

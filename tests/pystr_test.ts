@@ -4,8 +4,8 @@
  */
 
 import { pyAscii, pyRepr, pyStr, pyTypeName } from "../core/pystr.ts";
-import { KeyError } from "../core/errors.ts";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { KeyError, ValueError } from "../core/errors.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const STRINGS = [
@@ -119,14 +119,16 @@ Deno.test("pyStr prints JavaScript values readably on one line", () => {
   assert(!text.includes("[object Object]"), text);
 });
 
-Deno.test("pyStr and pyRepr never throw, whatever toString or getters do", () => {
+Deno.test("pyStr throws what toString or an Error's message getter throws, like Python's str(); pyRepr still shows the value", () => {
   class Broken {
     toString(): string {
       throw new Error("broken");
     }
   }
-  assertEquals(pyStr(new Broken()), "Broken {}");
+  // Python: str(x) raises what __str__ raises; repr(x) does not call __str__.
+  assertThrows(() => pyStr(new Broken()), Error, "broken");
   assertEquals(pyRepr(new Broken()), "Broken {}");
+  assertEquals(pyAscii(new Broken()), "Broken {}");
   const weird = { toString: () => 42 };
   assertEquals(pyStr(weird), "{ toString: [Function: toString] }");
   const error = new Error("x");
@@ -135,11 +137,27 @@ Deno.test("pyStr and pyRepr never throw, whatever toString or getters do", () =>
       throw new Error("no message");
     },
   });
-  assertEquals(typeof pyStr(error), "string");
+  assertThrows(() => pyStr(error), Error, "no message");
   assertEquals(typeof pyRepr(error), "string");
+  // Getters of other objects are never called, and what cannot be looked at prints generically.
+  const getter = {
+    get boom(): string {
+      throw new Error("no");
+    },
+  };
+  assertEquals(pyStr(getter), "{ boom: [Getter] }");
   const revoked = Proxy.revocable({}, {});
   revoked.revoke();
-  assertEquals(typeof pyStr(revoked.proxy), "string");
+  assertEquals(pyStr(revoked.proxy), "<Object object>");
+  assertEquals(pyRepr(revoked.proxy), "<Object object>");
+  // The 4300-digit limit still holds for pyRepr's fallback.
+  class Huge {
+    n = 10n ** 5000n;
+    toString(): string {
+      throw new Error("no");
+    }
+  }
+  assertThrows(() => pyRepr(new Huge()), ValueError, "Exceeds the limit (4300 digits)");
 });
 
 Deno.test("pyRepr prints an Error as Name('message') and other values like pyStr", () => {
