@@ -10,9 +10,9 @@ import { checkLevel, ERROR, type Level } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
 
 function checkCapacity(className: string, capacity: number): number {
-  if (!Number.isInteger(capacity) || capacity < 1) {
+  if (!Number.isInteger(capacity) || capacity < 0) {
     throw new RangeError(
-      `Cannot create ${className} as 'capacity' must be an integer >= 1: current value is ${capacity}`,
+      `Cannot create ${className} as 'capacity' must be an integer >= 0: current value is ${capacity}`,
     );
   }
   return capacity;
@@ -61,8 +61,9 @@ export class BufferingHandler extends Handler {
   /**
    * Creates a handler that buffers up to `capacity` records.
    *
-   * @param capacity The number of records that fills the buffer; an integer >= 1.
-   * @throws {RangeError} When `capacity` is not an integer >= 1.
+   * @param capacity The number of records that fills the buffer; an integer >= 0 (0, as in
+   *   Python, processes the buffer after every record).
+   * @throws {RangeError} When `capacity` is not an integer >= 0.
    */
   constructor(capacity: number) {
     // Checked before super(): a handler whose constructor throws is never registered.
@@ -72,8 +73,9 @@ export class BufferingHandler extends Handler {
   }
 
   /**
-   * Whether the buffer should be processed now. True when it holds `capacity` records or more.
-   * Override it for another flushing strategy.
+   * Whether the buffer should be processed now. True when it holds `capacity` records or more
+   * (Python's `len(self.buffer) >= self.capacity`, so always with a capacity of 0). Override it
+   * for another flushing strategy.
    *
    * @param _record The record just appended.
    * @returns Whether `emit` should call {@linkcode BufferingHandler.flushSync}.
@@ -212,9 +214,9 @@ export class MemoryHandler extends BufferingHandler {
    * Creates a handler that buffers up to `capacity` records for `options.target`.
    *
    * @param capacity The number of records that makes the handler hand its buffer over; an
-   *   integer >= 1.
+   *   integer >= 0 (0, as in Python, hands every record over as it arrives).
    * @param options The flush level, the target and whether `close()` flushes.
-   * @throws {RangeError} When `capacity` is not an integer >= 1, or `flushLevel` is an unknown
+   * @throws {RangeError} When `capacity` is not an integer >= 0, or `flushLevel` is an unknown
    *   level name.
    */
   constructor(capacity: number, options: MemoryHandlerOptions = {}) {

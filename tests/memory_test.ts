@@ -202,19 +202,84 @@ Deno.test("MemoryHandler flushLevel defaults to ERROR and takes numbers or names
   }
 });
 
-Deno.test("MemoryHandler and BufferingHandler reject a capacity that is not an integer >= 1", () => {
+Deno.test("MemoryHandler and BufferingHandler reject a capacity that is not an integer >= 0", () => {
   assertThrows(
-    () => new MemoryHandler(0),
+    () => new MemoryHandler(-1),
     RangeError,
-    "Cannot create MemoryHandler as 'capacity' must be an integer >= 1: current value is 0",
+    "Cannot create MemoryHandler as 'capacity' must be an integer >= 0: current value is -1",
   );
   assertThrows(() => new MemoryHandler(2.5), RangeError, "current value is 2.5");
   assertThrows(() => new MemoryHandler(NaN), RangeError, "current value is NaN");
   assertThrows(
     () => new BufferingHandler(-1),
     RangeError,
-    "Cannot create BufferingHandler as 'capacity' must be an integer >= 1: current value is -1",
+    "Cannot create BufferingHandler as 'capacity' must be an integer >= 0: current value is -1",
   );
+});
+
+Deno.test("MemoryHandler(0) and BufferingHandler(0) hand over every record as it arrives, as CPython's do", async () => {
+  // CPython accepts capacity 0: shouldFlush is len(buffer) >= capacity, true after every append.
+  const levels = [10, 20, 30, 10, 40, 10, 50, 10];
+  const script = `
+import json, logging, logging.handlers, sys
+levels = json.load(sys.stdin)
+seen = []
+class T(logging.Handler):
+    def emit(self, r): seen.append(r.getMessage())
+class B(logging.handlers.BufferingHandler):
+    def __init__(self):
+        super().__init__(0); self.batches = []
+    def flush(self):
+        self.batches.append([r.getMessage() for r in self.buffer]); super().flush()
+mem = logging.handlers.MemoryHandler(0, logging.ERROR, T())
+buf = B()
+log = logging.getLogger("m0"); log.propagate = False; log.setLevel(1)
+log.addHandler(mem); log.addHandler(buf)
+out = []
+for i, lv in enumerate(levels):
+    log.log(lv, str(i))
+    out.append([len(seen), len(mem.buffer), len(buf.batches), len(buf.buffer),
+                mem.shouldFlush(logging.makeLogRecord({"levelno": 10})),
+                buf.shouldFlush(logging.makeLogRecord({"levelno": 10}))])
+print(json.dumps({"steps": out, "seen": seen, "batches": buf.batches}))`;
+  class Batches extends BufferingHandler {
+    batches: string[][] = [];
+    override flushSync(): void {
+      this.batches.push(this.buffer.map((r) => r.getMessage()));
+      super.flushSync();
+    }
+  }
+  const target = new CollectHandler();
+  const mem = new MemoryHandler(0, { target });
+  const buf = new Batches(0);
+  const log = getLogger(uniqueName("zero"));
+  log.propagate = false;
+  log.setLevel(1);
+  log.addHandler(mem);
+  log.addHandler(buf);
+  try {
+    const steps = levels.map((level, i) => {
+      log.log(level, String(i));
+      return [
+        target.lines.length,
+        mem.buffer.length,
+        buf.batches.length,
+        buf.buffer.length,
+        mem.shouldFlush(record("probe")),
+        buf.shouldFlush(record("probe")),
+      ];
+    });
+    const actual = { steps, seen: target.lines, batches: buf.batches };
+    assertEquals(actual.seen, levels.map((_, i) => String(i)), "every record at once");
+    assertEquals(actual.batches, levels.map((_, i) => [String(i)]), "one batch per record");
+    if (hasPython) assertEquals(actual, await runPython(script, levels));
+  } finally {
+    log.removeHandler(mem);
+    log.removeHandler(buf);
+    await mem.close();
+    await buf.close();
+    await target.close();
+  }
 });
 
 Deno.test("MemoryHandler setTarget hands the buffer to the old target before switching", async () => {
