@@ -6,6 +6,7 @@
 
 import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
 import { checkLevel } from "./levels.ts";
+import { boolean, checkOption, checkOptions, nullable, object, satisfies } from "./options.ts";
 import {
   type Logger,
   LogKwargs,
@@ -52,12 +53,25 @@ export class LoggerAdapter {
    * @param logger The logger to wrap.
    * @param extra The attributes to add to every record.
    * @param options See {@linkcode LoggerAdapterOptions}.
+   * @throws {TypeError} When `logger` cannot log, `extra` is not an object, or an option is
+   * unknown or of the wrong type.
    */
   constructor(
     logger: Logger,
     extra: Readonly<Record<string, unknown>> | null = null,
     options: LoggerAdapterOptions = {},
   ) {
+    checkOption(
+      "LoggerAdapter",
+      "logger",
+      logger,
+      satisfies(
+        "a Logger (or a LoggerAdapter)",
+        (v) => typeof (v as { log?: unknown } | null)?.log === "function",
+      ),
+    );
+    checkOption("LoggerAdapter", "extra", extra, nullable(object()));
+    checkOptions("LoggerAdapter", options, { mergeExtra: boolean() }, "");
     this.logger = logger;
     this.extra = extra;
     this.mergeExtra = options.mergeExtra ?? false;

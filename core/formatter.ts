@@ -11,6 +11,23 @@ import { compilePercent, percentFormat } from "./percent.ts";
 import { pyStr } from "./pystr.ts";
 import type { LogRecord } from "./record.ts";
 import { cachedStrftime, gmtime, localtime, strftime, type TimeStruct } from "./strftime.ts";
+import {
+  any,
+  boolean,
+  checkOption,
+  checkOptions,
+  nullable,
+  object,
+  type OptionRules,
+  string,
+} from "./options.ts";
+
+const FORMATTER_RULES: OptionRules = {
+  datefmt: nullable(string()),
+  style: any(), // Python's own ValueError below
+  validate: boolean(),
+  defaults: nullable(object()),
+};
 
 /** The three format styles: `%(name)s`, `{name}` and `${name}`. */
 export type FormatStyle = "%" | "{" | "$";
@@ -302,6 +319,13 @@ export class Formatter {
    * ```
    */
   constructor(fmt?: string | null, options: FormatterOptions = {}) {
+    checkOption("Formatter", "fmt", fmt, nullable(string()));
+    checkOptions(
+      "Formatter",
+      options,
+      FORMATTER_RULES,
+      `new Formatter("%(asctime)s %(message)s", { datefmt: "%H:%M:%S" })`,
+    );
     const style = options.style ?? "%";
     if (style !== "%" && style !== "{" && style !== "$") {
       throw new ValueError(`Style must be one of: ${Object.keys(DEFAULT_FORMATS).join(",")}`);

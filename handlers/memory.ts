@@ -7,7 +7,29 @@
 
 import { Handler } from "../core/handler.ts";
 import { checkLevel, ERROR, type Level } from "../core/levels.ts";
+import {
+  boolean,
+  checkOptions,
+  either,
+  integer,
+  nullable,
+  type OptionRules,
+  satisfies,
+  string,
+} from "../core/options.ts";
 import type { LogRecord } from "../core/record.ts";
+
+const MEMORY_RULES: OptionRules = {
+  flushLevel: either(integer(0), string(true)),
+  target: nullable(
+    satisfies(
+      "a handler, or anything with handle(record)",
+      (v) =>
+        typeof v === "object" && v !== null && typeof (v as MemoryTarget).handle === "function",
+    ),
+  ),
+  flushOnClose: boolean(),
+};
 
 function checkCapacity(className: string, capacity: number): number {
   if (!Number.isInteger(capacity) || capacity < 0) {
@@ -220,6 +242,12 @@ export class MemoryHandler extends BufferingHandler {
    *   level name.
    */
   constructor(capacity: number, options: MemoryHandlerOptions = {}) {
+    checkOptions(
+      "MemoryHandler",
+      options,
+      MEMORY_RULES,
+      `new MemoryHandler(100, { flushLevel: ERROR, target, flushOnClose: true })`,
+    );
     const flushLevel = checkLevel(options.flushLevel ?? ERROR);
     super(capacity);
     this.#flushLevel = flushLevel;
