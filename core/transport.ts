@@ -1,14 +1,16 @@
 /**
  * Connections for the network handlers: TCP, TLS and Unix stream sockets through Deno's API,
- * UDP through `node:dgram` (Deno's own datagram API still needs `--unstable-net`).
+ * UDP through `node:dgram` (Deno's own datagram API still needs `--unstable-net`), paced so that
+ * a burst does not overrun the receiver, and Unix datagrams where the runtime has them.
  *
  * @module
  */
 
 import { createSocket, type Socket } from "node:dgram";
-import { lookup } from "node:dns/promises";
+import { lookup, type LookupOneOptions } from "node:dns";
 import { isIP } from "node:net";
 import { isPermissionDenial } from "./io.ts";
+import { checkOption, number } from "./options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** A timer this late (ms) means the event loop was blocked while it ran. */
@@ -24,24 +26,90 @@ function describe(target: StreamTarget): string {
 }
 
 /**
+ * An error for a permission Deno refused: a `Deno.errors.NotCapable` (what
+ * `isPermissionDenial` recognises) marked `permanent: true` (retrying cannot cure it), whose
+ * message says which flags to run Deno with and whose `cause` is the original error.
+ *
+ * @param message What was refused and the flags that allow it.
+ * @param cause The error Deno threw, if there was one.
+ * @returns The error.
+ *
+ * @example
+ * ```ts
+ * import { permissionError } from "./transport.ts";
+ * const e = permissionError("Cannot send UDP to 10.0.0.1:514: ...", new Error("denied"));
+ * console.assert(e instanceof Deno.errors.NotCapable && (e as { permanent?: boolean }).permanent);
+ * ```
+ */
+export function permissionError(message: string, cause?: unknown): Error {
+  return Object.assign(new Deno.errors.NotCapable(message, { cause }), { permanent: true });
+}
+
+/** Which access Deno's denial names (`net`, `read`, `write`), from its message. */
+function deniedAccess(error: unknown): string {
+  const found = /Requires (\w+) access/.exec(error instanceof Error ? error.message : "");
+  return found === null ? "net" : found[1];
+}
+
+/** `path` made absolute, as `--allow-net=unix:<path>` wants it (as given when the cwd is unknown). */
+function absolutePath(path: string): string {
+  if (path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path)) return path;
+  try {
+    return `${Deno.cwd().replace(/[\\/]$/, "")}/${path.replace(/^\.\//, "")}`;
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The flags that let Deno use a Unix socket: Deno 2.9 checks `--allow-net=unix:<path>` as well
+ * as file access to the path (read and write to connect a stream, write to send a datagram).
+ *
+ * @param path The socket path.
+ * @param datagram Whether datagrams are sent to it (rather than a stream connected).
+ * @returns The flags, e.g. `--allow-read=/dev/log --allow-write=/dev/log --allow-net=unix:/dev/log`.
+ *
+ * @example
+ * ```ts
+ * import { unixSocketFlags } from "./transport.ts";
+ * console.assert(unixSocketFlags("/dev/log", true) === "--allow-write=/dev/log --allow-net=unix:/dev/log");
+ * ```
+ */
+export function unixSocketFlags(path: string, datagram = false): string {
+  const p = absolutePath(path);
+  return `${datagram ? "" : `--allow-read=${p} `}--allow-write=${p} --allow-net=unix:${p}`;
+}
+
+/**
  * Rewrites a failed connection as an error that says what to do: for a denied permission, the
- * flag to add.
+ * flags to add (for a Unix socket path, file access and `--allow-net=unix:<path>`).
  *
  * @param error The error from `Deno.connect` and the like.
  * @param where The address, `host:port` or a socket path.
- * @returns An error of the same name whose `cause` is the original.
+ * @returns An error whose `cause` is the original: for a denial, one from
+ * {@linkcode permissionError}; otherwise one of the same name.
+ *
+ * @example
+ * ```ts
+ * import { explainNetError } from "./transport.ts";
+ * const e = explainNetError(new Deno.errors.NotCapable('Requires net access to "unix:/run/app.sock"'), "/run/app.sock");
+ * console.assert(e.message.endsWith(
+ *   "Run Deno with --allow-read=/run/app.sock --allow-write=/run/app.sock --allow-net=unix:/run/app.sock to allow it.",
+ * ));
+ * ```
  */
 export function explainNetError(error: unknown, where: string): Error {
   const reason = error instanceof Error ? error.message : String(error);
-  const flags = where.startsWith("/") || where.startsWith(".")
-    ? `--allow-read=${where} --allow-write=${where}`
-    : `--allow-net=${where}`;
-  const e = isPermissionDenial(error)
-    ? new Error(
-      `Cannot connect to ${where}: access is not granted. Run Deno with ${flags} to allow it.`,
-      { cause: error },
-    )
-    : new Error(`Cannot connect to ${where}: ${reason}`, { cause: error });
+  if (isPermissionDenial(error)) {
+    const path = where.startsWith("/") || where.startsWith(".");
+    const flags = path ? unixSocketFlags(where) : `--allow-net=${where}`;
+    return permissionError(
+      `Cannot connect to ${where}: ${deniedAccess(error)} access is not granted. ` +
+        `Run Deno with ${flags} to allow it.`,
+      error,
+    );
+  }
+  const e = new Error(`Cannot connect to ${where}: ${reason}`, { cause: error });
   if (error instanceof Error) e.name = error.name;
   return e;
 }
@@ -49,7 +117,8 @@ export function explainNetError(error: unknown, where: string): Error {
 /**
  * Opens a TCP, TLS or Unix stream connection, failing after `timeoutMs`.
  *
- * Requires `--allow-net` for the host (or `--allow-read`/`--allow-write` for a Unix socket).
+ * Requires `--allow-net` for the host; for a Unix socket, `--allow-read`, `--allow-write` and
+ * `--allow-net=unix:<path>` for its path.
  *
  * @param target The address.
  * @param timeoutMs How long to wait for the connection.
@@ -218,11 +287,143 @@ export async function readWithin(
   }
 }
 
+/** The default of {@linkcode UdpSenderOptions.sendRate}: datagrams per second. */
+const DEFAULT_SEND_RATE = 20_000;
+
+/**
+ * The most datagrams (counted in KiB, as for the rate) sent back to back before the pacing waits
+ * for the rate to allow more: well within a receiver's socket buffer (Linux's default holds
+ * about 150 small datagrams).
+ */
+const SEND_BURST = 32;
+
+/**
+ * The outbox bounds of the UDP handlers by default, larger than other handlers': a burst waits
+ * in the outbox while the pacing sends it (100,000 records take 5 s at the default rate).
+ *
+ * @example
+ * ```ts
+ * import { DATAGRAM_OUTBOX_DEFAULTS } from "./transport.ts";
+ * console.assert(DATAGRAM_OUTBOX_DEFAULTS.maxRecords === 100_000);
+ * ```
+ */
+export const DATAGRAM_OUTBOX_DEFAULTS: Readonly<{ maxRecords: number; maxBytes: number }> = Object
+  .freeze({ maxRecords: 100_000, maxBytes: 64 * 1024 * 1024 });
+
+/** Options of {@linkcode UdpSender}. */
+export interface UdpSenderOptions {
+  /**
+   * Pacing: the most datagrams sent per second, a datagram longer than 1 KiB counting once per
+   * KiB begun, at most 32 of them back to back. UDP has no flow control: a receiver that reads
+   * slower than datagrams arrive loses those its socket buffer cannot hold, and a burst sent
+   * back to back loses more than one sent as it was logged. The default keeps below the rate
+   * at which CPython's `DatagramHandler` sends from a tight logging loop, so a receiver that
+   * keeps up with CPython keeps up with this. `Infinity` sends back to back.
+   *
+   * @default {20000}
+   */
+  sendRate?: number;
+}
+
+const SEND_RATE_RULE = number(0, true, "datagrams per second");
+
+/**
+ * Checks a `sendRate` option.
+ *
+ * @param owner The class name, for the error.
+ * @param sendRate The value.
+ * @returns The rate (the default when `undefined`).
+ * @throws {TypeError} When it is not a number.
+ * @throws {RangeError} When it is not > 0.
+ *
+ * @example
+ * ```ts
+ * import { checkSendRate } from "./transport.ts";
+ * console.assert(checkSendRate("DatagramHandler", undefined) === 20_000);
+ * ```
+ */
+export function checkSendRate(owner: string, sendRate: number | undefined): number {
+  checkOption(owner, "sendRate", sendRate, SEND_RATE_RULE);
+  return sendRate ?? DEFAULT_SEND_RATE;
+}
+
+/** `host:port` as Deno's `--allow-net` writes it (`[::1]:514` for IPv6). */
+function netDescriptor(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Whether `--allow-net` covers `host:port` (no prompt is shown). */
+function netGranted(descriptor: string): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "net", host: descriptor }).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+/** An address of the loopback interface, which a socket bound to the loopback can reach. */
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1";
+}
+
+/**
+ * Looks a host name up once. Given the port, Deno checks `--allow-net=<name>:<port>` (without
+ * it, the name on every port).
+ */
+function lookupName(hostname: string, port: number): Promise<{ address: string; family: number }> {
+  return new Promise((resolve, reject) => {
+    try {
+      lookup(hostname, { port } as LookupOneOptions, (error, address, family) => {
+        if (error) reject(error);
+        else resolve({ address, family });
+      });
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
+
+/**
+ * `node:dgram`'s address lookup, made synchronous: the address is resolved already (or it is a
+ * name that Deno resolves when sending). With node:dgram's own lookup, a bind runs on a later
+ * tick, where a denied permission is an uncaught error; with this one `bind()` throws it to its
+ * caller, and `send()` starts the system call at once.
+ */
+function resolvedAs(family: number) {
+  return (
+    address: string,
+    _options: unknown,
+    callback: (error: Error | null, address: string, family: number) => void,
+  ): void => callback(null, address, family);
+}
+
+interface OpenSocket {
+  socket: Socket;
+  /** What each datagram is sent to: the address, or the name when only the name is allowed. */
+  target: string;
+  /** The `--allow-net` value that allows both ends. */
+  allow: string;
+}
+
+function closeQuietly(socket: Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // not open
+  }
+}
+
 /**
  * Sends UDP datagrams to one address through `node:dgram`, as an IPv4 or IPv6 socket by the
- * address's family (a host name is looked up once). The socket keeps no program alive.
+ * address's family (a host name is looked up once), paced by `sendRate`. The socket keeps no
+ * program alive.
  *
- * Requires `--allow-net` for the host.
+ * Requires `--allow-net` for the host and port, and for the local end of the socket: the
+ * loopback address with port 0 (`127.0.0.1:0`, `[::1]:0`) when the host is on the loopback,
+ * else the wildcard address (`0.0.0.0:0`, `[::]:0`). A host name is looked up with
+ * `--allow-net=<name>:<port>`; each datagram then goes to the address it resolved to when
+ * `--allow-net` allows that address, else to the name (Deno resolves it again at each send).
+ * A denial is an error from {@linkcode permissionError} that names the flags to add.
  *
  * @example
  * ```ts
@@ -243,93 +444,198 @@ export class UdpSender {
   readonly hostname: string;
   /** The port. */
   readonly port: number;
-  #socket: Promise<{ socket: Socket; address: string }> | null = null;
+  /** The most datagrams per second (see {@linkcode UdpSenderOptions.sendRate}). */
+  readonly sendRate: number;
+  #opening: Promise<OpenSocket> | null = null;
+  #open: OpenSocket | null = null;
+  #inFlight = 0;
+  #idle: (() => void)[] = [];
+  /** The token bucket of the pacing: tokens (KiB-datagrams) and when it was last refilled. */
+  #tokens = SEND_BURST;
+  #refilledAt = 0;
+  #perMs: number;
 
   /**
    * Prepares the sender; the socket is made on the first `send`.
    *
    * @param hostname A host name, IPv4 or IPv6 address.
    * @param port The UDP port.
+   * @param options See {@linkcode UdpSenderOptions}.
+   * @throws {RangeError} For a `sendRate` that is not a number > 0.
    */
-  constructor(hostname: string, port: number) {
+  constructor(hostname: string, port: number, options: UdpSenderOptions = {}) {
     this.hostname = hostname;
     this.port = port;
+    this.sendRate = checkSendRate("UdpSender", options.sendRate);
+    this.#perMs = this.sendRate / 1000;
   }
 
-  async #open(): Promise<{ socket: Socket; address: string }> {
-    let address = this.hostname;
-    let family = isIP(address);
-    if (family === 0) {
-      try {
-        const found = await lookup(address);
-        address = found.address;
-        family = found.family;
-      } catch (error) {
-        throw explainNetError(error, `${this.hostname}:${this.port}`);
+  /**
+   * Sends one datagram, opening the socket first if needed and waiting as long as the pacing
+   * asks.
+   *
+   * @param bytes The datagram's bytes.
+   * @returns A promise that resolves when the datagram is handed to the operating system.
+   * @throws {Error} When it cannot be sent, naming the address (and the flags to add).
+   */
+  async send(bytes: Uint8Array): Promise<void> {
+    const open = this.#open ?? await this.#openSocket();
+    while (!this.#take(bytes.length)) {
+      await new Promise((resolve) => setTimeout(resolve, this.#shortfallMs(bytes.length)));
+    }
+    this.#inFlight++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        open.socket.send(
+          bytes,
+          this.port,
+          open.target,
+          (error) => error ? reject(error) : resolve(),
+        );
+      });
+    } catch (error) {
+      throw this.#explainSend(error, open);
+    } finally {
+      if (--this.#inFlight === 0) {
+        const waiting = this.#idle;
+        this.#idle = [];
+        for (const wake of waiting) wake();
       }
     }
-    const socket = createSocket(family === 6 ? "udp6" : "udp4");
+  }
+
+  /** Waits until no datagram is in flight. */
+  #whenIdle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Closes the socket once the datagram in flight is sent; a later `send` opens a new one. */
+  close(): void {
+    const opening = this.#opening;
+    this.#opening = null;
+    this.#open = null;
+    opening?.then(({ socket }) => this.#whenIdle().then(() => closeQuietly(socket)), () => {});
+  }
+
+  /** KiB-datagrams of a datagram of `length` bytes. */
+  #cost(length: number): number {
+    return length <= 1024 ? 1 : Math.ceil(length / 1024);
+  }
+
+  /** Takes the tokens for a datagram, or says that it must wait. */
+  #take(length: number): boolean {
+    if (this.#perMs === Infinity) return true;
+    const cost = this.#cost(length);
+    const now = performance.now();
+    const tokens = Math.min(SEND_BURST, this.#tokens + (now - this.#refilledAt) * this.#perMs);
+    this.#refilledAt = now;
+    // A datagram dearer than the whole bucket goes when the bucket is full, and empties it for
+    // longer.
+    if (tokens < Math.min(cost, SEND_BURST)) {
+      this.#tokens = tokens;
+      return false;
+    }
+    this.#tokens = tokens - cost;
+    return true;
+  }
+
+  /** How long until the bucket holds what a datagram of `length` bytes needs, in ms. */
+  #shortfallMs(length: number): number {
+    const missing = Math.min(this.#cost(length), SEND_BURST) - this.#tokens;
+    return Math.max(1, Math.ceil(missing / this.#perMs));
+  }
+
+  /**
+   * A failed send as an error that says what to do. Deno reports a denied send as `send
+   * UNKNOWN`: when the destination is not granted, that is what it was.
+   */
+  #explainSend(error: unknown, open: OpenSocket): Error {
+    const where = netDescriptor(this.hostname, this.port);
+    const target = netDescriptor(open.target, this.port);
+    if (isPermissionDenial(error) || !netGranted(target)) {
+      return permissionError(
+        `Cannot send UDP to ${where}: net access to ${target} is not granted. ` +
+          `Run Deno with --allow-net=${open.allow} to allow it.`,
+        error,
+      );
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Error(`Cannot send UDP to ${where}: ${reason}`, { cause: error });
+  }
+
+  #openSocket(): Promise<OpenSocket> {
+    const opening = this.#opening ??= this.#makeSocket();
+    opening.then((open) => {
+      if (this.#opening === opening) this.#open = open;
+    }, () => {
+      if (this.#opening === opening) this.#opening = null;
+    });
+    return opening;
+  }
+
+  async #makeSocket(): Promise<OpenSocket> {
+    const port = this.port;
+    const where = netDescriptor(this.hostname, port);
+    let address = this.hostname;
+    let family = isIP(address);
+    let target = address;
+    if (family === 0) {
+      try {
+        ({ address, family } = await lookupName(this.hostname, port));
+      } catch (error) {
+        if (isPermissionDenial(error) || (error as { code?: unknown }).code === "EPERM") {
+          const local = this.hostname === "localhost" ? "127.0.0.1:0" : "0.0.0.0:0";
+          throw permissionError(
+            `Cannot send UDP to ${where}: net access to ${where} is not granted (to look the ` +
+              `name up). Run Deno with --allow-net=${where},${local} to allow it.`,
+            error,
+          );
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Cannot send UDP to ${where}: ${reason}`, { cause: error });
+      }
+      // To the address when Deno allows it; else to the name, which Deno resolves at each send.
+      target = netGranted(netDescriptor(address, port)) ? address : this.hostname;
+    }
+    // The local end: the loopback when the destination is there (narrower than the wildcard),
+    // else the wildcard; whichever --allow-net grants, the narrower first.
+    const any = family === 6 ? "::" : "0.0.0.0";
+    const candidates = isLoopback(address) ? [family === 6 ? "::1" : "127.0.0.1", any] : [any];
+    const local = candidates.find((a) => netGranted(netDescriptor(a, 0))) ?? candidates[0];
+    const allow = `${netDescriptor(target, port)},${netDescriptor(local, 0)}`;
+    const socket = createSocket({
+      type: family === 6 ? "udp6" : "udp4",
+      lookup: resolvedAs(family),
+      // Nothing is read here, yet Deno reads what arrives (a socketserver receiver answers each
+      // datagram with an empty one) into a new buffer of this size each time: keep it tiny.
+      recvBufferSize: 1,
+    });
     socket.unref(); // before binding: Deno's receive loop starts with the bind
     socket.on("error", () => {}); // errors surface through send's callback
-    // Bind the local end explicitly, so that a refusal is an error here and not an uncaught
-    // one inside node:dgram's implicit bind on the first send.
-    const local = family === 6 ? "::" : "0.0.0.0";
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once("error", reject);
+        // With the synchronous lookup, a refused bind throws here, into this promise.
         socket.bind({ port: 0, address: local }, () => {
           socket.off("error", reject);
           resolve();
         });
       });
     } catch (error) {
-      try {
-        socket.close();
-      } catch {
-        // not open
-      }
-      const e = explainNetError(error, `${this.hostname}:${this.port}`);
+      closeQuietly(socket);
       if (isPermissionDenial(error)) {
-        e.message = `Cannot send UDP to ${this.hostname}:${this.port}: a UDP socket binds a ` +
-          `local address first. Run Deno with --allow-net=${
-            family === 6 ? "[::]" : "0.0.0.0"
-          },${this.hostname}:${this.port} to allow it.`;
+        throw permissionError(
+          `Cannot send UDP to ${where}: net access to ${netDescriptor(local, 0)} is not granted ` +
+            `(a UDP socket binds a local address before it sends). Run Deno with ` +
+            `--allow-net=${allow} to allow it.`,
+          error,
+        );
       }
-      throw e;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`Cannot send UDP to ${where}: ${reason}`, { cause: error });
     }
-    return { socket, address };
-  }
-
-  /**
-   * Sends one datagram.
-   *
-   * @param bytes The datagram's bytes.
-   * @returns A promise that resolves when the datagram is handed to the operating system.
-   * @throws {Error} When it cannot be sent, naming the address (and the flag to add).
-   */
-  async send(bytes: Uint8Array): Promise<void> {
-    this.#socket ??= this.#open();
-    let opened;
-    try {
-      opened = await this.#socket;
-    } catch (error) {
-      this.#socket = null;
-      throw error;
-    }
-    const { socket, address } = opened;
-    await new Promise<void>((resolve, reject) => {
-      socket.send(bytes, this.port, address, (error) => {
-        if (error) reject(explainNetError(error, `${this.hostname}:${this.port}`));
-        else resolve();
-      });
-    });
-  }
-
-  /** Closes the socket; a later `send` opens a new one. */
-  close(): void {
-    const socket = this.#socket;
-    this.#socket = null;
-    socket?.then(({ socket }) => socket.close(), () => {});
+    return { socket, target, allow };
   }
 }
 
@@ -341,10 +647,13 @@ export interface UnixDatagramSender {
   close(): void;
 }
 
+type UnixPacketAddr = { transport: "unixpacket"; path?: string };
+
 /**
  * A sender of datagrams to a Unix datagram socket (such as `/dev/log`), when the runtime
- * allows it: Deno's `listenDatagram` with `transport: "unixpacket"` exists only under
- * `--unstable-net`.
+ * allows it: Deno's `listenDatagram` exists only under `--unstable-net`. Its socket is unbound
+ * (it makes no file), so sending needs only `--allow-write=<path> --allow-net=unix:<path>`; a
+ * denial is an error from {@linkcode permissionError} that names them.
  *
  * @param path The socket path.
  * @returns The sender, or `null` when the runtime cannot send Unix datagrams.
@@ -359,29 +668,38 @@ export interface UnixDatagramSender {
  */
 export function unixDatagramSender(path: string): UnixDatagramSender | null {
   const listen = (Deno as unknown as {
-    listenDatagram?: (o: { transport: "unixpacket"; path: string }) => {
-      send(p: Uint8Array, a: { transport: "unixpacket"; path: string }): Promise<number>;
+    listenDatagram?: (o: UnixPacketAddr) => {
+      send(p: Uint8Array, a: UnixPacketAddr): Promise<number>;
       close(): void;
     };
   }).listenDatagram;
   if (typeof listen !== "function") return null;
-  const local = `${Deno.makeTempDirSync()}/send.sock`;
-  let conn;
-  try {
-    conn = listen({ transport: "unixpacket", path: local });
-  } catch {
-    return null;
-  }
+  const conn = listen({ transport: "unixpacket" });
   return {
     async send(bytes: Uint8Array): Promise<void> {
-      await conn.send(bytes, { transport: "unixpacket", path });
+      try {
+        await conn.send(bytes, { transport: "unixpacket", path });
+      } catch (error) {
+        if (isPermissionDenial(error)) {
+          throw permissionError(
+            `Cannot send to the Unix datagram socket '${path}': ${deniedAccess(error)} access ` +
+              `is not granted. Run Deno with ${unixSocketFlags(path, true)} to allow it.`,
+            error,
+          );
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        const e = new Error(`Cannot send to the Unix datagram socket '${path}': ${reason}`, {
+          cause: error,
+        });
+        if (error instanceof Error) e.name = error.name;
+        throw e;
+      }
     },
     close(): void {
-      conn.close();
       try {
-        Deno.removeSync(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+        conn.close();
       } catch {
-        // already gone
+        // already closed
       }
     },
   };

@@ -12,13 +12,16 @@ import { pickleRecord, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
+  checkSendRate,
   concatBytes,
   connectStream,
+  DATAGRAM_OUTBOX_DEFAULTS,
   readWithin,
   type StreamTarget,
   UdpSender,
   type UnixDatagramSender,
   unixDatagramSender,
+  unixSocketFlags,
   writeAll,
 } from "../core/transport.ts";
 
@@ -251,7 +254,8 @@ function checkOptions(cls: string, options: SocketHandlerOptions): void {
  * reported through `handleError`. `flush()` waits for delivery; `close()` tries for up to
  * `closeTimeout` ms.
  *
- * Requires `--allow-net` for the server (`--allow-read`/`--allow-write` for a Unix socket).
+ * Requires `--allow-net` for the server; for a Unix socket, `--allow-read`, `--allow-write`
+ * and `--allow-net=unix:<path>` for its path.
  *
  * @example
  * ```ts
@@ -529,14 +533,41 @@ export class SocketHandler extends OutboxHandler {
   }
 }
 
+/** Options of {@linkcode DatagramHandler}: those of {@linkcode SocketHandlerOptions}, and the pacing. */
+export interface DatagramHandlerOptions extends SocketHandlerOptions {
+  /**
+   * Pacing of the UDP datagrams: at most this many per second (a datagram longer than 1 KiB
+   * counts once per KiB begun), at most 32 back to back. UDP has no flow control, so a
+   * receiver that falls behind loses what its socket buffer cannot hold; CPython sends each
+   * record as it is logged, and the default keeps below the pace of CPython's tight logging
+   * loop, so a receiver that keeps up with CPython keeps up with this. A burst waits in the
+   * outbox meanwhile. `Infinity` sends back to back. Unix datagram sockets have flow control
+   * and are not paced.
+   *
+   * @default {20000}
+   */
+  sendRate?: number;
+}
+
 /**
  * Python's `logging.handlers.DatagramHandler`: sends each record as one UDP datagram holding
  * the same length-prefixed pickle (or JSON) as {@linkcode SocketHandler}, over IPv4 or IPv6 by
  * the address. With `port` `null`, `host` is a Unix datagram socket path, which Deno can reach
- * only under `--unstable-net` (otherwise each record is reported with an error saying so).
- * Datagrams are sent in order by the background pump; they may be lost on the way, as UDP goes.
+ * only under `--unstable-net` (otherwise an error says so, once, and the records are dropped).
  *
- * Requires `--allow-net` for the host.
+ * Datagrams are sent in order, paced by `sendRate` so that a burst does not overrun the
+ * receiver (UDP loses what a receiver's buffer cannot hold); they may still be lost on the way,
+ * as UDP goes. A burst waits in the outbox meanwhile: its default bounds for datagrams are
+ * 100,000 records and 64 MiB.
+ *
+ * Requires `--allow-net` for the host and port and for the local end of the socket:
+ * `--allow-net=<host>:<port>,127.0.0.1:0` for a host on the loopback (`[::1]:0` for IPv6),
+ * else `--allow-net=<host>:<port>,0.0.0.0:0` (`[::]:0`). A host name is looked up once (that
+ * needs `<name>:<port>`); datagrams then go to its address when `--allow-net` allows that
+ * address too, else to the name, which Deno resolves again at each send. A denied permission
+ * is reported once through `handleError`, naming the flags, and the records are dropped and
+ * counted. A Unix datagram socket needs `--unstable-net --allow-write=<path>
+ * --allow-net=unix:<path>`.
  *
  * @example
  * ```ts
@@ -555,6 +586,8 @@ export class SocketHandler extends OutboxHandler {
  * ```
  */
 export class DatagramHandler extends SocketHandler {
+  /** The most datagrams sent per second (the `sendRate` option). */
+  readonly sendRate: number;
   #udp: UdpSender | null = null;
   #unix: UnixDatagramSender | null = null;
 
@@ -563,15 +596,23 @@ export class DatagramHandler extends SocketHandler {
    *
    * @param host The host (name, IPv4 or IPv6 address), or a Unix datagram socket path.
    * @param port The UDP port, or `null`.
-   * @param options See {@linkcode SocketHandlerOptions} (`ack` does not apply).
+   * @param options See {@linkcode DatagramHandlerOptions} (`ack` does not apply).
    * @throws {RangeError} For an invalid option.
    */
-  constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
-    super(host, port, { ...options, ack: false });
+  constructor(host: string, port: number | null, options: DatagramHandlerOptions = {}) {
+    const sendRate = checkSendRate(new.target.name, options.sendRate);
+    // A burst waits in the outbox while the pacing sends it: larger bounds by default.
+    super(host, port, {
+      ...options,
+      maxRecords: options.maxRecords ?? DATAGRAM_OUTBOX_DEFAULTS.maxRecords,
+      maxBytes: options.maxBytes ?? DATAGRAM_OUTBOX_DEFAULTS.maxBytes,
+      ack: false,
+    });
+    this.sendRate = sendRate;
   }
 
   /**
-   * Sends each frame of the batch as a datagram, in order.
+   * Sends each frame of the batch as a datagram, in order, at the pace of `sendRate`.
    *
    * @param batch Frames.
    * @returns A promise that resolves when every datagram is handed to the operating system.
@@ -580,13 +621,19 @@ export class DatagramHandler extends SocketHandler {
     if (this.port === null) {
       this.#unix ??= unixDatagramSender(this.host);
       if (this.#unix === null) {
-        throw new Error(
-          `Cannot send to the Unix datagram socket '${this.host}': Deno can send Unix ` +
-            `datagrams only with --unstable-net; use a UDP port or SocketHandler instead`,
+        throw Object.assign(
+          new Error(
+            `Cannot send to the Unix datagram socket '${this.host}': Deno sends Unix ` +
+              `datagrams only with --unstable-net. Run Deno with --unstable-net ` +
+              `${unixSocketFlags(this.host, true)} to allow it, or use a UDP port or a ` +
+              `SocketHandler to a stream socket.`,
+          ),
+          { permanent: true },
         );
       }
     }
-    const sender = this.#unix ?? (this.#udp ??= new UdpSender(this.host, this.port!));
+    const sender = this.#unix ??
+      (this.#udp ??= new UdpSender(this.host, this.port!, { sendRate: this.sendRate }));
     const frames = await this.signFrames(batch);
     let delivered = 0;
     try {

@@ -5,16 +5,21 @@
  * @module
  */
 
+import { isPermissionDenial } from "../core/io.ts";
 import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
 import {
+  checkSendRate,
   concatBytes,
   connectStream,
+  DATAGRAM_OUTBOX_DEFAULTS,
+  permissionError,
   type StreamTarget,
   UdpSender,
   unixDatagramSender,
+  unixSocketFlags,
   writeAll,
 } from "../core/transport.ts";
 
@@ -158,6 +163,17 @@ export interface SysLogHandlerOptions extends OutboxOptions {
    * @default {65507}
    */
   maxDatagramBytes?: number;
+  /**
+   * Pacing of UDP datagrams: at most this many per second (a datagram longer than 1 KiB counts
+   * once per KiB begun), at most 32 back to back, so that a burst does not overrun the
+   * receiver (UDP has no flow control: what a receiver's buffer cannot hold is lost). The
+   * default keeps below the pace of CPython's tight logging loop. A burst waits in the outbox
+   * meanwhile: over UDP its default bounds are 100,000 records and 64 MiB. `Infinity` sends
+   * back to back. Streams and Unix datagram sockets have flow control and are not paced.
+   *
+   * @default {20000}
+   */
+  sendRate?: number;
   /**
    * HOSTNAME of the RFC formats. The default is `Deno.hostname()` when `--allow-sys=hostname`
    * is granted, else `"-"` (RFC 5424) or `"localhost"` (RFC 3164). Like every header field
@@ -353,9 +369,14 @@ function describe(error: unknown): string {
  * synchronous and never throws: the message waits in a bounded outbox that one asynchronous
  * pump sends, reconnecting with back-off after a failure and resending the failed record.
  *
- * Requires `--allow-net` for `[host, port]`, `--allow-read` and `--allow-write` for a Unix
- * socket path (a Unix datagram socket also needs `--unstable-net`), and optionally
- * `--allow-sys=hostname` for HOSTNAME.
+ * Requires, over UDP, `--allow-net` for `[host, port]` and for the local end of the socket:
+ * `--allow-net=localhost:514,127.0.0.1:0` for the default address (a host on the loopback binds
+ * `127.0.0.1:0`, or `[::1]:0`; any other host `0.0.0.0:0`, or `[::]:0`); over TCP or TLS
+ * `--allow-net=<host>:<port>`. A Unix socket path needs `--allow-write=<path>
+ * --allow-net=unix:<path>`, and `--unstable-net` for a datagram socket such as `/dev/log` or
+ * `--allow-read=<path>` for a stream socket. `--allow-sys=hostname` (optional) puts the host name in RFC 5424/3164 lines. A denied
+ * permission is reported once through `handleError`, naming the flags, and the records are
+ * dropped and counted.
  *
  * @example
  * ```ts
@@ -490,6 +511,7 @@ export class SysLogHandler extends OutboxHandler {
   #conn: Deno.Conn | null = null;
   #udp: UdpSender | null = null;
   #unixDgram: { send(bytes: Uint8Array): Promise<void>; close(): void } | null = null;
+  #sendRate: number;
   #wasClosed = false;
 
   /**
@@ -562,7 +584,19 @@ export class SysLogHandler extends OutboxHandler {
         `Cannot create SysLogHandler as 'timeout' must be > 0 seconds: current value is ${timeout}`,
       );
     }
-    super(options);
+    const sendRate = checkSendRate("SysLogHandler", options.sendRate);
+    const udp = !unixsocket && tls === undefined && (socktype ?? "udp") === "udp";
+    // Over UDP a burst waits in the outbox while the pacing sends it.
+    super(
+      udp
+        ? {
+          ...options,
+          maxRecords: options.maxRecords ?? DATAGRAM_OUTBOX_DEFAULTS.maxRecords,
+          maxBytes: options.maxBytes ?? DATAGRAM_OUTBOX_DEFAULTS.maxBytes,
+        }
+        : options,
+    );
+    this.#sendRate = sendRate;
     this.address = unixsocket ? address : [address[0], address[1]];
     this.facility = facility;
     this.unixsocket = unixsocket;
@@ -755,7 +789,7 @@ export class SysLogHandler extends OutboxHandler {
    */
   protected override async deliver(batch: Uint8Array[]): Promise<void> {
     if (this.#mode === "udp") {
-      const udp = this.#udp ??= new UdpSender(this.#host, this.#port);
+      const udp = this.#udp ??= new UdpSender(this.#host, this.#port, { sendRate: this.#sendRate });
       await sendEach(batch, (b) => udp.send(b));
       return;
     }
@@ -803,8 +837,14 @@ export class SysLogHandler extends OutboxHandler {
     const sender = unixDatagramSender(path);
     if (sender === null) {
       if (this.socktype === "udp") {
-        throw new Error(
-          `Cannot send to the Unix datagram socket '${path}': Deno needs --unstable-net for it`,
+        // Final: the runtime's flags do not change while it runs.
+        throw Object.assign(
+          new Error(
+            `Cannot send to the Unix datagram socket '${path}': Deno sends Unix datagrams ` +
+              `only with --unstable-net. Run Deno with --unstable-net ` +
+              `${unixSocketFlags(path, true)} to allow it.`,
+          ),
+          { permanent: true },
         );
       }
       return false;
@@ -813,16 +853,24 @@ export class SysLogHandler extends OutboxHandler {
       await sender.send(fit(batch[0]));
     } catch (error) {
       sender.close();
-      if (this.socktype === "udp") throw error;
+      if (isPermissionDenial(error) && this.socktype === null) {
+        // A stream socket would need the same access (and read access): no point trying it.
+        throw permissionError(
+          `${(error as Error).message} (A stream socket also needs --allow-read=${path}.)`,
+          error,
+        );
+      }
+      if (this.socktype === "udp" || isPermissionDenial(error)) throw error;
       try {
         await this.#connect();
       } catch (streamError) {
-        throw new Error(
+        const e = new Error(
           `Cannot send to the syslog socket '${path}': as a datagram socket: ${
             describe(error)
           }; as a stream socket: ${describe(streamError)}`,
           { cause: streamError },
         );
+        throw isPermissionDenial(streamError) ? permissionError(e.message, streamError) : e;
       }
       this.socktype = "tcp";
       return false;
@@ -839,10 +887,36 @@ export class SysLogHandler extends OutboxHandler {
       conn = await connectStream(this.#target, this.#timeoutMs);
     } catch (error) {
       if (this.#mode === "unix" && this.socktype === null) {
+        const path = (this.#target as { path: string }).path;
+        if (isPermissionDenial(error)) {
+          if (typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function") {
+            throw error; // it names the flags
+          }
+          // Without --unstable-net only a stream could be tried; the socket may be a datagram
+          // socket, which needs other flags.
+          throw permissionError(
+            `Cannot send to the syslog socket '${path}': Deno refused access to it as a stream ` +
+              `socket, which needs ${unixSocketFlags(path)}; a datagram socket (as /dev/log ` +
+              `is) needs --unstable-net ${unixSocketFlags(path, true)} instead. Run Deno with ` +
+              `the flags for its kind to allow it.`,
+            error,
+          );
+        }
+        if (/Protocol wrong type|os error 91\b/.test(describe(error))) {
+          // A datagram socket (such as /dev/log), and no --unstable-net: final.
+          throw Object.assign(
+            new Error(
+              `Cannot send to the syslog socket '${path}': it is a Unix datagram socket, which ` +
+                `Deno reaches only with --unstable-net. Run Deno with --unstable-net ` +
+                `${unixSocketFlags(path, true)} to allow it.`,
+              { cause: error },
+            ),
+            { permanent: true },
+          );
+        }
         throw new Error(
-          `Cannot send to the syslog socket '${
-            (this.#target as { path: string }).path
-          }' as a stream socket (a datagram socket needs --unstable-net): ${describe(error)}`,
+          `Cannot send to the syslog socket '${path}' as a stream socket (a datagram socket ` +
+            `needs --unstable-net): ${describe(error)}`,
           { cause: error },
         );
       }

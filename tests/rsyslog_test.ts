@@ -364,6 +364,49 @@ console.log(JSON.stringify({ result, errors }));
   }
 });
 
+Deno.test("rsyslogd's imuxsock receives SysLogHandler datagrams with only --unstable-net --allow-write=<socket> --allow-net=unix:<socket>", async () => {
+  if (!(await rsyslogAvailable())) return;
+  const rs = await startRsyslog();
+  try {
+    const url = (p: string) => new URL(p, import.meta.url).href;
+    const script = `
+import { SysLogHandler } from "${url("../handlers/syslog.ts")}";
+import { makeLogRecord } from "${url("../core/record.ts")}";
+const errors: string[] = [];
+const h = new SysLogHandler({ address: ${JSON.stringify(rs.dgramPath)}, ident: "narrow: " });
+h.handleError = (_r, e) => void errors.push(String(e));
+h.handle(makeLogRecord({ name: "t", msg: "with narrow flags", args: [], levelno: 40,
+  levelname: "ERROR" }));
+await h.close();
+console.log(JSON.stringify({ socktype: h.socktype, errors }));
+`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        await Deno.stat(rs.dgramPath);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const path = rs.dgramPath;
+    const run = await runScript(script, [
+      "--no-prompt",
+      "--unstable-net",
+      `--allow-write=${path}`,
+      `--allow-net=unix:${path}`,
+    ]);
+    await Deno.remove(run.dir, { recursive: true });
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(JSON.parse(run.stdout), { socktype: "udp", errors: [] });
+    const line = (await rs.waitFor("with narrow flags")).find((l) =>
+      l.includes("with narrow flags")
+    );
+    assertEquals(line?.split("|").slice(0, 4), ["imuxsock", "user", "err", "narrow"]);
+  } finally {
+    await rs.stop();
+  }
+});
+
 Deno.test("rsyslogd logs exactly one record per call under LF framing: a newline in any field shows as #012 and forges nothing", async () => {
   if (!(await rsyslogAvailable())) return;
   const rs = await startRsyslog();
