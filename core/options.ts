@@ -117,6 +117,8 @@ export function closestName(name: string, known: Iterable<string>): string | nul
  * @param rules The known keys and the rule of each.
  * @param example An example call for the non-object error (`new RotatingFileHandler("app.log",
  * { maxBytes: 1e6, backupCount: 5 })`).
+ * @param unknownKeys `"allow"` lets keys without a rule through: for a base class constructed
+ * by a subclass of the user's, whose own options it does not know.
  * @returns The options, as an object.
  * @throws {TypeError} When `options` is not a plain object, has an unknown key, or a value of the
  * wrong type.
@@ -139,6 +141,7 @@ export function checkOptions<T extends object>(
   options: T | undefined,
   rules: OptionRules,
   example: string,
+  unknownKeys: "refuse" | "allow" = "refuse",
 ): T {
   if (options === undefined) return {} as T;
   if (
@@ -154,6 +157,7 @@ export function checkOptions<T extends object>(
   }
   for (const key of Object.keys(options)) {
     const rule = Object.hasOwn(rules, key) ? rules[key] : undefined;
+    if (rule === undefined && unknownKeys === "allow") continue;
     if (rule === undefined) {
       const near = closestName(key, Object.keys(rules));
       throw new TypeError(

@@ -8,7 +8,17 @@
 
 import { Handler, writeStderr } from "../core/handler.ts";
 import { floatRepr } from "../core/float_format.ts";
-import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import {
+  any,
+  boolean,
+  checkOption,
+  checkOptions,
+  nullable,
+  type OptionRules,
+  satisfies,
+  string,
+} from "../core/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import { isPermissionDenial } from "../core/io.ts";
 import { explainNetError } from "../core/transport.ts";
@@ -139,6 +149,24 @@ const DEFAULT_MAX_RECORDS = 50_000;
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
 /** {@linkcode HTTPHandlerOptions.batchBytes} by default. */
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
+const HTTP_RULES: OptionRules = {
+  ...OUTBOX_RULES,
+  method: any(), // checked below, with Python's case-insensitivity
+  secure: boolean(),
+  credentials: nullable(
+    satisfies(
+      "[user, password]",
+      (v) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "string"),
+    ),
+  ),
+  context: any(),
+  timeout: any(),
+  format: any(),
+  batch: any(),
+  maxInFlight: any(),
+  callerInfo: any(),
+};
+
 /** {@linkcode HTTPHandlerOptions.maxInFlight} by default. */
 const DEFAULT_MAX_IN_FLIGHT = 8;
 
@@ -413,7 +441,15 @@ export class HTTPHandler extends OutboxHandler {
    * an HTTP client.
    */
   constructor(host: string, url: string, options: HTTPHandlerOptions = {}) {
-    checkOutboxOptions("HTTPHandler", options);
+    checkOption("HTTPHandler", "host", host, string(true));
+    checkOption("HTTPHandler", "url", url, string());
+    checkOptions(
+      "HTTPHandler",
+      options,
+      HTTP_RULES,
+      `new HTTPHandler("logs.example.com", "/log", { method: "POST" })`,
+      new.target === HTTPHandler ? "refuse" : "allow",
+    );
     super({
       ...options,
       maxRecords: options.maxRecords ?? DEFAULT_MAX_RECORDS,

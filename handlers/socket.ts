@@ -6,7 +6,20 @@
  * @module
  */
 
-import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import {
+  any,
+  boolean,
+  checkOptions,
+  describeValue,
+  either,
+  nullable,
+  number,
+  oneOf,
+  type OptionRules,
+  satisfies,
+  string,
+} from "../core/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import { pickleRecord, type PickleValue, PyFloat } from "../core/pickle.ts";
 import { pyStr } from "../core/pystr.ts";
@@ -214,30 +227,62 @@ async function sign(key: CryptoKey, framed: Uint8Array): Promise<Uint8Array> {
   return out;
 }
 
-function checkOptions(cls: string, options: SocketHandlerOptions): void {
-  checkOutboxOptions(cls, options);
-  const format = options.format ?? "pickle";
-  if (format !== "pickle" && format !== "json") {
-    throw new RangeError(
-      `Cannot create ${cls} as 'format' must be "pickle" or "json": current value is '${
-        String(format)
-      }'`,
+const SOCKET_RULES: OptionRules = {
+  ...OUTBOX_RULES,
+  format: oneOf(["pickle", "json"]),
+  key: nullable(either(string(true), satisfies("a Uint8Array", (v) => v instanceof Uint8Array))),
+  ack: boolean(),
+  callerInfo: boolean(),
+  timeout: number(0, true, "seconds"),
+};
+
+const DATAGRAM_RULES: OptionRules = {
+  ...SOCKET_RULES,
+  ack: satisfies("false (acknowledgements need a stream: use SocketHandler)", (v) => v === false),
+  sendRate: any(), // checkSendRate
+};
+
+/**
+ * Checks the address and the options of `cls`. A subclass of the user's may have options of its
+ * own: only the known ones are checked then.
+ */
+function checkArguments(
+  cls: string,
+  host: unknown,
+  port: unknown,
+  options: SocketHandlerOptions | undefined,
+  rules: OptionRules,
+  own: boolean,
+): void {
+  if (typeof host !== "string" || host === "") {
+    throw new TypeError(
+      `Cannot create ${cls} as 'host' must be a host name, an address or (with port null) a ` +
+        `socket path: current value is ${describeValue(host)}`,
     );
   }
-  const callerInfo = options.callerInfo ?? true;
-  if (callerInfo !== true && callerInfo !== false) {
-    throw new RangeError(
-      `Cannot create ${cls} as 'callerInfo' must be true or false: current value is ${
-        String(callerInfo)
-      }`,
+  if (
+    port !== null &&
+    !(typeof port === "number" && Number.isInteger(port) && port >= 0 && port <= 65535)
+  ) {
+    const split = /^(.+):(\d+)$/.exec(host);
+    throw new (typeof port === "number" ? RangeError : TypeError)(
+      `Cannot create ${cls} as 'port' must be a port from 0 to 65535, or null for a Unix socket ` +
+        `path in 'host': current value is ${describeValue(port)}${
+          split !== null && port === undefined
+            ? `. The port is an argument of its own: new ${cls}(${JSON.stringify(split[1])}, ${
+              split[2]
+            })`
+            : ""
+        }`,
     );
   }
-  const timeout = options.timeout ?? 1;
-  if (!(timeout > 0)) {
-    throw new RangeError(
-      `Cannot create ${cls} as 'timeout' must be > 0 seconds: current value is ${timeout}`,
-    );
-  }
+  checkOptions(
+    cls,
+    options,
+    rules,
+    `new ${cls}("logs.example.com", 9020, { format: "json" })`,
+    own ? "refuse" : "allow",
+  );
 }
 
 /**
@@ -315,7 +360,15 @@ export class SocketHandler extends OutboxHandler {
    * @throws {RangeError} For an invalid option.
    */
   constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
-    checkOptions(new.target.name, options);
+    const datagram = new.target === DatagramHandler;
+    checkArguments(
+      new.target.name,
+      host,
+      port,
+      options,
+      datagram ? DATAGRAM_RULES : SOCKET_RULES,
+      datagram || new.target === SocketHandler,
+    );
     super(options);
     this.host = host;
     this.port = port;
@@ -600,6 +653,14 @@ export class DatagramHandler extends SocketHandler {
    * @throws {RangeError} For an invalid option.
    */
   constructor(host: string, port: number | null, options: DatagramHandlerOptions = {}) {
+    checkArguments(
+      new.target.name,
+      host,
+      port,
+      options,
+      DATAGRAM_RULES,
+      new.target === DatagramHandler,
+    );
     const sendRate = checkSendRate(new.target.name, options.sendRate);
     // A burst waits in the outbox while the pacing sends it: larger bounds by default.
     super(host, port, {

@@ -6,7 +6,17 @@
  */
 
 import { isPermissionDenial } from "../core/io.ts";
-import { checkOutboxOptions, type OutboxOptions } from "../core/outbox.ts";
+import {
+  any,
+  boolean,
+  checkOptions,
+  nullable,
+  number,
+  object,
+  type OptionRules,
+  string,
+} from "../core/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
@@ -203,6 +213,25 @@ export interface SysLogHandlerOptions extends OutboxOptions {
 type Mode = "udp" | "stream" | "unix";
 
 const FORMATS: readonly SysLogFormat[] = ["python", "rfc5424", "rfc3164"];
+
+/** Types and keys; the values' own rules are checked in the constructor, with their words. */
+const SYSLOG_RULES: OptionRules = {
+  ...OUTBOX_RULES,
+  address: any(),
+  facility: any(),
+  socktype: any(),
+  timeout: nullable(number(0, true, "seconds")),
+  format: any(),
+  framing: any(),
+  ident: string(),
+  appendNul: boolean(),
+  tls: object("an object { caCerts, serverName }"),
+  maxDatagramBytes: any(),
+  sendRate: any(),
+  hostname: string(),
+  appName: string(),
+  procid: any(),
+};
 const FRAMINGS: readonly SysLogFraming[] = ["octet-counting", "lf", "none"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const encoder = new TextEncoder();
@@ -522,7 +551,13 @@ export class SysLogHandler extends OutboxHandler {
    *   or a bound that is not a positive number.
    */
   constructor(options: SysLogHandlerOptions = {}) {
-    checkOutboxOptions("SysLogHandler", options);
+    checkOptions(
+      "SysLogHandler",
+      options,
+      SYSLOG_RULES,
+      `new SysLogHandler({ address: "/dev/log" }) or new SysLogHandler({ address: ["localhost", 514], facility: "local0" })`,
+      new.target === SysLogHandler ? "refuse" : "allow",
+    );
     const address = options.address ?? ["localhost", 514] as const;
     const unixsocket = typeof address === "string";
     if (!unixsocket) {

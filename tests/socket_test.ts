@@ -344,7 +344,7 @@ Deno.test("callerInfo: false stops the stack capture for the handler's sake, and
     assert(String(c.pathname).endsWith("socket_test.ts") && Number(c.lineno) > withLine);
     assertThrows(
       () => sent({ callerInfo: "no" as unknown as boolean }),
-      RangeError,
+      TypeError,
       "'callerInfo' must be true or false",
     );
   } finally {
