@@ -325,6 +325,7 @@ export class Formatter {
       options,
       FORMATTER_RULES,
       `new Formatter("%(asctime)s %(message)s", { datefmt: "%H:%M:%S" })`,
+      new.target === Formatter ? "refuse" : "allow",
     );
     const style = options.style ?? "%";
     if (style !== "%" && style !== "{" && style !== "$") {

@@ -247,6 +247,7 @@ export class MemoryHandler extends BufferingHandler {
       options,
       MEMORY_RULES,
       `new MemoryHandler(100, { flushLevel: ERROR, target, flushOnClose: true })`,
+      new.target === MemoryHandler ? "refuse" : "allow",
     );
     const flushLevel = checkLevel(options.flushLevel ?? ERROR);
     super(capacity);

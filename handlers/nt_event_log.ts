@@ -318,6 +318,7 @@ export class NTEventLogHandler extends Handler {
       options,
       RULES,
       `new NTEventLogHandler("MyApp", { logtype: "Application" })`,
+      new.target === NTEventLogHandler ? "refuse" : "allow",
     );
     const logtype = options.logtype ?? "Application";
     const tool = options.tool ?? "powershell";

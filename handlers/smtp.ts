@@ -238,12 +238,13 @@ const RULES: OptionRules = {
   batch: nullable(object("an object { maxRecords, maxDelayMs }")),
 };
 
-function parseOptions(given: SMTPHandlerOptions): ParsedOptions {
+function parseOptions(given: SMTPHandlerOptions, own: boolean): ParsedOptions {
   const options = checkOptions(
     "SMTPHandler",
     given,
     RULES,
     `new SMTPHandler({ mailhost: ["mail.example.com", 587], fromaddr: "app@example.com", toaddrs: ["ops@example.com"], subject: "app" })`,
+    own ? "refuse" : "allow",
   );
   const { mailhost, secure = null, timeout = 5, batch = null } = options;
   const subject = checkHeaderValue("subject", options.subject);
@@ -403,7 +404,7 @@ export class SMTPHandler extends OutboxHandler {
   constructor(options: SMTPHandlerOptions) {
     // Everything is checked before the handler registers itself (super), so that a refused
     // configuration leaves nothing behind.
-    const c = parseOptions(options);
+    const c = parseOptions(options, new.target === SMTPHandler);
     super(options);
     this.subject = c.subject;
     this.#fromaddr = c.fromaddr;
