@@ -19,7 +19,13 @@
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from "node:dgram";
 import { Formatter } from "./core/formatter.ts";
 import { writeStderr } from "./core/handler.ts";
-import { isPermissionDenial } from "./core/io.ts";
+import {
+  fileAccessGranted,
+  isPermissionDenial,
+  permissionDenied,
+  permissionGranted,
+  toAbsolutePath,
+} from "./core/io.ts";
 import { getLevelName } from "./core/levels.ts";
 import { getLogger } from "./core/logger.ts";
 import { pickleLoads, UnpicklingError } from "./core/pickle.ts";
@@ -253,6 +259,69 @@ interface FrameLimits {
 interface Budget {
   values: number;
   text: number;
+}
+
+/** `host:port` as Deno's `--allow-net` writes it (`[::1]:9020` for IPv6). */
+function netDescriptor(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** What listening on one address takes: each permission, its value and whether it is granted. */
+interface ListenAccess {
+  /** The address, as the messages name it: `tcp 127.0.0.1:9020`, `unix:/run/logs.sock`. */
+  what: string;
+  /** `[kind, value, granted]`: `["net", "127.0.0.1:9020", false]`. */
+  needs: [kind: "read" | "write" | "net", value: string, granted: boolean | null][];
+}
+
+/**
+ * What listening on `what` takes, asked now without a prompt (a `"prompt"` state is not a
+ * grant). A Unix socket `path` needs file access to it as well as `--allow-net=unix:<path>`.
+ */
+function listenAccess(what: string, net: string, path?: string): ListenAccess {
+  const needs: ListenAccess["needs"] = [];
+  if (path !== undefined) {
+    const abs = toAbsolutePath(path);
+    needs.push(["read", abs, fileAccessGranted("read", abs)]);
+    needs.push(["write", abs, fileAccessGranted("write", abs)]);
+  }
+  needs.push(["net", net, permissionGranted({ name: "net", host: net })]);
+  return { what, needs };
+}
+
+/** Deno's flags for `needs`, values of one kind joined by commas. */
+function accessFlags(needs: ListenAccess["needs"]): string {
+  const byKind = new Map<string, string[]>();
+  for (const [kind, value] of needs) {
+    const values = byKind.get(kind) ?? [];
+    if (!values.includes(value)) values.push(value);
+    byKind.set(kind, values);
+  }
+  return [...byKind].map(([kind, values]) => `--allow-${kind}=${values.join(",")}`).join(" ");
+}
+
+/**
+ * The refusal for what Deno does not grant among `accesses`, naming every flag it takes, or
+ * `null` when everything is granted (or the runtime cannot tell).
+ */
+function listenRefusal(accesses: ListenAccess[]): Error | null {
+  const refused = accesses.map((a) => ({
+    what: a.what,
+    missing: a.needs.filter(([, , granted]) => granted === false),
+  })).filter((a) => a.missing.length > 0);
+  if (refused.length === 0) return null;
+  const parts = refused.map(({ what, missing }) => {
+    const kinds = missing.map(([kind]) => kind);
+    const listed = kinds.length === 1
+      ? kinds[0]
+      : `${kinds.slice(0, -1).join(", ")} and ${kinds[kinds.length - 1]}`;
+    return `on ${what} as ${listed} access ${kinds.length === 1 ? "is" : "are"} not granted`;
+  });
+  return permissionDenied(
+    `Cannot start LogReceiver ${parts.join(", nor ")}: run Deno with ${
+      accessFlags(refused.flatMap((r) => r.missing))
+    }`,
+  );
 }
 
 function describeAddr(addr: Deno.Addr): string {
@@ -823,8 +892,12 @@ export class LogReceiver {
    * {@linkcode LogReceiver.udpAddr} hold the bound addresses.
    *
    * @returns A promise that resolves once every listener is bound.
-   * @throws {Error} When the receiver was already started or closed, when an address cannot be
-   * bound (in use, say), or when Deno refuses the permission (the message names the flag).
+   * @throws {Deno.errors.NotCapable} Before anything is bound, when Deno does not grant (now,
+   * without a prompt) what listening takes: `--allow-net=<host>:<port>` for each address, and
+   * for a Unix socket path `--allow-read`, `--allow-write` and `--allow-net=unix:<path>`. The
+   * message names every flag to add.
+   * @throws {Error} When the receiver was already started or closed, or when an address cannot
+   * be bound (in use, say).
    */
   start(): Promise<void> {
     if (this.#state !== "new") {
@@ -852,23 +925,41 @@ export class LogReceiver {
         );
       }
       const tcp = this.#tcpOption;
+      const udp = this.#udpOption;
+      // Every permission is checked before anything is bound, so that a refusal names every
+      // flag it takes and leaves nothing half started.
+      const tcpAccess = tcp === undefined
+        ? null
+        : "path" in tcp
+        ? listenAccess(`unix:${tcp.path}`, `unix:${toAbsolutePath(tcp.path)}`, tcp.path)
+        : listenAccess(
+          `tcp ${tcp.hostname ?? "127.0.0.1"}:${tcp.port}`,
+          netDescriptor(tcp.hostname ?? "127.0.0.1", tcp.port),
+        );
+      const udpAccess = udp === undefined ? null : listenAccess(
+        `udp ${udp.hostname ?? "127.0.0.1"}:${udp.port}`,
+        netDescriptor(udp.hostname ?? "127.0.0.1", udp.port),
+      );
+      const refusal = listenRefusal([tcpAccess, udpAccess].filter((a) => a !== null));
+      if (refusal !== null) throw refusal;
       if (tcp !== undefined) {
         const listener = "path" in tcp
           ? this.#bind(
             () => Deno.listen({ transport: "unix", path: tcp.path }),
             `unix:${tcp.path}`,
-            "--allow-read --allow-write",
+            accessFlags(tcpAccess!.needs),
           )
           : this.#bind(
             () => Deno.listen({ hostname: tcp.hostname ?? "127.0.0.1", port: tcp.port }),
             `tcp ${tcp.hostname ?? "127.0.0.1"}:${tcp.port}`,
-            "--allow-net",
+            accessFlags(tcpAccess!.needs),
           );
         this.#listener = listener;
         this.#tcpAddr = listener.addr;
       }
-      const udp = this.#udpOption;
-      if (udp !== undefined) await this.#bindUdp(udp.hostname ?? "127.0.0.1", udp.port);
+      if (udp !== undefined) {
+        await this.#bindUdp(udp.hostname ?? "127.0.0.1", udp.port, accessFlags(udpAccess!.needs));
+      }
     } catch (error) {
       this.#state = "closed";
       this.#closing ??= Promise.resolve();
@@ -931,16 +1022,16 @@ export class LogReceiver {
       return listen();
     } catch (error) {
       if (isPermissionDenial(error)) {
-        throw new Error(
+        throw permissionDenied(
           `Cannot start LogReceiver on ${what}: access is not granted. Run Deno with ${flags} to allow it.`,
-          { cause: error },
+          error,
         );
       }
       throw new Error(`Cannot start LogReceiver on ${what}: ${message(error)}`, { cause: error });
     }
   }
 
-  async #bindUdp(hostname: string, port: number): Promise<void> {
+  async #bindUdp(hostname: string, port: number, flags: string): Promise<void> {
     const what = `udp ${hostname}:${port}`;
     let socket: UdpSocket;
     try {
@@ -959,9 +1050,9 @@ export class LogReceiver {
       });
     } catch (error) {
       if (isPermissionDenial(error)) {
-        throw new Error(
-          `Cannot start LogReceiver on ${what}: access is not granted. Run Deno with --allow-net to allow it.`,
-          { cause: error },
+        throw permissionDenied(
+          `Cannot start LogReceiver on ${what}: access is not granted. Run Deno with ${flags} to allow it.`,
+          error,
         );
       }
       throw new Error(`Cannot start LogReceiver on ${what}: ${message(error)}`, { cause: error });
@@ -1678,7 +1769,10 @@ async function main(args: string[]): Promise<number> {
     });
     handler.setFormatter(new Formatter(cli.format));
   } catch (error) {
-    writeStderr(`receiver: --file/--format: ${message(error)}\n`);
+    // A denied permission names the flags to add; other failures name the option at fault.
+    writeStderr(
+      `receiver: ${isPermissionDenial(error) ? "" : "--file/--format: "}${message(error)}\n`,
+    );
     return 2;
   }
   const errors = errorPrinter();

@@ -217,14 +217,69 @@ function normalize(path: string): string {
 }
 
 /**
+ * An error for a permission Deno refuses: a `Deno.errors.NotCapable` (the class Deno itself
+ * throws for a missing `--allow-*` flag, so `instanceof` checks and
+ * {@linkcode isPermissionDenial} recognise it) marked `permanent: true`, since retrying cannot
+ * cure it. Where Deno has no `NotCapable` (an older or embedded runtime) it is a
+ * `Deno.errors.PermissionDenied`, or an `Error` named `NotCapable`.
+ *
+ * @param message What was refused and the flag that allows it.
+ * @param cause The error Deno threw, if there was one.
+ * @returns The error.
+ *
+ * @example
+ * ```ts
+ * import { isPermissionDenial, permissionDenied } from "./io.ts";
+ * const e = permissionDenied("Cannot open log file '/var/log/app.log': write access is not granted.");
+ * console.assert(e instanceof Deno.errors.NotCapable && isPermissionDenial(e));
+ * console.assert(String(e).startsWith("NotCapable: Cannot open log file"));
+ * ```
+ */
+export function permissionDenied(message: string, cause?: unknown): Error {
+  const errors = typeof Deno === "object" ? Deno.errors : undefined;
+  const cls = (errors as { NotCapable?: ErrorConstructor } | undefined)?.NotCapable ??
+    errors?.PermissionDenied;
+  let error: Error;
+  if (cls === undefined) {
+    error = new Error(message, { cause });
+    error.name = "NotCapable";
+  } else {
+    error = new cls(message, { cause });
+  }
+  return Object.assign(error, { permanent: true });
+}
+
+/** The access (`read`, `write`, ...) and the path Deno's denial names, from its message. */
+function deniedAccess(error: unknown): { access: string; path: string | null } | null {
+  const text = error instanceof Error ? error.message : "";
+  const found = /Requires (\w+) access(?: to "([^"]*)")?/.exec(text);
+  return found === null ? null : { access: found[1], path: found[2] ?? null };
+}
+
+/**
  * Rewrites a failed file operation as an error that says what to do: for a denied Deno
- * permission, which flag to add; otherwise the path and the operating system's reason.
+ * permission, which flag to add (the access and the path Deno names, which may differ from
+ * `flag` and `path`: a rename needs read access to its source); otherwise the path and the
+ * operating system's reason.
  *
  * @param error The error thrown by `Deno.openSync` or the like.
  * @param action What was being done, e.g. `"open log file"`.
  * @param path The file's path.
- * @param flag The permission the action needs: `"write"` or `"read"`.
- * @returns An error of the same class whose `cause` is the original.
+ * @param flag The permission the action needs when Deno's error does not say: `"write"` or
+ *   `"read"`.
+ * @returns For a denial, an error from {@linkcode permissionDenied} (one made by it already is
+ *   returned as it is); otherwise an error of the same name. Its `cause` is the original.
+ *
+ * @example
+ * ```ts
+ * import { explainFileError } from "./io.ts";
+ * const denial = new Deno.errors.NotCapable(
+ *   'Requires read access to "/srv/logs/app.log.lock", run again with the --allow-read flag',
+ * );
+ * const e = explainFileError(denial, "open lock file", "/srv/logs/app.log.lock", "write");
+ * console.assert(e.message === "Cannot open lock file '/srv/logs/app.log.lock': read access is " +
+ *   "not granted. Run Deno with --allow-read=/srv/logs/app.log.lock (or a folder above it) to allow it.");
+ * ```
  */
 export function explainFileError(
   error: unknown,
@@ -234,13 +289,17 @@ export function explainFileError(
 ): Error {
   const reason = error instanceof Error ? error.message : String(error);
   if (isPermissionDenial(error)) {
-    const e = new Error(
-      `Cannot ${action} '${path}': ${flag} access is not granted. ` +
-        `Run Deno with --allow-${flag}=${path} (or a folder above it) to allow it.`,
-      { cause: error },
+    // Explained already (made by permissionDenied): kept as it is.
+    if ((error as { permanent?: unknown }).permanent === true) return error as Error;
+    const denied = deniedAccess(error);
+    const access = denied?.access ?? flag;
+    const target = denied?.path ? toAbsolutePath(denied.path) : path;
+    return permissionDenied(
+      `Cannot ${action} '${path}': ${access} access ${
+        target === path ? "" : `to '${target}' `
+      }is not granted. Run Deno with --allow-${access}=${target} (or a folder above it) to allow it.`,
+      error,
     );
-    e.name = (error as Error).name;
-    return e;
   }
   const e = new Error(`Cannot ${action} '${path}': ${reason}`, { cause: error });
   if (error instanceof Error) e.name = error.name;
@@ -255,6 +314,166 @@ export function isPermissionDenial(error: unknown): boolean {
   return (notCapable !== undefined && error instanceof notCapable) ||
     (error instanceof errors.PermissionDenied &&
       /--allow-|Requires .* access/.test((error as Error).message));
+}
+
+/** Paths by the file access they need: absolute paths, files or folders. */
+export interface FileAccess {
+  /** Paths that need `--allow-read`. */
+  read: readonly string[];
+  /** Paths that need `--allow-write`. */
+  write: readonly string[];
+}
+
+/**
+ * Whether Deno grants a permission now, asked without a prompt (`Deno.permissions.querySync`).
+ * A `"prompt"` state is not a grant.
+ *
+ * @param descriptor What to ask about, e.g. `{ name: "net", host: "127.0.0.1:9020" }`.
+ * @returns `true` or `false`; `null` when the runtime cannot tell (no
+ *   `Deno.permissions.querySync`, as where Deno is embedded differently): the operation itself
+ *   will then say.
+ *
+ * @example
+ * ```ts
+ * import { permissionGranted } from "./io.ts";
+ * // Under `deno test --allow-all`:
+ * console.assert(permissionGranted({ name: "net", host: "127.0.0.1:9020" }) === true);
+ * ```
+ */
+export function permissionGranted(descriptor: Deno.PermissionDescriptor): boolean | null {
+  const permissions = typeof Deno === "object" ? Deno.permissions : undefined;
+  if (typeof permissions?.querySync !== "function") return null;
+  try {
+    return permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether Deno grants `name` access to `path` now, asked without a prompt (see
+ * {@linkcode permissionGranted}).
+ *
+ * @param name `"read"` or `"write"`.
+ * @param path The path.
+ * @returns `true` or `false`; `null` when the runtime cannot tell.
+ *
+ * @example
+ * ```ts
+ * import { fileAccessGranted } from "./io.ts";
+ * // Under `deno test --allow-all`:
+ * console.assert(fileAccessGranted("write", "/tmp/app.log") === true);
+ * ```
+ */
+export function fileAccessGranted(name: "read" | "write", path: string): boolean | null {
+  return permissionGranted({ name, path });
+}
+
+/**
+ * The part of `needs` that Deno does not grant now (see {@linkcode fileAccessGranted}). A path
+ * inside a folder that is itself missing is left out: the folder's flag covers it.
+ *
+ * @param needs The access needed.
+ * @returns What is missing; both lists are empty when everything is granted (or the runtime
+ *   cannot tell).
+ *
+ * @example
+ * ```ts
+ * import { missingFileAccess } from "./io.ts";
+ * // Under `deno test --allow-all` nothing is missing:
+ * const missing = missingFileAccess({ read: ["/srv/logs"], write: ["/srv/logs/app.log"] });
+ * console.assert(missing.read.length === 0 && missing.write.length === 0);
+ * ```
+ */
+export function missingFileAccess(needs: FileAccess): FileAccess {
+  const pick = (name: "read" | "write", paths: readonly string[]): string[] => {
+    const missing = [...new Set(paths)].filter((p) => fileAccessGranted(name, p) === false);
+    return missing.filter((p) => !missing.some((q) => q !== p && isInside(p, q)));
+  };
+  return { read: pick("read", needs.read), write: pick("write", needs.write) };
+}
+
+function isInside(path: string, folder: string): boolean {
+  const f = folder.endsWith("/") || folder.endsWith("\\") ? folder : `${folder}/`;
+  return path.replaceAll("\\", "/").startsWith(f.replaceAll("\\", "/"));
+}
+
+/**
+ * Deno's flags that grant `access`: `--allow-read=<paths> --allow-write=<paths>`, the paths
+ * joined by commas.
+ *
+ * @param access The access to grant.
+ * @returns The flags, e.g. `--allow-read=/srv/logs --allow-write=/srv/logs`.
+ *
+ * @example
+ * ```ts
+ * import { fileAccessFlags } from "./io.ts";
+ * const flags = fileAccessFlags({ read: ["/srv/logs"], write: ["/srv/logs", "/srv/x.lock"] });
+ * console.assert(flags === "--allow-read=/srv/logs --allow-write=/srv/logs,/srv/x.lock");
+ * ```
+ */
+export function fileAccessFlags(access: FileAccess): string {
+  const flags: string[] = [];
+  if (access.read.length > 0) flags.push(`--allow-read=${access.read.join(",")}`);
+  if (access.write.length > 0) flags.push(`--allow-write=${access.write.join(",")}`);
+  return flags.join(" ");
+}
+
+/**
+ * Refuses at once what could only fail later: throws when Deno does not grant (now, without a
+ * prompt) the file access `needs` lists, naming the flags to add. A `"prompt"` state counts as
+ * not granted: a library that prompts at construction, or worse at a rollover hours later,
+ * would surprise, and the same program must behave the same in a terminal and under a service
+ * manager (where a prompt is a denial). Nothing is checked where the runtime cannot tell (no
+ * `Deno.permissions.querySync`).
+ *
+ * @param owner The class being created, e.g. `"RotatingFileHandler"`.
+ * @param file The log file as the caller named it.
+ * @param needs The access needed: absolute paths.
+ * @throws {Deno.errors.NotCapable} From {@linkcode permissionDenied}, e.g. `Cannot create
+ *   RotatingFileHandler for 'logs/app.log' as read access is not granted: run Deno with
+ *   --allow-read=/srv/app/logs (or a folder above it)`.
+ *
+ * @example
+ * ```ts
+ * import { checkFileAccess } from "./io.ts";
+ * // Under `deno test --allow-all` everything is granted: no error.
+ * checkFileAccess("FileHandler", "app.log", { read: [], write: ["/tmp/app.log"] });
+ * ```
+ */
+export function checkFileAccess(owner: string, file: string, needs: FileAccess): void {
+  const missing = missingFileAccess(needs);
+  const kinds = [missing.read.length > 0 ? "read" : "", missing.write.length > 0 ? "write" : ""]
+    .filter(Boolean);
+  if (kinds.length === 0) return;
+  const paths = new Set([...missing.read, ...missing.write]).size;
+  throw permissionDenied(
+    `Cannot create ${owner} for '${file}' as ${kinds.join(" and ")} access ${
+      kinds.length === 1 ? "is" : "are"
+    } not granted: run Deno with ${fileAccessFlags(missing)} (${
+      paths === 1 ? "or a folder above it" : "or folders above them"
+    })`,
+  );
+}
+
+/**
+ * The folder of an absolute file path (`/srv/logs` for `/srv/logs/app.log`).
+ *
+ * @param path An absolute path.
+ * @returns Its folder.
+ *
+ * @example
+ * ```ts
+ * import { folderOf } from "./io.ts";
+ * console.assert(folderOf("/srv/logs/app.log") === "/srv/logs");
+ * console.assert(folderOf("/app.log") === "/");
+ * ```
+ */
+export function folderOf(path: string): string {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (cut <= 0) return path.slice(0, 1) || ".";
+  if (cut === 2 && /^[A-Za-z]:/.test(path)) return path.slice(0, 3);
+  return path.slice(0, cut);
 }
 
 /**

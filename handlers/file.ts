@@ -5,12 +5,22 @@
  */
 
 import { createEncoder, type Encoder } from "../core/encoding.ts";
-import { explainFileError, LineGuard, toAbsolutePath, writeAllSync } from "../core/io.ts";
+import {
+  checkFileAccess,
+  explainFileError,
+  type FileAccess,
+  isPermissionDenial,
+  LineGuard,
+  toAbsolutePath,
+  writeAllSync,
+} from "../core/io.ts";
 import { getLevelName } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
-import { registerHandler } from "../core/shutdown.ts";
+import { endingReason, registerHandler } from "../core/shutdown.ts";
 import { WriteBuffer } from "../core/write_buffer.ts";
 import { StreamHandler } from "./stream.ts";
+
+export type { FileAccess };
 
 /** How a {@linkcode FileHandler} opens its file, as in Python: append, truncate, or create new. */
 export type FileMode = "a" | "w" | "x";
@@ -75,11 +85,14 @@ function openOptions(mode: FileMode): Deno.OpenOptions {
 /**
  * Python's `logging.FileHandler`: writes formatted records to a file. Writes are synchronous:
  * when `handle()` returns, the record's bytes are in the operating system (unless the opt-in
- * `bufferSize` is set). A failed open is reported through `handleError` with the path and, when
- * Deno refused it, the permission flag to add.
+ * `bufferSize` is set). A failed open is reported through `handleError` with the path.
  *
- * Requires `--allow-write` for the file (and `--allow-read` to resolve a relative name against
- * the current directory).
+ * Requires `--allow-write` for the file (a relative name needs nothing more). The constructor
+ * checks it, with `delay` too, and refuses at once with the flag to add when Deno does not
+ * grant it (a `"prompt"` state is not a grant: nothing prompts). A permission denied later
+ * (revoked, say) is reported once through `handleError`, naming the flag; the records it then
+ * keeps from the file are counted in {@linkcode FileHandler.dropped} and reported in one line at
+ * the next `flush()`, `close()` or exit.
  *
  * @example
  * ```ts
@@ -121,15 +134,45 @@ export class FileHandler extends StreamHandler {
   #lines: LineGuard;
   /** The terminator whose encoding is the guard's separator. */
   #separatorOf: string;
+  /** The denials reported so far (by message): each is reported once. */
+  #deniedReported = new Set<string>();
+  /** The last denial reported, named in the count of records it kept from the file. */
+  #denied: Error | null = null;
+  #dropped = 0;
+  /** Records dropped by a denial since the count was last reported. */
+  #droppedUnreported = 0;
+
+  /**
+   * The file access a handler of this class needs for `baseFilename` with `options`: what the
+   * constructor checks, before it opens anything, with `Deno.permissions.querySync`. Subclasses
+   * that touch more (a folder to rotate in, a lock file) override it.
+   *
+   * @param baseFilename The absolute path of the log file.
+   * @param _options The constructor's options.
+   * @returns For `FileHandler`: write access to the file.
+   *
+   * @example
+   * ```ts
+   * import { FileHandler } from "./file.ts";
+   * const access = FileHandler.accessNeeded("/srv/logs/app.log");
+   * console.assert(access.read.length === 0 && access.write[0] === "/srv/logs/app.log");
+   * ```
+   */
+  static accessNeeded(baseFilename: string, _options: FileHandlerOptions = {}): FileAccess {
+    return { read: [], write: [baseFilename] };
+  }
 
   /**
    * Opens (or, with `delay`, prepares to open) the log file.
    *
-   * Requires `--allow-read` and `--allow-write` for the file.
+   * Requires `--allow-write` for the file (see {@linkcode FileHandler.accessNeeded}).
    *
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode FileHandlerOptions}.
    * @throws {RangeError} For an unknown mode, encoding or error policy, or a negative buffer size.
+   * @throws {Deno.errors.NotCapable} When Deno does not grant the access the handler needs (with
+   * `delay` too), naming the flag to add: `Cannot create FileHandler for 'app.log' as write
+   * access is not granted: run Deno with --allow-write=/srv/app.log (or a folder above it)`.
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: FileHandlerOptions = {}) {
@@ -159,6 +202,11 @@ export class FileHandler extends StreamHandler {
       );
     }
     const baseFilename = toAbsolutePath(filename);
+    checkFileAccess(
+      new.target.name,
+      typeof filename === "string" ? filename : baseFilename,
+      new.target.accessNeeded(baseFilename, options),
+    );
     // A FileHandler's stream is its file; until it is open, writes go nowhere.
     const nowhere = { writeSync: (p: Uint8Array) => p.length };
     super(nowhere);
@@ -196,8 +244,9 @@ export class FileHandler extends StreamHandler {
       throw explainFileError(error, "open log file", this.baseFilename, "write");
     }
     if (this.#encoder.bom.length !== 0) {
+      // The size by seeking, which needs no --allow-read (an fstat would).
       try {
-        this.#bomPending = file.statSync().size === 0;
+        this.#bomPending = file.seekSync(0, Deno.SeekMode.End) === 0;
       } catch {
         this.#bomPending = true;
       }
@@ -409,8 +458,62 @@ export class FileHandler extends StreamHandler {
     }
   }
 
-  /** Writes out the write buffer, if any. */
+  /**
+   * How many records a denied permission kept from the file (each denial is reported once
+   * through `handleError`, the records it then keeps out are counted here and reported in one
+   * line at the next `flush()`, `close()` or exit).
+   */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /**
+   * Reports a failure to handle `record` like every handler, except a denied permission: it is
+   * reported once, with the flag to add, and each record it keeps from the file afterwards is
+   * only counted ({@linkcode FileHandler.dropped}), so that a denial never prints one report
+   * per record.
+   *
+   * @param record The record being handled, or `null`.
+   * @param error What went wrong.
+   */
+  override handleError(record: LogRecord | null, error: unknown): void {
+    if (!isPermissionDenial(error)) {
+      super.handleError(record, error);
+      return;
+    }
+    const explained = explainFileError(error, "use log file", this.baseFilename, "read");
+    if (this.#deniedReported.has(explained.message)) {
+      if (record !== null) {
+        this.#dropped++;
+        this.#droppedUnreported++;
+      }
+      return;
+    }
+    this.#deniedReported.add(explained.message);
+    this.#denied = explained;
+    if (record !== null) this.#dropped++;
+    super.handleError(record, explained);
+  }
+
+  /** Reports, in one line, the records denials kept from the file since the last report. */
+  #reportDropped(): void {
+    const n = this.#droppedUnreported;
+    if (n === 0) return;
+    this.#droppedUnreported = 0;
+    const records = n === 1 ? "1 more record was" : `${n} more records were`;
+    const when = endingReason() === null ? "" : ` ${endingReason()}`;
+    super.handleError(
+      null,
+      new Error(
+        `${records} dropped because log file '${this.baseFilename}' cannot be written for good ` +
+          `(${this.#denied?.name ?? "Error"}, reported once before)${when}`,
+      ),
+    );
+  }
+
+  /** Writes out the write buffer, if any; reports records a denied permission dropped. */
   override flushSync(): void {
+    this.#reportDropped();
     this.#buffer?.flush();
   }
 

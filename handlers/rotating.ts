@@ -8,7 +8,18 @@
 
 import { FileLock } from "../core/file_lock.ts";
 import { gzipFileSync, GzipQueue, gzipTempTarget, recoverGzipSync } from "../core/gzip.ts";
-import { removeFile, renameFile, statOrNull } from "../core/io.ts";
+import {
+  explainFileError,
+  type FileAccess,
+  fileAccessFlags,
+  folderOf,
+  isPermissionDenial,
+  missingFileAccess,
+  permissionDenied,
+  removeFile,
+  renameFile,
+  statOrNull,
+} from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason } from "../core/shutdown.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
@@ -112,7 +123,12 @@ function checkOptions(
  * moved (Python's rules: the rotator moves only the live file; older backups are renamed).
  * Each record is formatted and encoded once: `shouldRollover` receives its encoded size.
  *
- * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ * Requires `--allow-read` and `--allow-write` for the log file's folder (renames, listing for
+ * clean-up; with `lock`, `<file>.lock` is in it too). The constructor checks them (see
+ * {@linkcode BaseRotatingHandler.accessNeeded}), with `delay` too, and refuses at once with the
+ * flags to add. A rollover refused later (a permission revoked, a `namer` or `rotator` that
+ * moves files to a folder Deno does not grant) is reported once with the flag to add, rotation
+ * is turned off, and the records go on into the live file: none is lost.
  *
  * @example
  * ```ts
@@ -168,6 +184,37 @@ export abstract class BaseRotatingHandler extends FileHandler {
   #dev = -1;
   /** Set while `close()` closes the file: compressions then finish in the background. */
   #deferCompression = false;
+  #rotationDenied: Error | null = null;
+
+  /**
+   * The file access a rotating handler needs: read and write access to the log file's folder
+   * (the live file, renames, listing for clean-up, `compress`, `maxAge`) and, with `lock`, to
+   * `<file>.lock`.
+   *
+   * @param baseFilename The absolute path of the log file.
+   * @param options The constructor's options (`lock`).
+   * @returns The access needed.
+   *
+   * @example
+   * ```ts
+   * import { RotatingFileHandler } from "./rotating.ts";
+   * const access = RotatingFileHandler.accessNeeded("/srv/logs/app.log", {
+   *   maxBytes: 1_000_000,
+   *   backupCount: 5,
+   *   lock: true,
+   * });
+   * console.assert(access.read.includes("/srv/logs") && access.write.includes("/srv/logs"));
+   * console.assert(access.write.includes("/srv/logs/app.log.lock"));
+   * ```
+   */
+  static override accessNeeded(
+    baseFilename: string,
+    options: BaseRotatingHandlerOptions = {},
+  ): FileAccess {
+    const paths = [baseFilename, folderOf(baseFilename)];
+    if (options.lock === true) paths.push(`${baseFilename}.lock`);
+    return { read: paths, write: paths };
+  }
 
   /**
    * Opens (or, with `delay`, prepares to open) the log file.
@@ -175,6 +222,8 @@ export abstract class BaseRotatingHandler extends FileHandler {
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode BaseRotatingHandlerOptions}.
    * @throws {RangeError} For an invalid option.
+   * @throws {Deno.errors.NotCapable} When Deno does not grant the access the handler needs
+   * (with `delay` too), naming the flags to add.
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: BaseRotatingHandlerOptions = {}) {
@@ -217,6 +266,67 @@ export abstract class BaseRotatingHandler extends FileHandler {
 
   /** Rotates the files. Called by `emit` when `shouldRollover` says so. */
   abstract doRollover(): void;
+
+  /**
+   * The denied permission that turned rotation off (reported once through `handleError`), or
+   * `null` while rotation works.
+   */
+  get rotationDenied(): Error | null {
+    return this.#rotationDenied;
+  }
+
+  /**
+   * Calls {@linkcode BaseRotatingHandler.doRollover} unless Deno refuses what it needs: it
+   * first checks, without a prompt, read and write access to the log file's folder. When that
+   * is not granted, or the rollover is refused anyway (a permission revoked, a `namer` or
+   * `rotator` that moves files to a folder Deno does not grant), the denial is reported once
+   * with the flag to add, rotation is turned off for good ({@linkcode BaseRotatingHandler.rotationDenied}),
+   * and the records go on into the live file (reopened if the rollover had closed it). Other
+   * failures are thrown, as from `doRollover`. `emit` and the timed handler's timer call it.
+   *
+   * @returns Whether the rollover ran.
+   * @throws {Error} What `doRollover` throws, other than a denied permission.
+   */
+  tryRollover(): boolean {
+    if (this.#rotationDenied !== null) return false;
+    const base = this.baseFilename;
+    const folder = folderOf(base);
+    const missing = missingFileAccess({ read: [folder], write: [folder] });
+    const kinds = [missing.read.length > 0 ? "read" : "", missing.write.length > 0 ? "write" : ""]
+      .filter(Boolean);
+    if (kinds.length > 0) {
+      this.#turnRotationOff(
+        permissionDenied(
+          `Cannot rotate '${base}' as ${kinds.join(" and ")} access to '${folder}' ${
+            kinds.length === 1 ? "is" : "are"
+          } not granted: run Deno with ${
+            fileAccessFlags(missing)
+          } (or a folder above it). Rotation is off: the records go on into '${base}'.`,
+        ),
+      );
+      return false;
+    }
+    try {
+      this.doRollover();
+      return true;
+    } catch (error) {
+      if (!isPermissionDenial(error)) throw error;
+      const why = explainFileError(error, "rotate", base, "write");
+      this.#turnRotationOff(
+        permissionDenied(
+          `${why.message} Rotation is off: the records go on into '${base}'.`,
+          why.cause ?? error,
+        ),
+      );
+      this.ensureStream(); // the rollover may have closed the live file
+      return false;
+    }
+  }
+
+  #turnRotationOff(error: Error): void {
+    this.#rotationDenied = error;
+    this.handleError(null, error);
+  }
 
   /**
    * Python's `rotation_filename`: the name a rotated file gets, from `namer` (when set), plus
@@ -341,7 +451,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
     const bytes = this.encodeRecord(record);
     const lock = this.#lock;
     if (lock === null) {
-      if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      if (this.shouldRollover(record, bytes.length)) this.tryRollover();
       this.streamSize(); // after a rollover: the size of the new file, before the write
       this.#size += this.writeBytes(bytes);
       return;
@@ -349,7 +459,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
     lock.acquire();
     try {
       this.syncWithOthers();
-      if (this.shouldRollover(record, bytes.length)) this.doRollover();
+      if (this.shouldRollover(record, bytes.length)) this.tryRollover();
       this.streamSize();
       this.#size += this.writeBytes(bytes);
     } finally {
@@ -530,7 +640,9 @@ export abstract class BaseRotatingHandler extends FileHandler {
  * Beyond Python, each opt-in: `lock` (several processes share the file), `compress: "gzip"`,
  * `maxAge` (see {@linkcode BaseRotatingHandlerOptions}).
  *
- * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ * Requires `--allow-read` and `--allow-write` for the log file's folder; for the file alone
+ * when it never rolls over (`maxBytes` or `backupCount` 0). The constructor checks them, with
+ * `delay` too, and refuses at once with the flags to add.
  *
  * @example
  * ```ts
@@ -556,11 +668,41 @@ export class RotatingFileHandler extends BaseRotatingHandler {
   backupCount: number;
 
   /**
+   * The file access a `RotatingFileHandler` needs: that of every rotating handler (the log
+   * file's folder, and `<file>.lock` with `lock`) when it can roll over; when it never does
+   * (`maxBytes` or `backupCount` 0), read and write access to the file (and the lock file).
+   *
+   * @param baseFilename The absolute path of the log file.
+   * @param options The constructor's options.
+   * @returns The access needed.
+   *
+   * @example
+   * ```ts
+   * import { RotatingFileHandler } from "./rotating.ts";
+   * const access = RotatingFileHandler.accessNeeded("/srv/logs/app.log"); // never rolls over
+   * console.assert(access.read.join() === "/srv/logs/app.log");
+   * ```
+   */
+  static override accessNeeded(
+    baseFilename: string,
+    options: RotatingFileHandlerOptions = {},
+  ): FileAccess {
+    if ((options.maxBytes ?? 0) > 0 && (options.backupCount ?? 0) > 0) {
+      return super.accessNeeded(baseFilename, options);
+    }
+    const paths = [baseFilename];
+    if (options.lock === true) paths.push(`${baseFilename}.lock`);
+    return { read: paths, write: paths };
+  }
+
+  /**
    * Opens (or, with `delay`, prepares to open) the log file.
    *
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode RotatingFileHandlerOptions}.
    * @throws {RangeError} For a negative `maxBytes` or `backupCount`, or another invalid option.
+   * @throws {Deno.errors.NotCapable} When Deno does not grant the access the handler needs
+   * (with `delay` too), naming the flags to add.
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: RotatingFileHandlerOptions = {}) {

@@ -123,7 +123,10 @@ function parseAtTime(value: AtTime | string): Required<AtTime> {
  * the rotated file). Beyond Python, each opt-in: `timer`, `lock` (several processes share the
  * file and its schedule), `compress: "gzip"`, `maxAge`; `now` injects the clock.
  *
- * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ * Requires `--allow-read` and `--allow-write` for the log file's folder (with `lock`,
+ * `<file>.lock` is in it too). The constructor checks them, with `delay` too, and refuses at
+ * once with the flags to add. A rollover refused later is reported once, rotation (and the
+ * `timer`) stops, and the records go on into the live file.
  *
  * @example
  * ```ts
@@ -178,6 +181,8 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    * @param options See {@linkcode TimedRotatingFileHandlerOptions}.
    * @throws {RangeError} For an invalid `when` (naming the valid ones), `W7`, a bad `atTime`,
    *   `interval` or `backupCount`, or another invalid option.
+   * @throws {Deno.errors.NotCapable} When Deno does not grant the access the handler needs
+   *   (with `delay` too), naming the flags to add.
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: TimedRotatingFileHandlerOptions = {}) {
@@ -455,7 +460,9 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    * @param record The record.
    */
   override emit(record: LogRecord): void {
-    if (this.#timerWanted && this.#timerId === undefined) this.#schedule();
+    if (this.#timerWanted && this.#timerId === undefined && this.rotationDenied === null) {
+      this.#schedule();
+    }
     super.emit(record);
   }
 
@@ -471,7 +478,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
         if (this.lock) this.syncWithOthers();
         if (!this.shouldRollover(null)) return;
         if ((statOrNull(this.baseFilename)?.size ?? 0) > 0) {
-          this.doRollover();
+          this.tryRollover();
         } else {
           this.rolloverAt = this.computeRollover(Math.floor(this.now()));
           this.writeSharedState(String(this.rolloverAt));
@@ -480,7 +487,8 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
     } catch (error) {
       this.handleError(null, error);
     }
-    this.#schedule();
+    // Rotation refused for good: no timer that would fire again at once.
+    if (this.rotationDenied === null) this.#schedule();
   }
 
   /** Stops the timer and closes the file (and the lock file), synchronously. Idempotent. */

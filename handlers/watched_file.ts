@@ -5,7 +5,12 @@
  * @module
  */
 
-import { explainFileError } from "../core/io.ts";
+import {
+  explainFileError,
+  type FileAccess,
+  isPermissionDenial,
+  permissionDenied,
+} from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
 
@@ -38,7 +43,9 @@ export interface WatchedFileHandlerOptions extends FileHandlerOptions {}
  * through `handleError`, the old file stays open, and the next record tries again.
  *
  * Requires `--allow-read` (Deno asks it even for a `stat` of the open file) and `--allow-write`
- * for the file.
+ * for the file. The constructor checks both, with `delay` too, and refuses at once with the
+ * flags to add. Should read access be denied later (revoked), that is reported once, watching
+ * stops, and the records go on into the open file.
  *
  * @example
  * ```ts
@@ -68,6 +75,28 @@ export class WatchedFileHandler extends FileHandler {
   #watchable = true;
 
   /**
+   * The file access a `WatchedFileHandler` needs: read (for the `stat` per record) and write
+   * access to the file.
+   *
+   * @param baseFilename The absolute path of the log file.
+   * @param _options The constructor's options.
+   * @returns Read and write access to the file.
+   *
+   * @example
+   * ```ts
+   * import { WatchedFileHandler } from "./watched_file.ts";
+   * const access = WatchedFileHandler.accessNeeded("/srv/logs/app.log");
+   * console.assert(access.read[0] === "/srv/logs/app.log" && access.write[0] === "/srv/logs/app.log");
+   * ```
+   */
+  static override accessNeeded(
+    baseFilename: string,
+    _options: WatchedFileHandlerOptions = {},
+  ): FileAccess {
+    return { read: [baseFilename], write: [baseFilename] };
+  }
+
+  /**
    * Opens (or, with `delay`, prepares to open) the log file and notes its device and inode.
    *
    * Requires `--allow-read` and `--allow-write` for the file.
@@ -75,8 +104,10 @@ export class WatchedFileHandler extends FileHandler {
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode WatchedFileHandlerOptions}.
    * @throws {RangeError} For an unknown mode, encoding or error policy, or a negative buffer size.
+   * @throws {Deno.errors.NotCapable} When Deno does not grant read and write access to the
+   * file (with `delay` too), naming the flags to add.
    * @throws {Error} When the file cannot be opened or checked (without `delay`), saying what
-   * to change: without `--allow-read` for it, the error names the flag.
+   * to change.
    */
   constructor(filename: string | URL, options: WatchedFileHandlerOptions = {}) {
     super(filename, options);
@@ -130,6 +161,19 @@ export class WatchedFileHandler extends FileHandler {
       const info = Deno.statSync(this.baseFilename);
       reopen = info.dev !== this.dev || info.ino !== this.ino;
     } catch (error) {
+      if (isPermissionDenial(error)) {
+        // Final: watching stops (reported once), the records go on into the open file.
+        this.#watchable = false;
+        const why = explainFileError(error, "check log file", this.baseFilename, "read");
+        this.handleError(
+          null,
+          permissionDenied(
+            `${why.message} Watching is off: the records go on into the open file.`,
+            why.cause ?? error,
+          ),
+        );
+        return;
+      }
       if (!(error instanceof Deno.errors.NotFound)) {
         throw explainFileError(error, "check log file", this.baseFilename, "read");
       }

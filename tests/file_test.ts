@@ -1,4 +1,4 @@
-import { withTempDir } from "./helpers/fs.ts";
+import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { FileHandler, Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import {
   assert,
@@ -177,26 +177,100 @@ Deno.test("buffered records reach the file on Deno.exit() and when the program e
   }
 });
 
-Deno.test("a denied write permission is reported with the path and the flag to add", async () => {
+Deno.test("FileHandler without --allow-write for its file refuses at construction, delay or not, naming the flag", async () => {
   const out = await runScript(
     `
-    import { FileHandler, getLogger } from ${JSON.stringify(MOD_URL)};
-    const log = getLogger("denied");
-    log.addHandler(new FileHandler("/tmp/denied-${uniqueName()}.log", { delay: true }));
-    log.warning("lost");
-    console.log("caller unharmed");
+    import { FileHandler } from ${JSON.stringify(MOD_URL)};
+    for (const delay of [false, true]) {
+      try {
+        new FileHandler("denied.log", { delay });
+        console.log("constructed");
+      } catch (error) {
+        console.log(String(error));
+      }
+    }
   `,
     ["--allow-read"],
   );
-  assertEquals(out.code, 0, out.stderr);
-  assertEquals(out.stdout, "caller unharmed\n");
-  assertStringIncludes(out.stderr, "--- Logging error ---");
-  assertMatch(
-    out.stderr,
-    /Cannot open log file '\/tmp\/denied-[^']+\.log': write access is not granted/,
-  );
-  assertMatch(out.stderr, /--allow-write=\/tmp\/denied-/);
-  await Deno.remove(out.dir, { recursive: true });
+  try {
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stderr, "");
+    const refusal = `NotCapable: Cannot create FileHandler for 'denied.log' as write access is ` +
+      `not granted: run Deno with --allow-write=${out.dir}/denied.log (or a folder above it)`;
+    assertEquals(out.stdout, `${refusal}\n${refusal}\n`);
+    assert(!existsSync(`${out.dir}/denied.log`), "no file was created");
+  } finally {
+    await Deno.remove(out.dir, { recursive: true });
+  }
+});
+
+Deno.test("a write permission revoked later is reported once with the flag, and every record it keeps out is counted", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await runScript(
+      `
+      import { FileHandler, getLogger } from ${JSON.stringify(MOD_URL)};
+      const h = new FileHandler(${JSON.stringify(`${dir}/app.log`)}, { delay: true });
+      const log = getLogger("revoked");
+      log.addHandler(h);
+      Deno.permissions.revokeSync({ name: "write", path: ${JSON.stringify(dir)} });
+      for (let i = 0; i < 50; i++) log.warning("record %d", i);
+      console.log("caller unharmed, dropped", h.dropped);
+      await h.close();
+    `,
+      [`--allow-write=${dir}`],
+    );
+    try {
+      assertEquals(out.code, 0, out.stderr);
+      const reports = out.stderr.split("--- Logging error ---").slice(1);
+      assertEquals(reports.length, 2, "one report, then one count, not one per record");
+      assertMatch(
+        reports[0],
+        new RegExp(
+          `Cannot open log file '${dir}/app.log': write access is not granted\\. ` +
+            `Run Deno with --allow-write=${dir}/app.log \\(or a folder above it\\)`,
+        ),
+      );
+      assertStringIncludes(
+        reports[1],
+        `49 more records were dropped because log file '${dir}/app.log' cannot be written for good (NotCapable, reported once before)`,
+      );
+      assertEquals(out.stdout, "caller unharmed, dropped 50\n");
+    } finally {
+      await Deno.remove(out.dir, { recursive: true });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a UTF-16 log file appended to with --allow-write alone gets no second byte order mark", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/app.log`;
+    const out = await runScript(
+      `
+      import { FileHandler, makeLogRecord } from ${JSON.stringify(MOD_URL)};
+      for (const msg of ["first run", "second run"]) {
+        const h = new FileHandler(${JSON.stringify(path)}, { encoding: "utf-16" });
+        h.handle(makeLogRecord({ msg }));
+        await h.close();
+      }
+    `,
+      [`--allow-write=${path}`],
+    );
+    await Deno.remove(out.dir, { recursive: true });
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stderr, "");
+    const bytes = await Deno.readFile(path);
+    // One BOM at the start (Python's utf-16 codec writes the platform's order: little-endian).
+    assertEquals(
+      new TextDecoder("utf-16le", { ignoreBOM: true }).decode(bytes),
+      "\ufefffirst run\nsecond run\n",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("a missing directory is reported through handleError with the path", async () => {

@@ -1015,3 +1015,48 @@ Deno.test("LogReceiver explains its bad limits", () => {
   // The defaults and the widest settings are accepted.
   new LogReceiver({ tcp: { port: 0 }, maxIntDigits: Infinity, maxFrameBytes: 2 ** 32 - 1 });
 });
+
+// --- Permissions ----------------------------------------------------------------------------
+
+Deno.test("LogReceiver.start() without --allow-net rejects with the exact flags before binding anything, and the program goes on", () =>
+  withTempDir(async (dir) => {
+    const script = `${dir}/main.ts`;
+    await Deno.writeTextFile(
+      script,
+      `
+      import { LogReceiver } from ${
+        JSON.stringify(new URL("../receiver.ts", import.meta.url).href)
+      };
+      for (const options of [
+        { udp: { port: 9021 } },
+        { tcp: { port: 9020 }, udp: { hostname: "::1", port: 9021 } },
+      ]) {
+        const receiver = new LogReceiver({ ...options, handle: () => {} });
+        try {
+          await receiver.start();
+          console.log("started");
+        } catch (error) {
+          console.log(String(error));
+        }
+      }
+      console.log("caller unharmed");
+    `,
+    );
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--no-config", "--allow-net=127.0.0.1:9020", script],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(10_000),
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    assertEquals(stderr, "");
+    assertEquals(new TextDecoder().decode(out.stdout).split("\n"), [
+      "NotCapable: Cannot start LogReceiver on udp 127.0.0.1:9021 as net access is not granted: " +
+      "run Deno with --allow-net=127.0.0.1:9021",
+      "NotCapable: Cannot start LogReceiver on udp ::1:9021 as net access is not granted: " +
+      "run Deno with --allow-net=[::1]:9021",
+      "caller unharmed",
+      "",
+    ]);
+  }));

@@ -8,9 +8,10 @@ import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { Formatter } from "../core/formatter.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { RotatingFileHandler } from "../handlers/rotating.ts";
-import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
+import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 import { MOD_URL, runScript } from "./helpers/collect.ts";
+import { fileLines, spawnScript } from "./helpers/subprocess.ts";
 
 let counter = 0;
 /** Python's BaseFileTest.next_rec: a record whose message is a fresh number. */
@@ -447,3 +448,144 @@ Deno.test("a script that logs and returns leaves every rotated file compressed",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// --- Permissions denied after construction --------------------------------------------------
+
+/** Runs `source` as `main.ts` in `dir` with exactly `flags`; the reports it printed. */
+async function runDenied(dir: string, source: string, flags: string[]) {
+  const out = await spawnScript(dir, source, 10_000, flags).output();
+  const stderr = new TextDecoder().decode(out.stderr);
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr,
+    reports: stderr.split("--- Logging error ---").slice(1),
+  };
+}
+
+Deno.test("a rollover refused later (write access to the folder revoked) is reported once with the flag, and every record stays in the live file", () =>
+  withTempDir(async (dir) => {
+    const logs = `${dir}/logs`;
+    await Deno.mkdir(logs);
+    const out = await runDenied(
+      dir,
+      `
+      import { getLogger, RotatingFileHandler } from "${MOD_URL}";
+      const h = new RotatingFileHandler("logs/app.log", { maxBytes: 20, backupCount: 2 });
+      const log = getLogger("revoked");
+      log.addHandler(h);
+      for (let i = 0; i < 4; i++) log.warning("record %d", i);
+      Deno.permissions.revokeSync({ name: "write", path: "logs" });
+      for (let i = 4; i < 30; i++) log.warning("record %d", i);
+      await h.close();
+      console.log("dropped", h.dropped);
+    `,
+      [`--allow-read=${logs}`, `--allow-write=${logs}`],
+    );
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.reports.length, 1, out.stderr);
+    assertStringIncludes(
+      out.reports[0],
+      `NotCapable: Cannot rotate '${logs}/app.log' as write access to '${logs}' is not granted: ` +
+        `run Deno with --allow-write=${logs} (or a folder above it). Rotation is off: the records go on into '${logs}/app.log'.`,
+    );
+    const kept = [...fileLines(`${logs}/app.log.1`), ...fileLines(`${logs}/app.log`)];
+    assertEquals(kept, Array.from({ length: 30 }, (_, i) => `record ${i}`), "no record lost");
+    assertEquals(out.stdout, "dropped 0\n");
+  }));
+
+Deno.test("a namer that moves backups into a folder Deno does not grant: reported once with the flag, the records go on in the live file", () =>
+  withTempDir(async (dir) => {
+    const logs = `${dir}/logs`;
+    const other = `${dir}/other`;
+    await Deno.mkdir(logs);
+    await Deno.mkdir(other);
+    const out = await runDenied(
+      dir,
+      `
+      import { getLogger, RotatingFileHandler } from "${MOD_URL}";
+      const h = new RotatingFileHandler("logs/app.log", { maxBytes: 40, backupCount: 2 });
+      h.namer = (name) => name.replace("/logs/", "/other/");
+      const log = getLogger("namer");
+      log.addHandler(h);
+      for (let i = 0; i < 30; i++) log.warning("record %d", i);
+      await h.close();
+      console.log("dropped", h.dropped);
+    `,
+      [`--allow-read=${dir}`, `--allow-write=${logs}`],
+    );
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.reports.length, 1, out.stderr);
+    assertStringIncludes(
+      out.reports[0],
+      `NotCapable: Cannot rename '${logs}/app.log' to '${other}/app.log.1': write access is not granted. ` +
+        `Run Deno with --allow-write=${other}/app.log.1 (or a folder above it) to allow it. ` +
+        `Rotation is off: the records go on into '${logs}/app.log'.`,
+    );
+    assertEquals(
+      fileLines(`${logs}/app.log`),
+      Array.from({ length: 30 }, (_, i) => `record ${i}`),
+      "no record lost",
+    );
+    assertEquals([...Deno.readDirSync(other)].length, 0);
+    assertEquals(out.stdout, "dropped 0\n");
+  }));
+
+Deno.test("a timed rollover refused later is reported once, and the timer stops instead of firing again at once", () =>
+  withTempDir(async (dir) => {
+    const logs = `${dir}/logs`;
+    await Deno.mkdir(logs);
+    const out = await runDenied(
+      dir,
+      `
+      import { getLogger, TimedRotatingFileHandler } from "${MOD_URL}";
+      // The first rollover is due 1 ms after the construction (the clock is injected), so the
+      // timer fires at once.
+      let clock = Math.floor(Date.now() / 1000) + 0.999;
+      const h = new TimedRotatingFileHandler("logs/app.log", {
+        when: "S", timer: true, delay: true, now: () => clock,
+      });
+      const log = getLogger("timed");
+      log.addHandler(h);
+      log.warning("before");
+      Deno.permissions.revokeSync({ name: "write", path: "logs" });
+      clock += 10;
+      // Long enough for a timer that fires again after every refusal (every 5 ms) to show.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      log.warning("after");
+      await h.close();
+      console.log("dropped", h.dropped, h.rotationDenied?.name);
+    `,
+      [`--allow-read=${logs}`, `--allow-write=${logs}`],
+    );
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.reports.length, 1, out.stderr);
+    assertStringIncludes(
+      out.reports[0],
+      `Cannot rotate '${logs}/app.log' as write access to '${logs}' is not granted: run Deno with --allow-write=${logs}`,
+    );
+    assertEquals(fileLines(`${logs}/app.log`), ["before", "after"]);
+    assertEquals(out.stdout, "dropped 0 NotCapable\n");
+  }));
+
+Deno.test("a lock file that cannot be read is reported with --allow-read, not --allow-write", () =>
+  withTempDir(async (dir) => {
+    const out = await runDenied(
+      dir,
+      `
+      import { FileLock } from "${new URL("../core/file_lock.ts", import.meta.url).href}";
+      try {
+        new FileLock(${JSON.stringify(`${dir}/app.log.lock`)}).acquire();
+      } catch (error) {
+        console.log(String(error));
+      }
+    `,
+      [`--allow-write=${dir}`],
+    );
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(
+      out.stdout,
+      `NotCapable: Cannot open lock file '${dir}/app.log.lock': read access is not granted. ` +
+        `Run Deno with --allow-read=${dir}/app.log.lock (or a folder above it) to allow it.\n`,
+    );
+  }));

@@ -320,53 +320,88 @@ print(json.dumps(out))
   },
 });
 
-Deno.test("without --allow-read the handler says which flag to add, and the caller is unharmed", async () => {
+/** Runs `source` as `main.ts` in `dir` with exactly `flags` (and no prompt). */
+async function runWith(dir: string, source: string, flags: string[]) {
+  await Deno.writeTextFile(`${dir}/main.ts`, source);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", ...flags, "main.ts"],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+    signal: AbortSignal.timeout(10_000),
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("WatchedFileHandler without --allow-read for its file refuses at construction, delay or not, naming the flag", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(
-      `${dir}/main.ts`,
+    const out = await runWith(
+      dir,
       `
       import { WatchedFileHandler } from ${JSON.stringify(WATCHED_URL)};
-      import { makeLogRecord } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
-      const path = ${JSON.stringify(`${dir}/app.log`)};
-      try {
-        new WatchedFileHandler(path);
-      } catch (error) {
-        console.log(String(error));
+      for (const delay of [false, true]) {
+        try {
+          new WatchedFileHandler("app.log", { delay });
+          console.log("constructed");
+        } catch (error) {
+          console.log(String(error));
+        }
       }
-      const h = new WatchedFileHandler(path, { delay: true });
-      h.handle(makeLogRecord({ msg: "first" }));
-      h.handle(makeLogRecord({ msg: "second" }));
+    `,
+      ["--allow-write"],
+    );
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stderr, "");
+    const refusal = `NotCapable: Cannot create WatchedFileHandler for 'app.log' as read access ` +
+      `is not granted: run Deno with --allow-read=${dir}/app.log (or a folder above it)`;
+    assertEquals(out.stdout, `${refusal}\n${refusal}\n`);
+    assert(!(await exists(`${dir}/app.log`)), "no file was created");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a read permission revoked later is reported once with the flag, and the records go on into the open file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const logs = `${dir}/logs`;
+    await Deno.mkdir(logs);
+    const out = await runWith(
+      dir,
+      `
+      import { WatchedFileHandler } from ${JSON.stringify(WATCHED_URL)};
+      import { getLogger } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
+      const h = new WatchedFileHandler("logs/app.log");
+      const log = getLogger("revoked");
+      log.addHandler(h);
+      log.warning("before");
+      Deno.permissions.revokeSync({ name: "read", path: "logs" });
+      for (let i = 0; i < 20; i++) log.warning("after %d", i);
+      await h.close();
       console.log("caller unharmed");
     `,
+      [`--allow-read=${logs}`, `--allow-write=${logs}`],
     );
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--no-config",
-        `--allow-read=${dir}/main.ts`,
-        "--allow-write",
-        "main.ts",
-      ],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-      signal: AbortSignal.timeout(10_000),
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
-    assertEquals(out.code, 0, stderr);
-    const stdout = new TextDecoder().decode(out.stdout).split("\n");
-    // Deno asks --allow-read even to fstat an open file: the constructor says which flag.
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stdout, "caller unharmed\n");
+    const reports = out.stderr.split("--- Logging error ---").slice(1);
+    assertEquals(reports.length, 1, out.stderr);
     assertMatch(
-      stdout[0],
-      /^NotCapable: Cannot check log file '.*\/app\.log': read access is not granted\. Run Deno with --allow-read=/,
+      reports[0],
+      new RegExp(
+        `Cannot check log file '${logs}/app\\.log': read access is not granted\\. Run Deno with ` +
+          `--allow-read=${logs}/app\\.log \\(or a folder above it\\) to allow it\\. Watching is off`,
+      ),
     );
-    assertEquals(stdout.slice(1), ["caller unharmed", ""]);
-    // With delay, each record reports it through handleError instead of throwing.
-    assertEquals(stderr.split("--- Logging error ---").length, 3, stderr);
-    assertMatch(stderr, /Cannot check log file '.*\/app\.log': read access is not granted/);
+    const lines = (await Deno.readTextFile(`${logs}/app.log`)).split("\n");
+    assertEquals(lines.length, 22, "every record is in the file");
+    assertEquals(lines[20], "after 19");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
