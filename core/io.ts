@@ -249,8 +249,21 @@ export function permissionDenied(message: string, cause?: unknown): Error {
   return Object.assign(error, { permanent: true });
 }
 
-/** The access (`read`, `write`, ...) and the path Deno's denial names, from its message. */
-function deniedAccess(error: unknown): { access: string; path: string | null } | null {
+/**
+ * The access (`read`, `write`, `net`, ...) and the path or address Deno's denial names, from its
+ * message (`Requires write access to "/var/log/app.log"`).
+ *
+ * @param error What Deno threw.
+ * @returns The access and what it is to, or `null` when the message names none.
+ *
+ * @example
+ * ```ts
+ * import { deniedAccess } from "./io.ts";
+ * const e = new Error('Requires read access to "/srv/logs", run again with the --allow-read flag');
+ * console.assert(deniedAccess(e)?.access === "read" && deniedAccess(e)?.path === "/srv/logs");
+ * ```
+ */
+export function deniedAccess(error: unknown): { access: string; path: string | null } | null {
   const text = error instanceof Error ? error.message : "";
   const found = /Requires (\w+) access(?: to "([^"]*)")?/.exec(text);
   return found === null ? null : { access: found[1], path: found[2] ?? null };

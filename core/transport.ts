@@ -9,7 +9,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { lookup, type LookupOneOptions } from "node:dns";
 import { isIP } from "node:net";
-import { isPermissionDenial } from "./io.ts";
+import { deniedAccess, isPermissionDenial, permissionDenied } from "./io.ts";
 import { checkOption, number } from "./options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
@@ -23,32 +23,6 @@ export type StreamTarget =
 
 function describe(target: StreamTarget): string {
   return "path" in target ? target.path : `${target.hostname}:${target.port}`;
-}
-
-/**
- * An error for a permission Deno refused: a `Deno.errors.NotCapable` (what
- * `isPermissionDenial` recognises) marked `permanent: true` (retrying cannot cure it), whose
- * message says which flags to run Deno with and whose `cause` is the original error.
- *
- * @param message What was refused and the flags that allow it.
- * @param cause The error Deno threw, if there was one.
- * @returns The error.
- *
- * @example
- * ```ts
- * import { permissionError } from "./transport.ts";
- * const e = permissionError("Cannot send UDP to 10.0.0.1:514: ...", new Error("denied"));
- * console.assert(e instanceof Deno.errors.NotCapable && (e as { permanent?: boolean }).permanent);
- * ```
- */
-export function permissionError(message: string, cause?: unknown): Error {
-  return Object.assign(new Deno.errors.NotCapable(message, { cause }), { permanent: true });
-}
-
-/** Which access Deno's denial names (`net`, `read`, `write`), from its message. */
-function deniedAccess(error: unknown): string {
-  const found = /Requires (\w+) access/.exec(error instanceof Error ? error.message : "");
-  return found === null ? "net" : found[1];
 }
 
 /** `path` made absolute, as `--allow-net=unix:<path>` wants it (as given when the cwd is unknown). */
@@ -87,7 +61,7 @@ export function unixSocketFlags(path: string, datagram = false): string {
  * @param error The error from `Deno.connect` and the like.
  * @param where The address, `host:port` or a socket path.
  * @returns An error whose `cause` is the original: for a denial, one from
- * {@linkcode permissionError}; otherwise one of the same name.
+ * `permissionDenied` (`io.ts`); otherwise one of the same name.
  *
  * @example
  * ```ts
@@ -103,8 +77,9 @@ export function explainNetError(error: unknown, where: string): Error {
   if (isPermissionDenial(error)) {
     const path = where.startsWith("/") || where.startsWith(".");
     const flags = path ? unixSocketFlags(where) : `--allow-net=${where}`;
-    return permissionError(
-      `Cannot connect to ${where}: ${deniedAccess(error)} access is not granted. ` +
+    return permissionDenied(
+      `Cannot connect to ${where}: ${(deniedAccess(error)?.access ??
+        "net")} access is not granted. ` +
         `Run Deno with ${flags} to allow it.`,
       error,
     );
@@ -423,7 +398,7 @@ function closeQuietly(socket: Socket): void {
  * else the wildcard address (`0.0.0.0:0`, `[::]:0`). A host name is looked up with
  * `--allow-net=<name>:<port>`; each datagram then goes to the address it resolved to when
  * `--allow-net` allows that address, else to the name (Deno resolves it again at each send).
- * A denial is an error from {@linkcode permissionError} that names the flags to add.
+ * A denial is an error from `permissionDenied` (`io.ts`) that names the flags to add.
  *
  * @example
  * ```ts
@@ -554,7 +529,7 @@ export class UdpSender {
     const where = netDescriptor(this.hostname, this.port);
     const target = netDescriptor(open.target, this.port);
     if (isPermissionDenial(error) || !netGranted(target)) {
-      return permissionError(
+      return permissionDenied(
         `Cannot send UDP to ${where}: net access to ${target} is not granted. ` +
           `Run Deno with --allow-net=${open.allow} to allow it.`,
         error,
@@ -586,7 +561,7 @@ export class UdpSender {
       } catch (error) {
         if (isPermissionDenial(error) || (error as { code?: unknown }).code === "EPERM") {
           const local = this.hostname === "localhost" ? "127.0.0.1:0" : "0.0.0.0:0";
-          throw permissionError(
+          throw permissionDenied(
             `Cannot send UDP to ${where}: net access to ${where} is not granted (to look the ` +
               `name up). Run Deno with --allow-net=${where},${local} to allow it.`,
             error,
@@ -625,7 +600,7 @@ export class UdpSender {
     } catch (error) {
       closeQuietly(socket);
       if (isPermissionDenial(error)) {
-        throw permissionError(
+        throw permissionDenied(
           `Cannot send UDP to ${where}: net access to ${netDescriptor(local, 0)} is not granted ` +
             `(a UDP socket binds a local address before it sends). Run Deno with ` +
             `--allow-net=${allow} to allow it.`,
@@ -653,7 +628,7 @@ type UnixPacketAddr = { transport: "unixpacket"; path?: string };
  * A sender of datagrams to a Unix datagram socket (such as `/dev/log`), when the runtime
  * allows it: Deno's `listenDatagram` exists only under `--unstable-net`. Its socket is unbound
  * (it makes no file), so sending needs only `--allow-write=<path> --allow-net=unix:<path>`; a
- * denial is an error from {@linkcode permissionError} that names them.
+ * denial is an error from `permissionDenied` (`io.ts`) that names them.
  *
  * @param path The socket path.
  * @returns The sender, or `null` when the runtime cannot send Unix datagrams.
@@ -681,8 +656,9 @@ export function unixDatagramSender(path: string): UnixDatagramSender | null {
         await conn.send(bytes, { transport: "unixpacket", path });
       } catch (error) {
         if (isPermissionDenial(error)) {
-          throw permissionError(
-            `Cannot send to the Unix datagram socket '${path}': ${deniedAccess(error)} access ` +
+          throw permissionDenied(
+            `Cannot send to the Unix datagram socket '${path}': ${(deniedAccess(error)?.access ??
+              "net")} access ` +
               `is not granted. Run Deno with ${unixSocketFlags(path, true)} to allow it.`,
             error,
           );

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isPermissionDenial } from "../core/io.ts";
+import { isPermissionDenial, permissionDenied } from "../core/io.ts";
 import {
   any,
   boolean,
@@ -25,7 +25,6 @@ import {
   concatBytes,
   connectStream,
   DATAGRAM_OUTBOX_DEFAULTS,
-  permissionError,
   type StreamTarget,
   UdpSender,
   unixDatagramSender,
@@ -890,7 +889,7 @@ export class SysLogHandler extends OutboxHandler {
       sender.close();
       if (isPermissionDenial(error) && this.socktype === null) {
         // A stream socket would need the same access (and read access): no point trying it.
-        throw permissionError(
+        throw permissionDenied(
           `${(error as Error).message} (A stream socket also needs --allow-read=${path}.)`,
           error,
         );
@@ -905,7 +904,7 @@ export class SysLogHandler extends OutboxHandler {
           }; as a stream socket: ${describe(streamError)}`,
           { cause: streamError },
         );
-        throw isPermissionDenial(streamError) ? permissionError(e.message, streamError) : e;
+        throw isPermissionDenial(streamError) ? permissionDenied(e.message, streamError) : e;
       }
       this.socktype = "tcp";
       return false;
@@ -929,7 +928,7 @@ export class SysLogHandler extends OutboxHandler {
           }
           // Without --unstable-net only a stream could be tried; the socket may be a datagram
           // socket, which needs other flags.
-          throw permissionError(
+          throw permissionDenied(
             `Cannot send to the syslog socket '${path}': Deno refused access to it as a stream ` +
               `socket, which needs ${unixSocketFlags(path)}; a datagram socket (as /dev/log ` +
               `is) needs --unstable-net ${unixSocketFlags(path, true)} instead. Run Deno with ` +
