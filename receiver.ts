@@ -27,6 +27,7 @@ import {
   toAbsolutePath,
 } from "./core/io.ts";
 import { getLevelName } from "./core/levels.ts";
+import { any, checkOptions, func, object, type OptionRules } from "./core/options.ts";
 import { getLogger } from "./core/logger.ts";
 import { pickleLoads, UnpicklingError } from "./core/pickle.ts";
 import { type LogRecord, makeLogRecord } from "./core/record.ts";
@@ -186,6 +187,24 @@ export interface LogReceiverRejections {
 
 /** The check that refused something: a key of {@linkcode LogReceiverRejections}. */
 type Reason = keyof LogReceiverRejections;
+
+/** Keys and types; the values' ranges are checked in the constructor, with their words. */
+const RECEIVER_RULES: OptionRules = {
+  tcp: object("{ hostname?, port } or { path }"),
+  udp: object("{ hostname?, port }"),
+  key: any(),
+  maxFrameBytes: any(),
+  maxValues: any(),
+  maxDepth: any(),
+  maxTextLength: any(),
+  maxIntDigits: any(),
+  maxConnections: any(),
+  maxBufferedBytes: any(),
+  frameTimeout: any(),
+  idleTimeout: any(),
+  handle: func(),
+  onError: func(),
+};
 
 /** The hello that asks for acknowledgements; the first frame of a connection. */
 const HELLO = new TextEncoder().encode("LOGHANDLERS-ACK/1");
@@ -773,7 +792,13 @@ export class LogReceiver {
    * names the option and its range).
    */
   constructor(options: LogReceiverOptions) {
-    const { tcp, udp } = options;
+    checkOptions(
+      "LogReceiver",
+      options,
+      RECEIVER_RULES,
+      `new LogReceiver({ tcp: { port: 9020 }, udp: { port: 9021 } })`,
+    );
+    const { tcp, udp } = options ?? {};
     if (tcp === undefined && udp === undefined) {
       throw new TypeError(
         "Cannot create LogReceiver as 'tcp' or 'udp' must be given: current value is neither",

@@ -15,6 +15,15 @@ import {
   writeAllSync,
 } from "../core/io.ts";
 import { getLevelName } from "../core/levels.ts";
+import {
+  boolean,
+  checkOptions,
+  integer,
+  number,
+  oneOf,
+  type OptionRules,
+  string,
+} from "../core/options.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason, registerHandler } from "../core/shutdown.ts";
 import { WriteBuffer } from "../core/write_buffer.ts";
@@ -76,6 +85,39 @@ export interface FileHandlerOptions {
 
 const MODES: readonly FileMode[] = ["a", "w", "x"];
 
+/** The rules of {@linkcode FileHandlerOptions}, which every file handler's options extend. */
+export const FILE_RULES: OptionRules = Object.freeze({
+  mode: oneOf(MODES),
+  encoding: string(true),
+  errors: string(true),
+  delay: boolean(),
+  bufferSize: integer(0),
+  flushInterval: number(0, true, "ms"),
+});
+
+/**
+ * Checks the options of a file handler's constructor against the rules of the class being
+ * built (`new.target`). A class that declares its own `optionRules` refuses unknown keys; a
+ * subclass of the user's that does not may carry options of its own.
+ *
+ * @param target The class being built (`new.target`).
+ * @param options The options as passed.
+ * @throws {TypeError} For options that are not an object, an unknown key, a wrong type.
+ * @throws {RangeError} For a value out of range.
+ */
+export function checkFileOptions(
+  target: { name: string; optionRules: OptionRules; optionExample: string },
+  options: FileHandlerOptions | undefined,
+): void {
+  checkOptions(
+    target.name,
+    options,
+    target.optionRules,
+    `new ${target.name}("app.log", ${target.optionExample})`,
+    Object.hasOwn(target, "optionRules") ? "refuse" : "allow",
+  );
+}
+
 function openOptions(mode: FileMode): Deno.OpenOptions {
   if (mode === "w") return { write: true, create: true, truncate: true };
   if (mode === "x") return { write: true, createNew: true };
@@ -111,6 +153,13 @@ function openOptions(mode: FileMode): Deno.OpenOptions {
  * ```
  */
 export class FileHandler extends StreamHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (a subclass that
+   * declares its own refuses any other key).
+   */
+  static readonly optionRules: OptionRules = FILE_RULES;
+  /** An example options object for the error a non-object gets. */
+  static readonly optionExample: string = `{ mode: "w", encoding: "utf-8" }`;
   /** The absolute path of the file. */
   readonly baseFilename: string;
   /** The open mode. */
@@ -176,31 +225,15 @@ export class FileHandler extends StreamHandler {
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: FileHandlerOptions = {}) {
+    checkFileOptions(new.target, options);
     const mode = options.mode ?? "a";
-    if (!MODES.includes(mode)) {
-      throw new RangeError(
-        `Cannot create FileHandler as 'mode' must be one of ${
-          MODES.join(", ")
-        }: current value is '${String(mode)}'`,
-      );
-    }
     const encoder = createEncoder(
       options.encoding ?? "utf-8",
       options.errors ?? "strict",
       "FileHandler",
     );
     const bufferSize = options.bufferSize ?? 0;
-    if (!Number.isInteger(bufferSize) || bufferSize < 0) {
-      throw new RangeError(
-        `Cannot create FileHandler as 'bufferSize' must be an integer >= 0: current value is ${bufferSize}`,
-      );
-    }
     const flushInterval = options.flushInterval ?? 1000;
-    if (!(flushInterval > 0)) {
-      throw new RangeError(
-        `Cannot create FileHandler as 'flushInterval' must be > 0 ms: current value is ${flushInterval}`,
-      );
-    }
     const baseFilename = toAbsolutePath(filename);
     checkFileAccess(
       new.target.name,

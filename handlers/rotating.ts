@@ -22,7 +22,16 @@ import {
 } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason } from "../core/shutdown.ts";
-import { FileHandler, type FileHandlerOptions } from "./file.ts";
+import {
+  boolean,
+  func,
+  integer,
+  nullable,
+  number,
+  oneOf,
+  type OptionRules,
+} from "../core/options.ts";
+import { checkFileOptions, FILE_RULES, FileHandler, type FileHandlerOptions } from "./file.ts";
 
 /** Options shared by the rotating handlers; the keys beyond {@linkcode FileHandlerOptions}. */
 export interface BaseRotatingHandlerOptions extends FileHandlerOptions {
@@ -89,24 +98,27 @@ export interface RotatingFileHandlerOptions extends BaseRotatingHandlerOptions {
   backupCount?: number;
 }
 
+/** The rules of {@linkcode BaseRotatingHandlerOptions}. */
+export const BASE_ROTATING_RULES: OptionRules = Object.freeze({
+  ...FILE_RULES,
+  lock: boolean(),
+  compress: nullable(oneOf(["gzip"])),
+  maxAge: number(0, false, "seconds"),
+  now: func(),
+});
+
+const ROTATING_RULES: OptionRules = Object.freeze({
+  ...BASE_ROTATING_RULES,
+  maxBytes: number(0),
+  backupCount: integer(0),
+});
+
 function checkOptions(
   cls: string,
   options: BaseRotatingHandlerOptions,
 ): { lock: boolean; compress: "gzip" | null; maxAge: number; now: () => number } {
   const compress = options.compress ?? null;
-  if (compress !== null && compress !== "gzip") {
-    throw new RangeError(
-      `Cannot create ${cls} as 'compress' must be "gzip" or null: current value is '${
-        String(compress)
-      }'`,
-    );
-  }
   const maxAge = options.maxAge ?? 0;
-  if (typeof maxAge !== "number" || !(maxAge >= 0)) {
-    throw new RangeError(
-      `Cannot create ${cls} as 'maxAge' must be a number of seconds >= 0: current value is ${maxAge}`,
-    );
-  }
   const lock = options.lock ?? false;
   if (lock && (options.bufferSize ?? 0) > 0) {
     throw new RangeError(
@@ -156,6 +168,8 @@ function checkOptions(
  * ```
  */
 export abstract class BaseRotatingHandler extends FileHandler {
+  /** The options this class accepts: {@linkcode BaseRotatingHandlerOptions}. */
+  static override readonly optionRules: OptionRules = BASE_ROTATING_RULES;
   /**
    * Turns a default rotated-file name (`/logs/app.log.1`) into the one to use; `null` keeps it.
    *
@@ -227,6 +241,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: BaseRotatingHandlerOptions = {}) {
+    checkFileOptions(new.target, options);
     const checked = checkOptions(new.target.name, options);
     super(filename, options);
     this.lock = checked.lock;
@@ -662,6 +677,10 @@ export abstract class BaseRotatingHandler extends FileHandler {
  * ```
  */
 export class RotatingFileHandler extends BaseRotatingHandler {
+  /** The options this class accepts: {@linkcode RotatingFileHandlerOptions}. */
+  static override readonly optionRules: OptionRules = ROTATING_RULES;
+  /** An example options object for the error a non-object gets. */
+  static override readonly optionExample: string = `{ maxBytes: 1_000_000, backupCount: 5 }`;
   /** The size limit in bytes; `0` never rolls over. */
   maxBytes: number;
   /** How many rotated files are kept. */
@@ -706,18 +725,9 @@ export class RotatingFileHandler extends BaseRotatingHandler {
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: RotatingFileHandlerOptions = {}) {
+    checkFileOptions(new.target, options);
     const maxBytes = options.maxBytes ?? 0;
-    if (typeof maxBytes !== "number" || !(maxBytes >= 0)) {
-      throw new RangeError(
-        `Cannot create RotatingFileHandler as 'maxBytes' must be >= 0: current value is ${maxBytes}`,
-      );
-    }
     const backupCount = options.backupCount ?? 0;
-    if (!Number.isInteger(backupCount) || backupCount < 0) {
-      throw new RangeError(
-        `Cannot create RotatingFileHandler as 'backupCount' must be an integer >= 0: current value is ${backupCount}`,
-      );
-    }
     // Python: with rollover wanted, another mode would lose earlier runs' logs.
     super(filename, maxBytes > 0 ? { ...options, mode: "a" } : options);
     this.maxBytes = maxBytes;

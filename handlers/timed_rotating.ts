@@ -9,7 +9,13 @@ import { removeFile, statOrNull } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
 import { compileStrftime, gmtime, localtime, type TimeStruct } from "../core/strftime.ts";
-import { BaseRotatingHandler, type BaseRotatingHandlerOptions } from "./rotating.ts";
+import { any, boolean, type OptionRules } from "../core/options.ts";
+import { checkFileOptions } from "./file.ts";
+import {
+  BASE_ROTATING_RULES,
+  BaseRotatingHandler,
+  type BaseRotatingHandlerOptions,
+} from "./rotating.ts";
 
 /** A time of day for `atTime`. */
 export interface AtTime {
@@ -151,6 +157,18 @@ function parseAtTime(value: AtTime | string): Required<AtTime> {
  * ```
  */
 export class TimedRotatingFileHandler extends BaseRotatingHandler {
+  /** The options this class accepts: {@linkcode TimedRotatingFileHandlerOptions}. */
+  static override readonly optionRules: OptionRules = Object.freeze({
+    ...BASE_ROTATING_RULES,
+    when: any(), // checked below, case-insensitive, with Python's words
+    interval: any(),
+    backupCount: any(),
+    utc: boolean(),
+    atTime: any(),
+    timer: boolean(),
+  });
+  /** An example options object for the error a non-object gets. */
+  static override readonly optionExample: string = `{ when: "midnight", backupCount: 7 }`;
   /** The unit, upper case: `S`, `M`, `H`, `D`, `MIDNIGHT` or `W0`-`W6`. */
   readonly when: string;
   /** Seconds between rollovers (the unit times the `interval` option), as in Python. */
@@ -186,6 +204,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    * @throws {Error} When the file cannot be opened (without `delay`), saying what to change.
    */
   constructor(filename: string | URL, options: TimedRotatingFileHandlerOptions = {}) {
+    checkFileOptions(new.target, options);
     const whenOption = options.when ?? "h";
     if (typeof whenOption !== "string") fail("when", `must be one of ${WHENS}`, whenOption);
     const when = whenOption.toUpperCase();

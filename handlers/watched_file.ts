@@ -12,7 +12,8 @@ import {
   permissionDenied,
 } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
-import { FileHandler, type FileHandlerOptions } from "./file.ts";
+import type { OptionRules } from "../core/options.ts";
+import { checkFileOptions, FILE_RULES, FileHandler, type FileHandlerOptions } from "./file.ts";
 
 /**
  * Options of {@linkcode WatchedFileHandler}: the same as {@linkcode FileHandlerOptions}
@@ -67,6 +68,8 @@ export interface WatchedFileHandlerOptions extends FileHandlerOptions {}
  * ```
  */
 export class WatchedFileHandler extends FileHandler {
+  /** The options this class accepts (those of {@linkcode FileHandler}). */
+  static override readonly optionRules: OptionRules = FILE_RULES;
   /** The device number of the open file, or `-1` while no file is open or it is unknown. */
   dev: number = -1;
   /** The inode number of the open file, or `-1` while no file is open or it is unknown. */
@@ -110,6 +113,7 @@ export class WatchedFileHandler extends FileHandler {
    * to change.
    */
   constructor(filename: string | URL, options: WatchedFileHandlerOptions = {}) {
+    checkFileOptions(new.target, options);
     super(filename, options);
     try {
       this._statstream();

@@ -87,7 +87,7 @@ Deno.test("bad options are errors at construction that name the valid values", (
   assertThrows(
     () => new FileHandler("x.log", { mode: "r" as "a" }),
     RangeError,
-    "'mode' must be one of a, w, x",
+    `'mode' must be one of "a", "w" or "x": current value is "r"`,
   );
   assertThrows(
     () => new FileHandler("x.log", { encoding: "klingon", delay: true }),

@@ -9,18 +9,23 @@ import { withTempDir } from "./helpers/fs.ts";
 import {
   DatagramHandler,
   ERROR,
+  FileHandler,
   Filter,
   Formatter,
   getLogger,
   HTTPHandler,
   LoggerAdapter,
+  LogReceiver,
   MemoryHandler,
   NTEventLogHandler,
   QueueListener,
+  RotatingFileHandler,
   SMTPHandler,
   SocketHandler,
   StreamHandler,
   SysLogHandler,
+  TimedRotatingFileHandler,
+  WatchedFileHandler,
   WorkerQueue,
 } from "../mod.ts";
 import { AsyncQueue } from "../core/queues.ts";
@@ -39,6 +44,48 @@ const smtp = {
 
 /** [what the caller did, the call, the error class, words the message must hold] */
 const MISTAKES: [string, () => unknown, ErrorClass, string][] = [
+  [
+    "RotatingFileHandler with Python's positional mode, maxBytes and backupCount",
+    () => new (RotatingFileHandler as Loose)("app.log", "a", 1000, 3),
+    TypeError,
+    `current value is "a". Python's optional arguments are passed by name here, e.g. new RotatingFileHandler("app.log", { maxBytes: 1_000_000, backupCount: 5 })`,
+  ],
+  [
+    "RotatingFileHandler with a misspelled maxBytes",
+    () => new RotatingFileHandler("app.log", { maxbytes: 10 } as Loose),
+    TypeError,
+    "Cannot create RotatingFileHandler as 'maxbytes' is not one of its options: did you mean 'maxBytes'?",
+  ],
+  [
+    "TimedRotatingFileHandler with Python's positional when",
+    () => new (TimedRotatingFileHandler as Loose)("app.log", "midnight"),
+    TypeError,
+    `e.g. new TimedRotatingFileHandler("app.log", { when: "midnight", backupCount: 7 })`,
+  ],
+  [
+    "TimedRotatingFileHandler with a snake_case option",
+    () => new TimedRotatingFileHandler("app.log", { backup_count: 7 } as Loose),
+    TypeError,
+    "did you mean 'backupCount'?",
+  ],
+  [
+    "FileHandler with a misspelled encoding",
+    () => new FileHandler("app.log", { encodng: "latin-1" } as Loose),
+    TypeError,
+    "did you mean 'encoding'?",
+  ],
+  [
+    "WatchedFileHandler with an option of the rotating handlers",
+    () => new WatchedFileHandler("app.log", { maxBytes: 10 } as Loose),
+    TypeError,
+    "Cannot create WatchedFileHandler as 'maxBytes' is not one of its options",
+  ],
+  [
+    "FileHandler with a buffer size that is not a whole number",
+    () => new FileHandler("app.log", { bufferSize: 1.5 }),
+    RangeError,
+    "'bufferSize' must be an integer >= 0: current value is 1.5",
+  ],
   [
     "Formatter with Python's positional datefmt",
     () => new Formatter("%(message)s", "%H:%M" as Loose),
@@ -154,6 +201,12 @@ const MISTAKES: [string, () => unknown, ErrorClass, string][] = [
     () => new Filter(5 as Loose),
     TypeError,
     "'name' must be a logger name (a string): current value is 5",
+  ],
+  [
+    "LogReceiver with a lower-case option",
+    () => new LogReceiver({ tcp: { port: 0 }, maxconnections: 5 } as Loose),
+    TypeError,
+    "did you mean 'maxConnections'?",
   ],
   [
     "LoggerAdapter given a string for extra",

@@ -226,7 +226,13 @@ Deno.test({
       }
       await runPython(CPYTHON_SCRIPT, cases.map((c) => ({ ...c, dir: `${root}/py${c.n}` })));
       for (const c of cases) {
-        const h = new RotatingFileHandler(`${root}/ts${c.n}/app.log`, c);
+        const { maxBytes, backupCount, delay, mode } = c;
+        const h = new RotatingFileHandler(`${root}/ts${c.n}/app.log`, {
+          maxBytes,
+          backupCount,
+          delay,
+          mode,
+        });
         if (c.namer) h.namer = (name) => `${name}.test`;
         for (const msg of c.messages) h.handle(makeLogRecord({ msg }));
         await h.close();
@@ -413,7 +419,7 @@ Deno.test("invalid options are errors that name the option and the value", () =>
     assertThrows(
       () => new RotatingFileHandler(fn, { compress: "zip" as "gzip" }),
       RangeError,
-      `'compress' must be "gzip" or null`,
+      `'compress' must be "gzip", or null`,
     );
     assertThrows(() => new RotatingFileHandler(fn, { maxAge: -1 }), RangeError, "'maxAge'");
     assertThrows(
