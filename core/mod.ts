@@ -53,3 +53,4 @@ export {
 } from "./logger.ts";
 export * from "./adapter.ts";
 export { handleSignals, shutdown } from "./shutdown.ts";
+export type { OptionProblem, OptionRule, OptionRules } from "./options.ts";

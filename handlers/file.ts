@@ -15,15 +15,8 @@ import {
   writeAllSync,
 } from "../core/io.ts";
 import { getLevelName } from "../core/levels.ts";
-import {
-  boolean,
-  checkOptions,
-  integer,
-  number,
-  oneOf,
-  type OptionRules,
-  string,
-} from "../core/options.ts";
+import type { OptionRules } from "../core/options.ts";
+import { checkFileOptions, FILE_RULES } from "../core/file_options.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason, registerHandler } from "../core/shutdown.ts";
 import { WriteBuffer } from "../core/write_buffer.ts";
@@ -81,41 +74,6 @@ export interface FileHandlerOptions {
    * @default {1000}
    */
   flushInterval?: number;
-}
-
-const MODES: readonly FileMode[] = ["a", "w", "x"];
-
-/** The rules of {@linkcode FileHandlerOptions}, which every file handler's options extend. */
-export const FILE_RULES: OptionRules = Object.freeze({
-  mode: oneOf(MODES),
-  encoding: string(true),
-  errors: string(true),
-  delay: boolean(),
-  bufferSize: integer(0),
-  flushInterval: number(0, true, "ms"),
-});
-
-/**
- * Checks the options of a file handler's constructor against the rules of the class being
- * built (`new.target`). A class that declares its own `optionRules` refuses unknown keys; a
- * subclass of the user's that does not may carry options of its own.
- *
- * @param target The class being built (`new.target`).
- * @param options The options as passed.
- * @throws {TypeError} For options that are not an object, an unknown key, a wrong type.
- * @throws {RangeError} For a value out of range.
- */
-export function checkFileOptions(
-  target: { name: string; optionRules: OptionRules; optionExample: string },
-  options: FileHandlerOptions | undefined,
-): void {
-  checkOptions(
-    target.name,
-    options,
-    target.optionRules,
-    `new ${target.name}("app.log", ${target.optionExample})`,
-    Object.hasOwn(target, "optionRules") ? "refuse" : "allow",
-  );
 }
 
 function openOptions(mode: FileMode): Deno.OpenOptions {

@@ -22,16 +22,9 @@ import {
 } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason } from "../core/shutdown.ts";
-import {
-  boolean,
-  func,
-  integer,
-  nullable,
-  number,
-  oneOf,
-  type OptionRules,
-} from "../core/options.ts";
-import { checkFileOptions, FILE_RULES, FileHandler, type FileHandlerOptions } from "./file.ts";
+import { integer, number, type OptionRules } from "../core/options.ts";
+import { BASE_ROTATING_RULES, checkFileOptions } from "../core/file_options.ts";
+import { FileHandler, type FileHandlerOptions } from "./file.ts";
 
 /** Options shared by the rotating handlers; the keys beyond {@linkcode FileHandlerOptions}. */
 export interface BaseRotatingHandlerOptions extends FileHandlerOptions {
@@ -97,15 +90,6 @@ export interface RotatingFileHandlerOptions extends BaseRotatingHandlerOptions {
    */
   backupCount?: number;
 }
-
-/** The rules of {@linkcode BaseRotatingHandlerOptions}. */
-export const BASE_ROTATING_RULES: OptionRules = Object.freeze({
-  ...FILE_RULES,
-  lock: boolean(),
-  compress: nullable(oneOf(["gzip"])),
-  maxAge: number(0, false, "seconds"),
-  now: func(),
-});
 
 const ROTATING_RULES: OptionRules = Object.freeze({
   ...BASE_ROTATING_RULES,

@@ -10,12 +10,8 @@ import type { LogRecord } from "../core/record.ts";
 import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
 import { compileStrftime, gmtime, localtime, type TimeStruct } from "../core/strftime.ts";
 import { any, boolean, type OptionRules } from "../core/options.ts";
-import { checkFileOptions } from "./file.ts";
-import {
-  BASE_ROTATING_RULES,
-  BaseRotatingHandler,
-  type BaseRotatingHandlerOptions,
-} from "./rotating.ts";
+import { BASE_ROTATING_RULES, checkFileOptions } from "../core/file_options.ts";
+import { BaseRotatingHandler, type BaseRotatingHandlerOptions } from "./rotating.ts";
 
 /** A time of day for `atTime`. */
 export interface AtTime {

@@ -13,7 +13,8 @@ import {
 } from "../core/io.ts";
 import type { LogRecord } from "../core/record.ts";
 import type { OptionRules } from "../core/options.ts";
-import { checkFileOptions, FILE_RULES, FileHandler, type FileHandlerOptions } from "./file.ts";
+import { checkFileOptions, FILE_RULES } from "../core/file_options.ts";
+import { FileHandler, type FileHandlerOptions } from "./file.ts";
 
 /**
  * Options of {@linkcode WatchedFileHandler}: the same as {@linkcode FileHandlerOptions}

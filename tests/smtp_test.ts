@@ -413,7 +413,11 @@ Deno.test("SMTPHandler refuses CR or LF in the subject and addresses at construc
     "'toaddrs[1]' must not contain CR or LF",
   );
   assertThrows(() => new SMTPHandler({ ...base, toaddrs: [] }), TypeError, "'toaddrs'");
-  assertThrows(() => new SMTPHandler({ ...base, timeout: 0 }), RangeError, "'timeout' must be a number of seconds > 0");
+  assertThrows(
+    () => new SMTPHandler({ ...base, timeout: 0 }),
+    RangeError,
+    "'timeout' must be a number of seconds > 0",
+  );
   assertThrows(
     () => new SMTPHandler({ ...base, batch: { maxRecords: 0 } }),
     RangeError,
