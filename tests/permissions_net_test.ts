@@ -10,7 +10,9 @@ import { createSocket, type Socket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { MOD_URL, runScript } from "./helpers/collect.ts";
-import { until } from "./helpers/json_server.ts";
+import { jsonServer, until } from "./helpers/json_server.ts";
+// @ts-types="npm:@types/smtp-server@3.5.13"
+import { SMTPServer } from "npm:smtp-server@3.21.6";
 import { withTempDir } from "./helpers/fs.ts";
 import { PYTHON_VERSION, pythonAvailable } from "./helpers/python.ts";
 
@@ -392,4 +394,81 @@ console.log(JSON.stringify({ reported, socktype: syslog.socktype, dropped: [sysl
         await reading.catch(() => {});
       }
     }),
+});
+
+Deno.test("README Permissions rows SocketHandler over TCP, HTTPHandler and SMTPHandler: the flag named is enough; without it the first delivery reports it once and every record is counted", async () => {
+  const sock = jsonServer();
+  let posts = 0;
+  const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    await req.arrayBuffer();
+    posts++;
+    return new Response("ok");
+  });
+  let mails = 0;
+  const smtp = new SMTPServer({
+    logger: false,
+    disableReverseLookup: true,
+    authOptional: true,
+    onData(stream, _session, callback) {
+      stream.on("data", () => {});
+      stream.on("end", () => {
+        mails++;
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", () => resolve()));
+  const smtpPort = (smtp.server.address() as { port: number }).port;
+  const rows: [string, string, number, () => number][] = [
+    [
+      "SocketHandler",
+      `new SocketHandler("127.0.0.1", PORT, { format: "json" })`,
+      sock.port,
+      () => sock.got.length,
+    ],
+    [
+      "HTTPHandler",
+      `new HTTPHandler("127.0.0.1:PORT", "/log", { method: "POST" })`,
+      http.addr.port,
+      () => posts,
+    ],
+    [
+      "SMTPHandler",
+      `new SMTPHandler({ mailhost: ["127.0.0.1", PORT], fromaddr: "app@example.com", toaddrs: "ops@example.com", subject: "s" })`,
+      smtpPort,
+      () => mails,
+    ],
+  ];
+  try {
+    for (const [name, make, port, arrived] of rows) {
+      const source = `
+        import { getLogger, HTTPHandler, SMTPHandler, SocketHandler } from "${MOD_URL}";
+        const h = ${make.replace("PORT", String(port))};
+        const log = getLogger("app");
+        log.addHandler(h);
+        for (let i = 0; i < 3; i++) log.warning("record %d", i);
+        await h.close();
+        console.log(h.dropped);
+      `;
+      const before = arrived();
+      const granted = await runScript(source, [`--allow-net=127.0.0.1:${port}`]);
+      assertEquals(granted.code, 0, `${name}: ${granted.stderr}`);
+      assertEquals(granted.stderr, "", name);
+      assertEquals(granted.stdout.trim(), "0", name);
+      await until(() => arrived() - before === 3);
+      const denied = await runScript(source, ["--allow-net=127.0.0.1:1"]);
+      assertEquals(denied.code, 0, `${name}: ${denied.stderr}`);
+      assertEquals(denied.stdout.trim(), "3", `${name}: every record counted`);
+      const reports = denied.stderr.split("--- Logging error ---\n").slice(1);
+      const naming = reports.filter((r) => r.includes(`--allow-net=127.0.0.1:${port}`));
+      assertEquals(naming.length, 1, `${name}: one report names the flag\n${denied.stderr}`);
+      assertEquals(arrived() - before, 3, `${name}: nothing more arrived`);
+      await Deno.remove(granted.dir, { recursive: true });
+      await Deno.remove(denied.dir, { recursive: true });
+    }
+  } finally {
+    await sock.close();
+    await http.shutdown();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  }
 });
