@@ -375,14 +375,7 @@ function copyExtra(extra: unknown): Record<string, unknown> {
         continue;
       }
       if (key !== "__proto__") copy[key] = value;
-      else {
-        Object.defineProperty(copy, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
+      else defineOwn(copy, key, value);
     }
   } catch (e) {
     error ??= cannotRead("kw({ extra })", e);
@@ -403,6 +396,16 @@ function canInspectSole(value: unknown): boolean {
   } catch {
     return false;
   }
+}
+
+/** Sets `key` as an own, plain data property of `target`, whatever `target` inherits. */
+function defineOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /** The error reported for an argument that threw when read: it names what and says why. */
@@ -1012,12 +1015,7 @@ export class Logger extends Filterer {
         else {
           // A name the record inherits (a method, `__proto__`): an own attribute shadows it, as
           // in Python, without calling an inherited setter.
-          Object.defineProperty(rv, key, {
-            value,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
+          defineOwn(rv, key, value);
         }
       }
     }

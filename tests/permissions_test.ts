@@ -214,6 +214,20 @@ const records = (n: number) => Array.from({ length: n }, (_, i) => `record ${i}`
 
 const mkLogs = (c: Context) => Deno.mkdir(`${c.dir}/logs`, { recursive: true });
 
+/** A rotating handler in `logs/` without read access at all. */
+const READ_MISSING: Missing = {
+  without: "--allow-read",
+  flags: () => ["--allow-write=logs"],
+  names: (c) => `--allow-read=${c.dir}/logs`,
+};
+
+/** A rotating handler in `logs/` that may write its file but not the folder. */
+const FOLDER_WRITE_MISSING: Missing = {
+  without: "--allow-write for the folder (the file alone)",
+  flags: () => ["--allow-read=logs", "--allow-write=logs/app.log"],
+  names: (c) => `--allow-write=${c.dir}/logs`,
+};
+
 const ROWS: Row[] = [
   {
     row:
@@ -401,21 +415,13 @@ const ROWS: Row[] = [
           assertEquals(fileLines(`${c.dir}/logs/app.log.3`), ["record 0", "record 1"]);
         },
         missing: [
-          {
-            without: "--allow-read",
-            flags: () => ["--allow-write=logs"],
-            names: (c) => `--allow-read=${c.dir}/logs`,
-          },
+          READ_MISSING,
           {
             without: "--allow-read for the folder (the file alone)",
             flags: () => ["--allow-read=logs/app.log", "--allow-write=logs"],
             names: (c) => `--allow-read=${c.dir}/logs`,
           },
-          {
-            without: "--allow-write for the folder (the file alone)",
-            flags: () => ["--allow-read=logs", "--allow-write=logs/app.log"],
-            names: (c) => `--allow-write=${c.dir}/logs`,
-          },
+          FOLDER_WRITE_MISSING,
         ],
       },
       {
@@ -500,16 +506,8 @@ const ROWS: Row[] = [
           assertEquals(fileLines(`${c.dir}/logs/app.log`), ["record 4"]);
         },
         missing: [
-          {
-            without: "--allow-read",
-            flags: () => ["--allow-write=logs"],
-            names: (c) => `--allow-read=${c.dir}/logs`,
-          },
-          {
-            without: "--allow-write for the folder (the file alone)",
-            flags: () => ["--allow-read=logs", "--allow-write=logs/app.log"],
-            names: (c) => `--allow-write=${c.dir}/logs`,
-          },
+          READ_MISSING,
+          FOLDER_WRITE_MISSING,
         ],
       },
       {
