@@ -6,7 +6,7 @@
 
 import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
 import { checkLevel } from "./levels.ts";
-import { boolean, checkOption, checkOptions, nullable, object, satisfies } from "./options.ts";
+import { boolean, checkOption, checkOptions, nullable, object, satisfies } from "./text/options.ts";
 import {
   type Logger,
   LogKwargs,

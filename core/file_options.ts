@@ -15,7 +15,7 @@ import {
   oneOf,
   type OptionRules,
   string,
-} from "./options.ts";
+} from "./text/options.ts";
 
 /** The rules of `FileHandlerOptions`, which every file handler's options extend. */
 export const FILE_RULES: OptionRules = Object.freeze({

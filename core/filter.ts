@@ -5,7 +5,7 @@
  */
 
 import type { LogRecord } from "./record.ts";
-import { describeValue } from "./options.ts";
+import { describeValue } from "./text/options.ts";
 
 /**
  * What a filter may answer: `false`/falsy drops the record, `true`/truthy keeps it, and a

@@ -5,12 +5,12 @@
  * @module
  */
 
-import { KeyError, ValueError } from "./errors.ts";
-import { compileBrace, templateSubstitute } from "./format_spec.ts";
-import { compilePercent, percentFormat } from "./percent.ts";
-import { pyStr } from "./pystr.ts";
+import { KeyError, ValueError } from "./text/errors.ts";
+import { compileBrace, templateSubstitute } from "./text/format_spec.ts";
+import { compilePercent, percentFormat } from "./text/percent.ts";
+import { pyStr } from "./text/pystr.ts";
 import type { LogRecord } from "./record.ts";
-import { cachedStrftime, gmtime, localtime, strftime, type TimeStruct } from "./strftime.ts";
+import { cachedStrftime, gmtime, localtime, strftime, type TimeStruct } from "./text/strftime.ts";
 import {
   any,
   boolean,
@@ -20,7 +20,7 @@ import {
   object,
   type OptionRules,
   string,
-} from "./options.ts";
+} from "./text/options.ts";
 
 const FORMATTER_RULES: OptionRules = {
   datefmt: nullable(string()),
@@ -256,7 +256,7 @@ function pad3(n: number): string {
  * ```ts
  * import { Formatter } from "./formatter.ts";
  * import { makeLogRecord } from "./record.ts";
- * import { gmtime } from "./strftime.ts";
+ * import { gmtime } from "./text/strftime.ts";
  *
  * const f = new Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s");
  * f.converter = gmtime;
@@ -407,7 +407,7 @@ export class Formatter {
    * ```ts
    * import { Formatter } from "./formatter.ts";
    * import { makeLogRecord } from "./record.ts";
-   * import { gmtime } from "./strftime.ts";
+   * import { gmtime } from "./text/strftime.ts";
    * const f = new Formatter();
    * f.converter = gmtime;
    * const r = makeLogRecord({ created: 1700000000.5, msecs: 500 });

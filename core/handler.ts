@@ -8,7 +8,7 @@ import { Filterer } from "./filter.ts";
 import { Formatter } from "./formatter.ts";
 import { checkLevel, getLevelName, type Level, NOTSET } from "./levels.ts";
 import type { LogRecord } from "./record.ts";
-import { pyRepr, pyStr } from "./pystr.ts";
+import { pyRepr, pyStr } from "./text/pystr.ts";
 import { bumpConfigGeneration, settings } from "./settings.ts";
 import { registerHandler, unregisterHandler } from "./shutdown.ts";
 

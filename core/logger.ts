@@ -6,7 +6,7 @@
 
 import { Filterer } from "./filter.ts";
 import { Handler, writeStderr } from "./handler.ts";
-import { KeyError } from "./errors.ts";
+import { KeyError } from "./text/errors.ts";
 import {
   checkLevel,
   CRITICAL,
@@ -18,8 +18,8 @@ import {
   NOTSET,
   WARNING,
 } from "./levels.ts";
-import { percentArgCount } from "./percent.ts";
-import { pyRepr, pyStr } from "./pystr.ts";
+import { percentArgCount } from "./text/percent.ts";
+import { pyRepr, pyStr } from "./text/pystr.ts";
 import { isMapping, type LogArgs, LogRecord } from "./record.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
 

@@ -21,17 +21,17 @@
  */
 
 export * from "./levels.ts";
-export * from "./errors.ts";
+export * from "./text/errors.ts";
 export { LogRecord, makeLogRecord } from "./record.ts";
 export type { LogArgs } from "./record.ts";
-export { percentFormat } from "./percent.ts";
-export * from "./strftime.ts";
+export { percentFormat } from "./text/percent.ts";
+export * from "./text/strftime.ts";
 export * from "./formatter.ts";
 export * from "./filter.ts";
 export { Handler } from "./handler.ts";
-export { type Delivery, Outbox, type OutboxOptions } from "./outbox.ts";
+export { type Delivery, Outbox, type OutboxOptions } from "./io/outbox.ts";
 export { OutboxHandler } from "./outbox_handler.ts";
-export * from "./pickle.ts";
+export * from "./wire/pickle.ts";
 export { type LoggingSettings, settings } from "./settings.ts";
 export {
   type CallerInfo,
@@ -53,4 +53,4 @@ export {
 } from "./logger.ts";
 export * from "./adapter.ts";
 export { handleSignals, shutdown } from "./shutdown.ts";
-export type { OptionProblem, OptionRule, OptionRules } from "./options.ts";
+export type { OptionProblem, OptionRule, OptionRules } from "./text/options.ts";

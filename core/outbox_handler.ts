@@ -6,9 +6,9 @@
  */
 
 import { Handler } from "./handler.ts";
-import { checkOutboxOptions, Outbox, type OutboxOptions } from "./outbox.ts";
+import { checkOutboxOptions, Outbox, type OutboxOptions } from "./io/outbox.ts";
 import { endingReason } from "./shutdown.ts";
-import { setUnrefTimeout, type TimerId } from "./timer.ts";
+import { setUnrefTimeout, type TimerId } from "./io/timer.ts";
 
 /**
  * A handler that sends its records through an ordered, bounded {@linkcode Outbox}: `handle()`

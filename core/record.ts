@@ -5,8 +5,8 @@
  */
 
 import { getLevelName } from "./levels.ts";
-import { percentFormat } from "./percent.ts";
-import { pyStr } from "./pystr.ts";
+import { percentFormat } from "./text/percent.ts";
+import { pyStr } from "./text/pystr.ts";
 
 /** Arguments merged into a record's message: a list (Python's tuple) or one mapping for `%(key)s`. */
 export type LogArgs = readonly unknown[] | Readonly<Record<string, unknown>>;

@@ -4,7 +4,24 @@
  * @module
  */
 
-import type { Handler } from "./handler.ts";
+/**
+ * What the registry needs of a handler (every `Handler` has it). Declared here so that this
+ * module, which `handler.ts` imports, imports nothing back.
+ */
+export interface LiveHandler {
+  /** Whether records still wait for asynchronous delivery. */
+  readonly pending: boolean;
+  /** Resolves when everything handled before has been delivered or dropped. */
+  flush(): Promise<void>;
+  /** Flushes and releases. */
+  close(): Promise<void>;
+  /** Writes out, synchronously, what is held in memory (the exit hooks' part). */
+  flushSync(): void;
+  /** Reports a failure. */
+  handleError(record: null, error: unknown): void;
+}
+
+type Handler = LiveHandler;
 
 const live: WeakRef<Handler>[] = [];
 let hooksInstalled = false;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { createEncoder, type Encoder } from "../core/encoding.ts";
+import { createEncoder, type Encoder } from "../core/text/encoding.ts";
 import {
   checkFileAccess,
   explainFileError,
@@ -13,13 +13,13 @@ import {
   LineGuard,
   toAbsolutePath,
   writeAllSync,
-} from "../core/io.ts";
+} from "../core/io/files.ts";
 import { getLevelName } from "../core/levels.ts";
-import type { OptionRules } from "../core/options.ts";
+import type { OptionRules } from "../core/text/options.ts";
 import { checkFileOptions, FILE_RULES } from "../core/file_options.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason, registerHandler } from "../core/shutdown.ts";
-import { WriteBuffer } from "../core/write_buffer.ts";
+import { WriteBuffer } from "../core/io/write_buffer.ts";
 import { StreamHandler } from "./stream.ts";
 
 export type { FileAccess };

@@ -7,7 +7,7 @@
  */
 
 import { Handler, writeStderr } from "../core/handler.ts";
-import { floatRepr } from "../core/float_format.ts";
+import { floatRepr } from "../core/text/float_format.ts";
 import {
   any,
   boolean,
@@ -17,12 +17,12 @@ import {
   type OptionRules,
   satisfies,
   string,
-} from "../core/options.ts";
-import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
+} from "../core/text/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/io/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
-import { isPermissionDenial } from "../core/io.ts";
-import { explainNetError } from "../core/transport.ts";
-import { pyRepr, pyStr } from "../core/pystr.ts";
+import { isPermissionDenial } from "../core/io/files.ts";
+import { explainNetError } from "../core/io/transport.ts";
+import { pyRepr, pyStr } from "../core/text/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 
 /** TLS settings for {@linkcode HTTPHandler} (Python's `ssl.SSLContext`). */

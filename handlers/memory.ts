@@ -16,7 +16,7 @@ import {
   type OptionRules,
   satisfies,
   string,
-} from "../core/options.ts";
+} from "../core/text/options.ts";
 import type { LogRecord } from "../core/record.ts";
 
 const MEMORY_RULES: OptionRules = {

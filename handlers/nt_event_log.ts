@@ -6,7 +6,7 @@
  */
 
 import { Handler, writeStderr } from "../core/handler.ts";
-import { isPermissionDenial } from "../core/io.ts";
+import { isPermissionDenial } from "../core/io/files.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING } from "../core/levels.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
@@ -19,9 +19,9 @@ import {
   oneOf,
   type OptionRules,
   string,
-} from "../core/options.ts";
+} from "../core/text/options.ts";
 import { endingReason } from "../core/shutdown.ts";
-import { setUnrefTimeout } from "../core/timer.ts";
+import { setUnrefTimeout } from "../core/io/timer.ts";
 
 /** The event types a record can be written as (PowerShell's `-EntryType` names). */
 export type EventType = "Error" | "Warning" | "Information";

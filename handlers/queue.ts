@@ -7,24 +7,28 @@
  */
 
 import { Handler } from "../core/handler.ts";
-import { boolean, checkOptions, describeValue, object, type OptionRules } from "../core/options.ts";
+import {
+  boolean,
+  checkOptions,
+  describeValue,
+  object,
+  type OptionRules,
+} from "../core/text/options.ts";
 import {
   AsyncQueue,
   type LogQueue,
   type LogQueueWriter,
-  type MessageEndpoint,
   QueueEmpty,
   QueueFull,
-  WorkerQueue,
-  WorkerQueueReader,
-} from "../core/queues.ts";
+} from "../core/io/queues.ts";
+import { type MessageEndpoint, WorkerQueue, WorkerQueueReader } from "../core/worker_queue.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason, flushWithin, runExitHooksSync } from "../core/shutdown.ts";
 import { bumpConfigGeneration } from "../core/settings.ts";
 
 export { AsyncQueue, QueueEmpty, QueueFull, WorkerQueue, WorkerQueueReader };
 export type { LogQueue, LogQueueWriter, MessageEndpoint };
-export type { WorkerQueueOptions } from "../core/queues.ts";
+export type { WorkerQueueOptions } from "../core/worker_queue.ts";
 
 /**
  * Python's `logging.handlers.QueueHandler`: puts each record, prepared (a copy whose `msg` and

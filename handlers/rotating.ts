@@ -6,8 +6,8 @@
  * @module
  */
 
-import { FileLock } from "../core/file_lock.ts";
-import { gzipFileSync, GzipQueue, gzipTempTarget, recoverGzipSync } from "../core/gzip.ts";
+import { FileLock } from "../core/io/file_lock.ts";
+import { gzipFileSync, GzipQueue, gzipTempTarget, recoverGzipSync } from "../core/io/gzip.ts";
 import {
   explainFileError,
   type FileAccess,
@@ -19,10 +19,10 @@ import {
   removeFile,
   renameFile,
   statOrNull,
-} from "../core/io.ts";
+} from "../core/io/files.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason } from "../core/shutdown.ts";
-import { integer, number, type OptionRules } from "../core/options.ts";
+import { integer, number, type OptionRules } from "../core/text/options.ts";
 import { BASE_ROTATING_RULES, checkFileOptions } from "../core/file_options.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
 

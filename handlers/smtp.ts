@@ -14,11 +14,11 @@ import {
   object,
   type OptionRules,
   satisfies,
-} from "../core/options.ts";
-import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
+} from "../core/text/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/io/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
-import { addressProblem, envelopeAddress, SmtpClient, SmtpError } from "../core/smtp_client.ts";
+import { addressProblem, envelopeAddress, SmtpClient, SmtpError } from "../core/io/smtp_client.ts";
 
 /** How {@linkcode SMTPHandler} uses TLS. */
 export type SMTPSecure =

@@ -18,11 +18,11 @@ import {
   type OptionRules,
   satisfies,
   string,
-} from "../core/options.ts";
-import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
+} from "../core/text/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/io/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
-import { pickleRecord, type PickleValue, PyFloat } from "../core/pickle.ts";
-import { pyStr } from "../core/pystr.ts";
+import { pickleRecord, type PickleValue, PyFloat } from "../core/wire/pickle.ts";
+import { pyStr } from "../core/text/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
   checkSendRate,
@@ -36,7 +36,7 @@ import {
   unixDatagramSender,
   unixSocketFlags,
   writeAll,
-} from "../core/transport.ts";
+} from "../core/io/transport.ts";
 
 /** The payload of the hello frame that asks this library's receiver for acknowledgements. */
 export const ACK_HELLO = "LOGHANDLERS-ACK/1";

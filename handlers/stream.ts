@@ -6,12 +6,12 @@
  */
 
 import { Handler } from "../core/handler.ts";
-import { describeValue } from "../core/options.ts";
+import { describeValue } from "../core/text/options.ts";
 import { getLevelName } from "../core/levels.ts";
-import { LineGuard, type SyncWriter, writeAllSync } from "../core/io.ts";
+import { LineGuard, type SyncWriter, writeAllSync } from "../core/io/files.ts";
 
 export type { SyncWriter };
-import { createEncoder, type Encoder } from "../core/encoding.ts";
+import { createEncoder, type Encoder } from "../core/text/encoding.ts";
 import type { LogRecord } from "../core/record.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isPermissionDenial, permissionDenied } from "../core/io.ts";
+import { isPermissionDenial, permissionDenied } from "../core/io/files.ts";
 import {
   any,
   boolean,
@@ -15,8 +15,8 @@ import {
   object,
   type OptionRules,
   string,
-} from "../core/options.ts";
-import { OUTBOX_RULES, type OutboxOptions } from "../core/outbox.ts";
+} from "../core/text/options.ts";
+import { OUTBOX_RULES, type OutboxOptions } from "../core/io/outbox.ts";
 import { OutboxHandler } from "../core/outbox_handler.ts";
 import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
@@ -30,7 +30,7 @@ import {
   unixDatagramSender,
   unixSocketFlags,
   writeAll,
-} from "../core/transport.ts";
+} from "../core/io/transport.ts";
 
 /**
  * The wire format of a {@linkcode SysLogHandler}: `"python"` (CPython's bytes), `"rfc5424"` or

@@ -5,11 +5,11 @@
  * @module
  */
 
-import { removeFile, statOrNull } from "../core/io.ts";
+import { removeFile, statOrNull } from "../core/io/files.ts";
 import type { LogRecord } from "../core/record.ts";
-import { setUnrefTimeout, type TimerId } from "../core/timer.ts";
-import { compileStrftime, gmtime, localtime, type TimeStruct } from "../core/strftime.ts";
-import { any, boolean, type OptionRules } from "../core/options.ts";
+import { setUnrefTimeout, type TimerId } from "../core/io/timer.ts";
+import { compileStrftime, gmtime, localtime, type TimeStruct } from "../core/text/strftime.ts";
+import { any, boolean, type OptionRules } from "../core/text/options.ts";
 import { BASE_ROTATING_RULES, checkFileOptions } from "../core/file_options.ts";
 import { BaseRotatingHandler, type BaseRotatingHandlerOptions } from "./rotating.ts";
 

@@ -10,9 +10,9 @@ import {
   type FileAccess,
   isPermissionDenial,
   permissionDenied,
-} from "../core/io.ts";
+} from "../core/io/files.ts";
 import type { LogRecord } from "../core/record.ts";
-import type { OptionRules } from "../core/options.ts";
+import type { OptionRules } from "../core/text/options.ts";
 import { checkFileOptions, FILE_RULES } from "../core/file_options.ts";
 import { FileHandler, type FileHandlerOptions } from "./file.ts";
 

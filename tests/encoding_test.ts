@@ -6,7 +6,7 @@ import {
   ERROR_POLICIES,
   normalizeEncoding,
   UnicodeEncodeError,
-} from "../core/encoding.ts";
+} from "../core/text/encoding.ts";
 import { FileHandler } from "../handlers/file.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";

@@ -6,10 +6,10 @@
  * RangeError at once, where CPython builds it.
  */
 
-import { braceFormat, formatValue, templateSubstitute } from "../core/format_spec.ts";
-import { formatFloat } from "../core/float_format.ts";
-import { percentFormat } from "../core/percent.ts";
-import { pyAscii, pyRepr, pyStr } from "../core/pystr.ts";
+import { braceFormat, formatValue, templateSubstitute } from "../core/text/format_spec.ts";
+import { formatFloat } from "../core/text/float_format.ts";
+import { percentFormat } from "../core/text/percent.ts";
+import { pyAscii, pyRepr, pyStr } from "../core/text/pystr.ts";
 import { getLogger } from "../mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
@@ -324,10 +324,12 @@ function moduleUrl(path: string): string {
 }
 
 const WORKER = `
-import { braceFormat, formatValue, templateSubstitute } from ${moduleUrl("../core/format_spec.ts")};
-import { formatFloat } from ${moduleUrl("../core/float_format.ts")};
-import { percentFormat } from ${moduleUrl("../core/percent.ts")};
-import { pyAscii, pyRepr, pyStr } from ${moduleUrl("../core/pystr.ts")};
+import { braceFormat, formatValue, templateSubstitute } from ${
+  moduleUrl("../core/text/format_spec.ts")
+};
+import { formatFloat } from ${moduleUrl("../core/text/float_format.ts")};
+import { percentFormat } from ${moduleUrl("../core/text/percent.ts")};
+import { pyAscii, pyRepr, pyStr } from ${moduleUrl("../core/text/pystr.ts")};
 ${decode.toString()}
 ${runCase.toString()}
 const cases = JSON.parse(await new Response(Deno.stdin.readable).text());

@@ -15,8 +15,8 @@ import {
   formatValue,
   templateFieldNames,
   templateSubstitute,
-} from "../core/format_spec.ts";
-import { KeyError, ValueError } from "../core/errors.ts";
+} from "../core/text/format_spec.ts";
+import { KeyError, ValueError } from "../core/text/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
   decodePyJson as decode,

@@ -7,9 +7,9 @@
  */
 
 import { BufferingFormatter, Formatter, type FormatterOptions } from "../core/formatter.ts";
-import { ValueError } from "../core/errors.ts";
+import { ValueError } from "../core/text/errors.ts";
 import { type LogRecord, makeLogRecord } from "../core/record.ts";
-import { gmtime, localtime } from "../core/strftime.ts";
+import { gmtime, localtime } from "../core/text/strftime.ts";
 import {
   assert,
   assertEquals,

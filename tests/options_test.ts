@@ -28,8 +28,8 @@ import {
   WatchedFileHandler,
   WorkerQueue,
 } from "../mod.ts";
-import { AsyncQueue } from "../core/queues.ts";
-import { checkOptions, closestName, integer, string } from "../core/options.ts";
+import { AsyncQueue } from "../core/io/queues.ts";
+import { checkOptions, closestName, integer, string } from "../core/text/options.ts";
 
 type ErrorClass = new (...args: never[]) => Error;
 // deno-lint-ignore no-explicit-any

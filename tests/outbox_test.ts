@@ -4,7 +4,7 @@
  * exit hooks.
  */
 
-import { type Delivery, Outbox } from "../core/outbox.ts";
+import { type Delivery, Outbox } from "../core/io/outbox.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 
 const enc = new TextEncoder();

@@ -8,8 +8,8 @@
  * non-integral floats only.
  */
 
-import { compilePercent, getMappingItem, percentFormat } from "../core/percent.ts";
-import { KeyError, ValueError } from "../core/errors.ts";
+import { compilePercent, getMappingItem, percentFormat } from "../core/text/percent.ts";
+import { KeyError, ValueError } from "../core/text/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import {
   decodePyJson as decode,

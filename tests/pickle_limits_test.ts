@@ -3,7 +3,7 @@
  * shared values; each refusal names the limit that made it.
  */
 
-import { pickleLoads, UnpicklingError } from "../core/pickle.ts";
+import { pickleLoads, UnpicklingError } from "../core/wire/pickle.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { le32, PickleBuilder } from "./helpers/hostile_frames.ts";
 

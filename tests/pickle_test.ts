@@ -16,7 +16,7 @@ import {
   PyFloat,
   PyTuple,
   UnpicklingError,
-} from "../core/pickle.ts";
+} from "../core/wire/pickle.ts";
 import { type LogRecord, makeLogRecord } from "../core/record.ts";
 import { Formatter } from "../core/formatter.ts";
 import { Handler } from "../core/handler.ts";

@@ -3,8 +3,8 @@
  * `str`, plus the JavaScript-specific printing rules of pyStr, pyRepr and pyTypeName.
  */
 
-import { pyAscii, pyRepr, pyStr, pyTypeName } from "../core/pystr.ts";
-import { KeyError, ValueError } from "../core/errors.ts";
+import { pyAscii, pyRepr, pyStr, pyTypeName } from "../core/text/pystr.ts";
+import { KeyError, ValueError } from "../core/text/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 

@@ -3,7 +3,7 @@ import { Handler } from "../core/handler.ts";
 import { CRITICAL, DEBUG, ERROR, WARNING } from "../core/levels.ts";
 import { getLogger, kw, type Logger } from "../core/logger.ts";
 import { LogRecord, makeLogRecord } from "../core/record.ts";
-import { ValueError } from "../core/errors.ts";
+import { ValueError } from "../core/text/errors.ts";
 import {
   AsyncQueue,
   QueueEmpty,

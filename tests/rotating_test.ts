@@ -579,7 +579,7 @@ Deno.test("a lock file that cannot be read is reported with --allow-read, not --
     const out = await runDenied(
       dir,
       `
-      import { FileLock } from "${new URL("../core/file_lock.ts", import.meta.url).href}";
+      import { FileLock } from "${new URL("../core/io/file_lock.ts", import.meta.url).href}";
       try {
         new FileLock(${JSON.stringify(`${dir}/app.log.lock`)}).acquire();
       } catch (error) {

@@ -12,7 +12,7 @@ import { makeLogRecord } from "../core/record.ts";
 import { runScript } from "./helpers/collect.ts";
 import type { LogRecord } from "../core/record.ts";
 import { SMTPHandler, type SMTPHandlerOptions } from "../handlers/smtp.ts";
-import { SmtpClient, SmtpError } from "../core/smtp_client.ts";
+import { SmtpClient, SmtpError } from "../core/io/smtp_client.ts";
 import {
   assert,
   assertEquals,

@@ -18,8 +18,8 @@ import {
   timegm,
   type TimeStruct,
   tzset,
-} from "../core/strftime.ts";
-import { OverflowError, ValueError } from "../core/errors.ts";
+} from "../core/text/strftime.ts";
+import { OverflowError, ValueError } from "../core/text/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 

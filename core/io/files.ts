@@ -38,7 +38,7 @@ const LF = new Uint8Array([0x0a]);
  *
  * @example
  * ```ts
- * import { LineGuard, writeAllSync } from "./io.ts";
+ * import { LineGuard, writeAllSync } from "./files.ts";
  * const out: number[] = [];
  * let full = false;
  * const disk = {
@@ -229,7 +229,7 @@ function normalize(path: string): string {
  *
  * @example
  * ```ts
- * import { isPermissionDenial, permissionDenied } from "./io.ts";
+ * import { isPermissionDenial, permissionDenied } from "./files.ts";
  * const e = permissionDenied("Cannot open log file '/var/log/app.log': write access is not granted.");
  * console.assert(e instanceof Deno.errors.NotCapable && isPermissionDenial(e));
  * console.assert(String(e).startsWith("NotCapable: Cannot open log file"));
@@ -258,7 +258,7 @@ export function permissionDenied(message: string, cause?: unknown): Error {
  *
  * @example
  * ```ts
- * import { deniedAccess } from "./io.ts";
+ * import { deniedAccess } from "./files.ts";
  * const e = new Error('Requires read access to "/srv/logs", run again with the --allow-read flag');
  * console.assert(deniedAccess(e)?.access === "read" && deniedAccess(e)?.path === "/srv/logs");
  * ```
@@ -285,7 +285,7 @@ export function deniedAccess(error: unknown): { access: string; path: string | n
  *
  * @example
  * ```ts
- * import { explainFileError } from "./io.ts";
+ * import { explainFileError } from "./files.ts";
  * const denial = new Deno.errors.NotCapable(
  *   'Requires read access to "/srv/logs/app.log.lock", run again with the --allow-read flag',
  * );
@@ -348,7 +348,7 @@ export interface FileAccess {
  *
  * @example
  * ```ts
- * import { permissionGranted } from "./io.ts";
+ * import { permissionGranted } from "./files.ts";
  * // Under `deno test --allow-all`:
  * console.assert(permissionGranted({ name: "net", host: "127.0.0.1:9020" }) === true);
  * ```
@@ -373,7 +373,7 @@ export function permissionGranted(descriptor: Deno.PermissionDescriptor): boolea
  *
  * @example
  * ```ts
- * import { fileAccessGranted } from "./io.ts";
+ * import { fileAccessGranted } from "./files.ts";
  * // Under `deno test --allow-all`:
  * console.assert(fileAccessGranted("write", "/tmp/app.log") === true);
  * ```
@@ -392,7 +392,7 @@ export function fileAccessGranted(name: "read" | "write", path: string): boolean
  *
  * @example
  * ```ts
- * import { missingFileAccess } from "./io.ts";
+ * import { missingFileAccess } from "./files.ts";
  * // Under `deno test --allow-all` nothing is missing:
  * const missing = missingFileAccess({ read: ["/srv/logs"], write: ["/srv/logs/app.log"] });
  * console.assert(missing.read.length === 0 && missing.write.length === 0);
@@ -420,7 +420,7 @@ function isInside(path: string, folder: string): boolean {
  *
  * @example
  * ```ts
- * import { fileAccessFlags } from "./io.ts";
+ * import { fileAccessFlags } from "./files.ts";
  * const flags = fileAccessFlags({ read: ["/srv/logs"], write: ["/srv/logs", "/srv/x.lock"] });
  * console.assert(flags === "--allow-read=/srv/logs --allow-write=/srv/logs,/srv/x.lock");
  * ```
@@ -449,7 +449,7 @@ export function fileAccessFlags(access: FileAccess): string {
  *
  * @example
  * ```ts
- * import { checkFileAccess } from "./io.ts";
+ * import { checkFileAccess } from "./files.ts";
  * // Under `deno test --allow-all` everything is granted: no error.
  * checkFileAccess("FileHandler", "app.log", { read: [], write: ["/tmp/app.log"] });
  * ```
@@ -477,7 +477,7 @@ export function checkFileAccess(owner: string, file: string, needs: FileAccess):
  *
  * @example
  * ```ts
- * import { folderOf } from "./io.ts";
+ * import { folderOf } from "./files.ts";
  * console.assert(folderOf("/srv/logs/app.log") === "/srv/logs");
  * console.assert(folderOf("/app.log") === "/");
  * ```

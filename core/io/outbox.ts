@@ -5,8 +5,8 @@
  * @module
  */
 
-import { isPermissionDenial } from "./io.ts";
-import { checkOption, integer, number, oneOf, type OptionRules } from "./options.ts";
+import { isPermissionDenial } from "./files.ts";
+import { checkOption, integer, number, oneOf, type OptionRules } from "../text/options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** Bounds, back-off and batching of an {@linkcode Outbox}. */

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { ValueError } from "./errors.ts";
-import { Formatter } from "./formatter.ts";
-import type { Handler } from "./handler.ts";
-import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
-import { getLogger, root } from "./logger.ts";
-import { FileHandler, type FileMode } from "../handlers/file.ts";
-import { type LogStream, StreamHandler } from "../handlers/stream.ts";
+import { ValueError } from "./core/text/errors.ts";
+import { Formatter } from "./core/formatter.ts";
+import type { Handler } from "./core/handler.ts";
+import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./core/levels.ts";
+import { getLogger, root } from "./core/logger.ts";
+import { FileHandler, type FileMode } from "./handlers/file.ts";
+import { type LogStream, StreamHandler } from "./handlers/stream.ts";
 
 /** Options of {@linkcode basicConfig}: Python's keyword arguments. */
 export interface BasicConfigOptions {
@@ -89,7 +89,7 @@ const KNOWN_KEYS = new Set([
  * @example
  * ```ts
  * import { basicConfig } from "./config.ts";
- * import { getLogger } from "./logger.ts";
+ * import { getLogger } from "./core/logger.ts";
  * const lines: string[] = [];
  * basicConfig({ level: "INFO", stream: { write: (t: string) => lines.push(t) }, force: true });
  * getLogger("app").info("started");

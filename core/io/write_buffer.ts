@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type SyncWriter, writeAllSync } from "./io.ts";
+import { type SyncWriter, writeAllSync } from "./files.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 const utf8 = new TextEncoder();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { explainFileError, writeAllSync } from "./io.ts";
+import { explainFileError, writeAllSync } from "./files.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

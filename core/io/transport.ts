@@ -9,8 +9,8 @@
 import { createSocket, type Socket } from "node:dgram";
 import { lookup, type LookupOneOptions } from "node:dns";
 import { isIP } from "node:net";
-import { deniedAccess, isPermissionDenial, permissionDenied } from "./io.ts";
-import { checkOption, number } from "./options.ts";
+import { deniedAccess, isPermissionDenial, permissionDenied } from "./files.ts";
+import { checkOption, number } from "../text/options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** A timer this late (ms) means the event loop was blocked while it ran. */
