@@ -6,6 +6,7 @@
  */
 
 import { ValueError } from "./core/text/errors.ts";
+import type { ErrorPolicy } from "./core/text/encoding.ts";
 import { Formatter } from "./core/formatter.ts";
 import type { Handler } from "./core/handler.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./core/levels.ts";
@@ -56,7 +57,7 @@ export interface BasicConfigOptions {
    *
    * @default {"backslashreplace"}
    */
-  errors?: string;
+  errors?: ErrorPolicy;
 }
 
 const DEFAULT_FORMATS = {

@@ -3,7 +3,7 @@
  * format strings and handlers, with typed options, promises and `await using`.
  *
  * ```ts
- * import { FileHandler, Formatter, getLogger } from "./mod.ts";
+ * import { FileHandler, Formatter, getLogger } from "@x/loghandlers";
  *
  * const dir = await Deno.makeTempDir();
  * const log = getLogger("app");
@@ -12,28 +12,109 @@
  * log.addHandler(handler);
  * log.warning("disk at %d%%", 91);
  * await handler.close();
+ * console.assert(Deno.readTextFileSync(`${dir}/app.log`).includes(" WARNING app disk at 91%\n"));
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * Importing this module needs no permission and starts nothing; each handler asks for the
- * permission its job needs.
+ * This entry point is the public API: what a user of Python's logging needs. Each handler family
+ * is also a subpath of its own (`@x/loghandlers/file`, `@x/loghandlers/socket`, ...), the logging
+ * model without handlers is `@x/loghandlers/core`, and what only authors of new handlers need
+ * (the outbox, the pickle codec, transports, option checks) is `@x/loghandlers/extend`.
+ *
+ * Importing it needs no permission and starts nothing; each handler asks for the permission its
+ * job needs (see the README's Permissions table): files `--allow-read`/`--allow-write`, network
+ * handlers `--allow-net`, `NTEventLogHandler` `--allow-run` on Windows.
  *
  * @module
  */
 
 export * from "./core/mod.ts";
-export { basicConfig, type BasicConfigOptions } from "./core/config.ts";
-export { critical, debug, error, exception, info, log, warning } from "./core/config.ts";
-export * from "./handlers/stream.ts";
-export * from "./handlers/file.ts";
-export * from "./handlers/watched_file.ts";
-export * from "./handlers/rotating.ts";
-export * from "./handlers/timed_rotating.ts";
-export * from "./handlers/socket.ts";
-export * from "./handlers/syslog.ts";
-export * from "./handlers/nt_event_log.ts";
-export * from "./handlers/http.ts";
-export * from "./handlers/smtp.ts";
-export * from "./handlers/memory.ts";
-export * from "./handlers/queue.ts";
+export {
+  basicConfig,
+  type BasicConfigOptions,
+  critical,
+  debug,
+  error,
+  exception,
+  info,
+  log,
+  warning,
+} from "./config.ts";
+export { type LogStream, NullHandler, StreamHandler, type TextWriter } from "./handlers/stream.ts";
+export {
+  type ErrorPolicy,
+  FileHandler,
+  type FileHandlerOptions,
+  type FileMode,
+} from "./handlers/file.ts";
+export { WatchedFileHandler, type WatchedFileHandlerOptions } from "./handlers/watched_file.ts";
+export {
+  BaseRotatingHandler,
+  type BaseRotatingHandlerOptions,
+  RotatingFileHandler,
+  type RotatingFileHandlerOptions,
+} from "./handlers/rotating.ts";
+export {
+  type AtTime,
+  TimedRotatingFileHandler,
+  type TimedRotatingFileHandlerOptions,
+  type When,
+  type WhenUnit,
+} from "./handlers/timed_rotating.ts";
+export {
+  DatagramHandler,
+  type DatagramHandlerOptions,
+  SocketHandler,
+  type SocketHandlerOptions,
+} from "./handlers/socket.ts";
+export {
+  type SysLogFacility,
+  type SysLogFormat,
+  type SysLogFraming,
+  SysLogHandler,
+  type SysLogHandlerOptions,
+} from "./handlers/syslog.ts";
+export {
+  type CommandResult,
+  type CommandRunner,
+  type EventLogType,
+  type EventType,
+  NTEventLogHandler,
+  type NTEventLogHandlerOptions,
+} from "./handlers/nt_event_log.ts";
+export {
+  type HTTPBatchOptions,
+  HTTPHandler,
+  type HTTPHandlerContext,
+  type HTTPHandlerOptions,
+  type HTTPMethod,
+} from "./handlers/http.ts";
+export {
+  type SMTPBatchOptions,
+  SMTPHandler,
+  type SMTPHandlerOptions,
+  type SMTPSecure,
+} from "./handlers/smtp.ts";
+export {
+  BufferingHandler,
+  MemoryHandler,
+  type MemoryHandlerOptions,
+  type MemoryTarget,
+} from "./handlers/memory.ts";
+export {
+  AsyncQueue,
+  listenInWorker,
+  type ListenInWorkerOptions,
+  type LogQueue,
+  type LogQueueWriter,
+  type MessageEndpoint,
+  QueueEmpty,
+  QueueFull,
+  QueueHandler,
+  QueueListener,
+  type QueueListenerOptions,
+  WorkerQueue,
+  type WorkerQueueOptions,
+  WorkerQueueReader,
+} from "./handlers/queue.ts";
 export { LogReceiver, type LogReceiverOptions, type LogReceiverRejections } from "./receiver.ts";

@@ -25,11 +25,11 @@ import {
   permissionDenied,
   permissionGranted,
   toAbsolutePath,
-} from "./core/io.ts";
+} from "./core/io/files.ts";
 import { getLevelName } from "./core/levels.ts";
-import { any, checkOptions, func, object, type OptionRules } from "./core/options.ts";
+import { any, checkOptions, func, object, type OptionRules } from "./core/text/options.ts";
 import { getLogger } from "./core/logger.ts";
-import { pickleLoads, UnpicklingError } from "./core/pickle.ts";
+import { pickleLoads, UnpicklingError } from "./core/wire/pickle.ts";
 import { type LogRecord, makeLogRecord } from "./core/record.ts";
 import { RotatingFileHandler } from "./handlers/rotating.ts";
 
@@ -1903,3 +1903,6 @@ function errorPrinter(): { print: (error: Error) => void; flush: () => void } {
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { type LogArgs, LogRecord } from "./core/record.ts";

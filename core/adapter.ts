@@ -236,7 +236,11 @@ export class LoggerAdapter {
     return this.logger.hasHandlers();
   }
 
-  /** The wrapped logger's manager. */
+  /**
+   * The wrapped logger's manager (see `Logger.manager`).
+   *
+   * @ignore
+   */
   get manager(): Manager {
     return this.logger.manager;
   }

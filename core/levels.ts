@@ -21,8 +21,32 @@ export const DEBUG = 10;
 /** No level set: the logger defers to its parent. Python's `NOTSET` (0). */
 export const NOTSET = 0;
 
-/** A level as accepted everywhere: a number, or a registered level name such as `"INFO"`. */
-export type Level = number | string;
+/**
+ * The names of the standard levels, as `setLevel` and the like accept them.
+ *
+ * @example
+ * ```ts
+ * import { getLevelName, type LevelName } from "@x/loghandlers";
+ * const name: LevelName = "WARNING";
+ * console.assert(getLevelName(name) === 30);
+ * ```
+ */
+export type LevelName =
+  | "CRITICAL"
+  | "FATAL"
+  | "ERROR"
+  | "WARN"
+  | "WARNING"
+  | "INFO"
+  | "DEBUG"
+  | "NOTSET";
+
+/**
+ * A level as `setLevel` and the like accept it: a number, or a standard level name (a misspelt
+ * name is a type error). A name registered with `addLevelName` is accepted at run time too; pass
+ * it as its number, or write `name as LevelName`, to satisfy the type checker.
+ */
+export type Level = number | LevelName;
 
 const levelToName = new Map<number, string>([
   [CRITICAL, "CRITICAL"],
@@ -74,8 +98,8 @@ export function getLevelName(level: string): number | string;
  * @param level A level number or name.
  * @returns The name for a number, the number for a registered name.
  */
-export function getLevelName(level: Level): number | string;
-export function getLevelName(level: Level): number | string {
+export function getLevelName(level: number | string): number | string;
+export function getLevelName(level: number | string): number | string {
   if (typeof level === "number") {
     return levelToName.get(level) ?? `Level ${level}`;
   }

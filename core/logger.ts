@@ -591,7 +591,13 @@ export class Logger extends Filterer {
   parent: Logger | null = null;
   /** The handlers attached to this logger. */
   handlers: Handler[] = [];
-  /** The manager of the tree this logger belongs to. */
+  /**
+   * The manager of the tree this logger belongs to (Python's `Logger.manager`; its
+   * `loggerDict` maps every name to its logger). An internal of Python's that some programs
+   * read; not part of this library's documented API.
+   *
+   * @ignore
+   */
   manager!: Manager;
   #level: number;
   #propagate = true;

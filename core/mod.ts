@@ -1,10 +1,12 @@
 /**
- * The logging core without any handler that touches the file system: levels, records,
- * formatting, filters, the `Handler` base, loggers and `shutdown`. Works on Deno Deploy.
+ * The logging model without any handler: levels, records, loggers, the `Handler` base, filters,
+ * formatters, `LoggerAdapter`, settings and `shutdown`. It touches no file, socket or other
+ * resource and needs no permission, so it also works on Deno Deploy; the handlers are in the
+ * package root and in their own subpaths.
  *
- * @example
+ * @example Collect the formatted records in memory
  * ```ts
- * import { getLogger, Handler, type LogRecord } from "./mod.ts";
+ * import { getLogger, Handler, type LogRecord } from "@x/loghandlers/core";
  * class Collect extends Handler {
  *   out: string[] = [];
  *   override emit(r: LogRecord) {
@@ -20,18 +22,33 @@
  * @module
  */
 
-export * from "./levels.ts";
-export * from "./text/errors.ts";
-export { LogRecord, makeLogRecord } from "./record.ts";
-export type { LogArgs } from "./record.ts";
-export { percentFormat } from "./text/percent.ts";
-export * from "./text/strftime.ts";
-export * from "./formatter.ts";
-export * from "./filter.ts";
+export {
+  addLevelName,
+  CRITICAL,
+  DEBUG,
+  ERROR,
+  FATAL,
+  getLevelName,
+  getLevelNamesMapping,
+  INFO,
+  type Level,
+  type LevelName,
+  NOTSET,
+  WARN,
+  WARNING,
+} from "./levels.ts";
+export { type LogArgs, LogRecord, makeLogRecord } from "./record.ts";
+export {
+  BufferingFormatter,
+  type FormatStyle,
+  Formatter,
+  type FormatterOptions,
+} from "./formatter.ts";
+export { gmtime, localtime, type TimeStruct } from "./text/strftime.ts";
+export { Filter, Filterer, type FilterLike, type FilterResult } from "./filter.ts";
 export { Handler } from "./handler.ts";
 export { type Delivery, Outbox, type OutboxOptions } from "./io/outbox.ts";
 export { OutboxHandler } from "./outbox_handler.ts";
-export * from "./wire/pickle.ts";
 export { type LoggingSettings, settings } from "./settings.ts";
 export {
   type CallerInfo,
@@ -44,13 +61,12 @@ export {
   LogKwargs,
   type LogKwargsInit,
   type LogRecordFactory,
-  Manager,
-  PlaceHolder,
   root,
   RootLogger,
   setLastResort,
   setLogRecordFactory,
 } from "./logger.ts";
-export * from "./adapter.ts";
+export { LoggerAdapter, type LoggerAdapterOptions } from "./adapter.ts";
 export { handleSignals, shutdown } from "./shutdown.ts";
 export type { OptionProblem, OptionRule, OptionRules } from "./text/options.ts";
+export type { FileAccess, SyncWriter } from "./io/files.ts";

@@ -4,7 +4,9 @@
  * @module
  */
 
-import { createEncoder, type Encoder } from "../core/text/encoding.ts";
+import { createEncoder, type Encoder, type ErrorPolicy } from "../core/text/encoding.ts";
+
+export type { ErrorPolicy };
 import {
   checkFileAccess,
   explainFileError,
@@ -50,7 +52,7 @@ export interface FileHandlerOptions {
    *
    * @default {"strict"}
    */
-  errors?: string;
+  errors?: ErrorPolicy;
   /**
    * Open the file on the first record instead of in the constructor.
    *
@@ -570,3 +572,13 @@ export class FileHandler extends StreamHandler {
     return `<${this.constructor.name} ${this.baseFilename} (${getLevelName(this.level)})>`;
   }
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { type SyncWriter } from "../core/io/files.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";
+export { type LogStream, StreamHandler, type TextWriter } from "./stream.ts";

@@ -51,6 +51,18 @@ export interface HTTPBatchOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * The request method of an {@linkcode HTTPHandler}: GET or POST, in any case as in Python.
+ *
+ * @example
+ * ```ts
+ * import type { HTTPMethod } from "@x/loghandlers";
+ * const method: HTTPMethod = "POST";
+ * console.assert(method === "POST");
+ * ```
+ */
+export type HTTPMethod = "GET" | "POST" | "get" | "post" | "Get" | "Post";
+
 /** Options of {@linkcode HTTPHandler}. */
 export interface HTTPHandlerOptions extends OutboxOptions {
   /**
@@ -58,7 +70,7 @@ export interface HTTPHandlerOptions extends OutboxOptions {
    *
    * @default {"GET"}
    */
-  method?: string;
+  method?: HTTPMethod;
   /**
    * Whether to use HTTPS.
    *
@@ -856,3 +868,13 @@ export class HTTPHandler extends OutboxHandler {
     }
   }
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { Outbox, type OutboxOptions } from "../core/io/outbox.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { OutboxHandler } from "../core/outbox_handler.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";

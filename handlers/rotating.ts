@@ -831,3 +831,15 @@ class FolderNames {
     if (b !== null) this.#names.add(b);
   }
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { type SyncWriter } from "../core/io/files.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type ErrorPolicy } from "../core/text/encoding.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";
+export { FileHandler, type FileHandlerOptions, type FileMode } from "./file.ts";
+export { type LogStream, StreamHandler, type TextWriter } from "./stream.ts";

@@ -584,3 +584,13 @@ export class SMTPHandler extends OutboxHandler {
     this.#dropClient();
   }
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { Outbox, type OutboxOptions } from "../core/io/outbox.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { OutboxHandler } from "../core/outbox_handler.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";

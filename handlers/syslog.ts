@@ -62,6 +62,43 @@ export type SysLogFormat = "python" | "rfc5424" | "rfc3164";
 export type SysLogFraming = "octet-counting" | "lf" | "none";
 
 /**
+ * A syslog facility: a number, or a name of `SysLogHandler.facility_names` (`"local0"`, `"user"`,
+ * ...). Names are checked at run time too.
+ *
+ * @example
+ * ```ts
+ * import type { SysLogFacility } from "@x/loghandlers";
+ * const facility: SysLogFacility = "local0";
+ * console.assert(facility === "local0");
+ * ```
+ */
+export type SysLogFacility =
+  | number
+  | "auth"
+  | "authpriv"
+  | "console"
+  | "cron"
+  | "daemon"
+  | "ftp"
+  | "kern"
+  | "lpr"
+  | "mail"
+  | "news"
+  | "ntp"
+  | "security"
+  | "syslog"
+  | "user"
+  | "uucp"
+  | "local0"
+  | "local1"
+  | "local2"
+  | "local3"
+  | "local4"
+  | "local5"
+  | "local6"
+  | "local7";
+
+/**
  * Options of {@linkcode SysLogHandler}: Python's `address`, `facility`, `socktype` and `timeout`,
  * the wire format, and the outbox's bounds and back-off ({@linkcode OutboxOptions}).
  *
@@ -93,7 +130,7 @@ export interface SysLogHandlerOptions extends OutboxOptions {
    *
    * @default {"user"}
    */
-  facility?: number | string;
+  facility?: SysLogFacility;
   /**
    * `"udp"` (datagrams) or `"tcp"` (a stream). For `[host, port]` the default is `"udp"`; for
    * a Unix socket path the default tries a datagram socket first, then a stream socket, as
@@ -1055,3 +1092,13 @@ function checkFacility(facility: unknown): void {
     }: current value is ${Deno.inspect(facility)}`,
   );
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { Outbox, type OutboxOptions } from "../core/io/outbox.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { OutboxHandler } from "../core/outbox_handler.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";

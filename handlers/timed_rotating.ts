@@ -23,6 +23,35 @@ export interface AtTime {
   second?: number;
 }
 
+/** The values of `when` as Python's documentation spells them; see {@linkcode When}. */
+export type WhenUnit =
+  | "S"
+  | "M"
+  | "H"
+  | "D"
+  | "MIDNIGHT"
+  | "W0"
+  | "W1"
+  | "W2"
+  | "W3"
+  | "W4"
+  | "W5"
+  | "W6";
+
+/**
+ * When a {@linkcode TimedRotatingFileHandler} rolls over: seconds, minutes, hours, days,
+ * midnight, or a weekday (`W0` is Monday), in upper, lower or capitalised case (Python accepts
+ * any case, and so does the run-time check).
+ *
+ * @example
+ * ```ts
+ * import type { When } from "@x/loghandlers";
+ * const daily: When = "midnight";
+ * console.assert(daily.toUpperCase() === "MIDNIGHT");
+ * ```
+ */
+export type When = WhenUnit | Lowercase<WhenUnit> | Capitalize<Lowercase<WhenUnit>>;
+
 /** Options of {@linkcode TimedRotatingFileHandler}. */
 export interface TimedRotatingFileHandlerOptions extends BaseRotatingHandlerOptions {
   /**
@@ -32,7 +61,7 @@ export interface TimedRotatingFileHandlerOptions extends BaseRotatingHandlerOpti
    *
    * @default {"h"}
    */
-  when?: string;
+  when?: When;
   /**
    * How many units between rollovers; for `MIDNIGHT` and weekly rollover, how many days or
    * weeks.
@@ -515,3 +544,16 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
     super.closeSync();
   }
 }
+
+// The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
+export { Handler } from "../core/handler.ts";
+export { type SyncWriter } from "../core/io/files.ts";
+export { type Level, type LevelName } from "../core/levels.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type ErrorPolicy } from "../core/text/encoding.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";
+export { FileHandler, type FileHandlerOptions, type FileMode } from "./file.ts";
+export { BaseRotatingHandler, type BaseRotatingHandlerOptions } from "./rotating.ts";
+export { type LogStream, StreamHandler, type TextWriter } from "./stream.ts";

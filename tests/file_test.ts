@@ -1,3 +1,4 @@
+import type { ErrorPolicy } from "../core/text/encoding.ts";
 import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { FileHandler, Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import {
@@ -94,7 +95,11 @@ Deno.test("bad options are errors at construction that name the valid values", (
     RangeError,
     "klingon",
   );
-  assertThrows(() => new FileHandler("x.log", { errors: "loud", delay: true }), RangeError, "loud");
+  assertThrows(
+    () => new FileHandler("x.log", { errors: "loud" as ErrorPolicy, delay: true }),
+    RangeError,
+    "loud",
+  );
   assertThrows(
     () => new FileHandler("x.log", { bufferSize: -1, delay: true }),
     RangeError,
@@ -320,7 +325,10 @@ Deno.test({
       for (const encoding of ENCODINGS) {
         for (const errors of POLICIES) {
           cases.push({ file: `${dir}/ours-${encoding}-${errors}.log`, encoding, errors });
-          const h = new FileHandler(cases.at(-1)!.file, { encoding, errors });
+          const h = new FileHandler(cases.at(-1)!.file, {
+            encoding,
+            errors: errors as ErrorPolicy,
+          });
           h.setFormatter(new Formatter("%(levelname)s %(message)s"));
           const log = getLogger(uniqueName());
           log.propagate = false;

@@ -4,6 +4,7 @@
  * the same server.
  */
 
+import type { HTTPMethod } from "../handlers/http.ts";
 import { testCertificates } from "./helpers/tls.ts";
 import { HTTPHandler, type HTTPHandlerOptions } from "../handlers/http.ts";
 import { type LogRecord, makeLogRecord } from "../core/record.ts";
@@ -316,7 +317,11 @@ for (const secure of [false, true]) {
         let expected = 0;
         for (const method of ["GET", "POST"]) {
           for (const credentials of [null, ["ada", "pw"] as [string, string]]) {
-            const options: HTTPHandlerOptions = { method, credentials, secure };
+            const options: HTTPHandlerOptions = {
+              method: method as HTTPMethod,
+              credentials,
+              secure,
+            };
             if (certs) options.context = { caCerts: [certs.ca] };
             let handler: RecordingHTTPHandler | undefined;
             await captureStderr(() => {
@@ -482,7 +487,7 @@ Deno.test("HTTPHandler warns once that credentials go in clear text over plain H
 
 Deno.test("HTTPHandler refuses an invalid method or option at construction", () => {
   assertThrows(
-    () => new HTTPHandler("localhost", "/log", { method: "PUT" }),
+    () => new HTTPHandler("localhost", "/log", { method: "PUT" as HTTPMethod }),
     RangeError,
     `Cannot create HTTPHandler as 'method' must be "GET" or "POST": current value is 'PUT'`,
   );

@@ -1,3 +1,5 @@
+import type { LevelName } from "../core/levels.ts";
+import { KeyError } from "../core/text/errors.ts";
 import {
   basicConfig,
   CRITICAL,
@@ -9,7 +11,6 @@ import {
   getLogger,
   getLogRecordFactory,
   INFO,
-  KeyError,
   kw,
   LoggerAdapter,
   LogKwargs,
@@ -88,10 +89,10 @@ Deno.test("effective level comes from the nearest ancestor with a level, names a
 
 Deno.test("an unknown level name is an error that lists the known names", () => {
   const log = getLogger(uniqueName());
-  const e = assertThrows(() => log.setLevel("VERBOSE"), RangeError, "'VERBOSE'");
+  const e = assertThrows(() => log.setLevel("VERBOSE" as LevelName), RangeError, "'VERBOSE'");
   assertStringIncludes(e.message, "DEBUG");
   assertStringIncludes(e.message, "addLevelName");
-  assertThrows(() => log.log("VERBOSE", "x"), RangeError);
+  assertThrows(() => log.log("VERBOSE" as LevelName, "x"), RangeError);
 });
 
 Deno.test("handler levels filter independently of logger levels", () => {

@@ -1,3 +1,4 @@
+import type { LevelName } from "../core/levels.ts";
 import { BufferingHandler, MemoryHandler, type MemoryTarget } from "../handlers/memory.ts";
 import { Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
@@ -194,7 +195,11 @@ Deno.test("MemoryHandler flushLevel defaults to ERROR and takes numbers or names
     assertEquals(mem.flushLevel, 50);
     mem.flushLevel = 25;
     assertEquals(mem.flushLevel, 25);
-    assertThrows(() => new MemoryHandler(5, { flushLevel: "LOUD" }), RangeError, "LOUD");
+    assertThrows(
+      () => new MemoryHandler(5, { flushLevel: "LOUD" as LevelName }),
+      RangeError,
+      "LOUD",
+    );
     assert(mem.shouldFlush(makeLogRecord({ levelno: 25 })));
     assert(!mem.shouldFlush(makeLogRecord({ levelno: 24 })));
   } finally {

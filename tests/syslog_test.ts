@@ -3,6 +3,7 @@
  * truncation, TCP framing and reconnection, Unix sockets.
  */
 
+import type { SysLogFacility } from "../handlers/syslog.ts";
 import { testCertificates } from "./helpers/tls.ts";
 import { createSocket, type Socket } from "node:dgram";
 import { Formatter } from "../core/formatter.ts";
@@ -155,7 +156,10 @@ Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over UD
   const server = await udpListener();
   try {
     for (const c of CASES) {
-      const h = new Quiet({ address: ["127.0.0.1", server.port], facility: c.facility });
+      const h = new Quiet({
+        address: ["127.0.0.1", server.port],
+        facility: c.facility as SysLogFacility,
+      });
       if (c.ident !== undefined) h.ident = c.ident;
       if (c.appendNul !== undefined) h.appendNul = c.appendNul;
       if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
@@ -208,7 +212,7 @@ Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over TC
     for (const [i, c] of CASES.entries()) {
       const h = new Quiet({
         address: ["127.0.0.1", listener.addr.port],
-        facility: c.facility,
+        facility: c.facility as SysLogFacility,
         socktype: "tcp",
       });
       assertEquals(h.framing, "none");
@@ -291,7 +295,7 @@ print(json.dumps({
 
 Deno.test("SysLogHandler rejects a bad facility, socktype, format or address when created", () => {
   assertThrows(
-    () => new SysLogHandler({ facility: "nosuch" }),
+    () => new SysLogHandler({ facility: "nosuch" as SysLogFacility }),
     RangeError,
     "Cannot create SysLogHandler as 'facility' must be",
   );

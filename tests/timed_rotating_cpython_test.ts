@@ -5,6 +5,7 @@
  * folders.
  */
 
+import type { When } from "../handlers/timed_rotating.ts";
 import { runDenoJson } from "./helpers/subprocess.ts";
 import { TimedRotatingFileHandler } from "../handlers/timed_rotating.ts";
 import { assertEquals } from "./helpers/assert.ts";
@@ -213,7 +214,7 @@ Deno.test("CPython's compute_rollover table in UTC from the epoch (every unit, i
     for (const [when, exp] of Object.entries(expected)) {
       for (const interval of [1, 3]) {
         const h = new TimedRotatingFileHandler(`${dir}/app.log`, {
-          when,
+          when: when as When,
           interval,
           utc: true,
           delay: true,
@@ -258,7 +259,7 @@ Deno.test("CPython's daily and weekly atTime tables in UTC", async () => {
     const wday = (Math.floor(today / day) + 3) % 7;
     for (let d = 0; d < 7; d++) {
       h = new TimedRotatingFileHandler(`${dir}/app.log`, {
-        when: `W${d}`,
+        when: `W${d}` as When,
         utc: true,
         delay: true,
         atTime: "12:00:00",
@@ -378,7 +379,7 @@ Deno.test({
       const expected = await runPython<string[][]>(DELETE_SCRIPT, cases);
       const actual = cases.map((c) => {
         const h = new TimedRotatingFileHandler(`${c.dir}/${c.base}`, {
-          when: c.when,
+          when: c.when as When,
           backupCount: c.backupCount,
           delay: true,
         });

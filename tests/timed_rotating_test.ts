@@ -4,6 +4,7 @@
  * the behaviour beyond Python (timer, shared schedule, gzip, retention by age).
  */
 
+import type { When } from "../handlers/timed_rotating.ts";
 import { runDenoJson } from "./helpers/subprocess.ts";
 import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { makeLogRecord } from "../core/record.ts";
@@ -162,17 +163,17 @@ Deno.test("invalid when, W without a day, W7 and a bad atTime are errors naming 
   withTempDir((dir) => {
     const fn = `${dir}/app.log`;
     assertThrows(
-      () => new TimedRotatingFileHandler(fn, { when: "X", delay: true }),
+      () => new TimedRotatingFileHandler(fn, { when: "X" as When, delay: true }),
       RangeError,
       "Cannot create TimedRotatingFileHandler as 'when' must be one of S, M, H, D, MIDNIGHT, W0-W6 (in any case): current value is 'X'",
     );
     assertThrows(
-      () => new TimedRotatingFileHandler(fn, { when: "W", delay: true }),
+      () => new TimedRotatingFileHandler(fn, { when: "W" as When, delay: true }),
       RangeError,
       "'when' must be W0 to W6 for weekly rollover (W0 is Monday): current value is 'W'",
     );
     assertThrows(
-      () => new TimedRotatingFileHandler(fn, { when: "W7", delay: true }),
+      () => new TimedRotatingFileHandler(fn, { when: "W7" as When, delay: true }),
       RangeError,
       "W0 to W6",
     );

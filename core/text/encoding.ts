@@ -30,7 +30,7 @@ export type EncodingName = typeof ENCODINGS[number];
  * The supported values of Python's `errors` option. `namereplace` is not among them: it needs
  * the Unicode character name database.
  */
-export const ERROR_POLICIES = [
+export const ERROR_POLICIES: readonly ErrorPolicy[] = [
   "strict",
   "ignore",
   "replace",
@@ -38,10 +38,20 @@ export const ERROR_POLICIES = [
   "xmlcharrefreplace",
   "surrogateescape",
   "surrogatepass",
-] as const;
+];
 
-/** A value of Python's `errors` option, as returned by {@linkcode checkErrorPolicy}. */
-export type ErrorPolicy = typeof ERROR_POLICIES[number];
+/**
+ * A value of Python's `errors` option: what to do with text the encoding cannot represent
+ * (`"strict"` reports it, `"replace"` writes `?`, ...). Checked at run time too.
+ */
+export type ErrorPolicy =
+  | "strict"
+  | "ignore"
+  | "replace"
+  | "backslashreplace"
+  | "xmlcharrefreplace"
+  | "surrogateescape"
+  | "surrogatepass";
 
 /** Encodes text for one stream; see {@linkcode createEncoder}. */
 export interface Encoder {

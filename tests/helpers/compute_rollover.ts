@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { When } from "../../handlers/timed_rotating.ts";
 import { TimedRotatingFileHandler } from "../../handlers/timed_rotating.ts";
 
 interface Config {
@@ -25,7 +26,7 @@ const input = JSON.parse(await new Response(Deno.stdin.readable).text()) as {
 const out: number[][] = [];
 for (const c of input.configs) {
   const h = new TimedRotatingFileHandler(`${input.dir}/app.log`, {
-    when: c.when,
+    when: c.when as When,
     interval: c.interval,
     utc: c.utc,
     delay: true,

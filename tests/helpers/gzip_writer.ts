@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { When } from "../../handlers/timed_rotating.ts";
 import { makeLogRecord } from "../../core/record.ts";
 import { RotatingFileHandler } from "../../handlers/rotating.ts";
 import { TimedRotatingFileHandler } from "../../handlers/timed_rotating.ts";
@@ -94,7 +95,7 @@ export async function run(job: GzipJob): Promise<void> {
       compress: "gzip",
     })
     : new TimedRotatingFileHandler(job.path, {
-      when: job.when,
+      when: job.when as When | undefined,
       backupCount: job.backupCount,
       lock: job.lock,
       utc: true,

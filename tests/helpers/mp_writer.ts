@@ -8,6 +8,7 @@
  * @module
  */
 
+import type { When } from "../../handlers/timed_rotating.ts";
 import { makeLogRecord } from "../../core/record.ts";
 import { RotatingFileHandler } from "../../handlers/rotating.ts";
 import { TimedRotatingFileHandler } from "../../handlers/timed_rotating.ts";
@@ -36,7 +37,7 @@ export async function write(job: WriterJob): Promise<void> {
       lock: true,
     })
     : new TimedRotatingFileHandler(job.path, {
-      when: job.when,
+      when: job.when as When | undefined,
       backupCount: job.backupCount,
       lock: true,
     });

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { When } from "../../handlers/timed_rotating.ts";
 import { makeLogRecord } from "../../core/record.ts";
 import { TimedRotatingFileHandler } from "../../handlers/timed_rotating.ts";
 
@@ -26,7 +27,7 @@ const out: Record<string, string>[] = [];
 for (const c of JSON.parse(await new Response(Deno.stdin.readable).text()) as Sequence[]) {
   let now = c.times[0];
   const h = new TimedRotatingFileHandler(`${c.dir}/app.log`, {
-    when: c.when,
+    when: c.when as When,
     interval: c.interval,
     utc: c.utc,
     backupCount: c.backupCount,
