@@ -89,8 +89,7 @@ const KNOWN_KEYS = new Set([
  *
  * @example
  * ```ts
- * import { basicConfig } from "./config.ts";
- * import { getLogger } from "./core/logger.ts";
+ * import { basicConfig, getLogger } from "@x/loghandlers";
  * const lines: string[] = [];
  * basicConfig({ level: "INFO", stream: { write: (t: string) => lines.push(t) }, force: true });
  * getLogger("app").info("started");
@@ -156,7 +155,7 @@ function ensureConfigured(): void {
  *
  * @example
  * ```ts
- * import { debug } from "./config.ts";
+ * import { debug } from "@x/loghandlers";
  * debug("not shown: the root logger's level is WARNING");
  * ```
  */
@@ -173,7 +172,7 @@ export function debug(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts
- * import { info } from "./config.ts";
+ * import { info } from "@x/loghandlers";
  * info("not shown: the root logger's level is WARNING");
  * ```
  */
@@ -190,7 +189,7 @@ export function info(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts ignore
- * import { warning } from "./config.ts";
+ * import { warning } from "@x/loghandlers";
  * warning("low disk: %d%%", 7); // WARNING:root:low disk: 7% on stderr
  * ```
  */
@@ -207,7 +206,7 @@ export function warning(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts ignore
- * import { error } from "./config.ts";
+ * import { error } from "@x/loghandlers";
  * error("cannot reach %s", "db1");
  * ```
  */
@@ -224,7 +223,7 @@ export function error(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts ignore
- * import { exception } from "./config.ts";
+ * import { exception } from "@x/loghandlers";
  * try { JSON.parse("{"); } catch (err) { exception("bad input: %s", err); }
  * ```
  */
@@ -241,7 +240,7 @@ export function exception(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts ignore
- * import { critical } from "./config.ts";
+ * import { critical } from "@x/loghandlers";
  * critical("out of memory");
  * ```
  */
@@ -259,7 +258,7 @@ export function critical(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts ignore
- * import { log } from "./config.ts";
+ * import { log } from "@x/loghandlers";
  * log("WARNING", "retrying in %ds", 5);
  * ```
  */

@@ -59,6 +59,20 @@ export {
   writeAll,
 } from "./core/io/transport.ts";
 export { isPermissionDenial, permissionDenied } from "./core/io/files.ts";
+export { FileLock } from "./core/io/file_lock.ts";
+export { WriteBuffer } from "./core/io/write_buffer.ts";
+export type { SyncWriter } from "./core/io/files.ts";
+export { SmtpClient, type SmtpConnectOptions, SmtpError } from "./core/io/smtp_client.ts";
+export {
+  createEncoder,
+  type Encoder,
+  encodeText,
+  type EncodingName,
+  type ErrorPolicy,
+  UnicodeEncodeError,
+} from "./core/text/encoding.ts";
+export { braceFormat, formatValue, templateSubstitute } from "./core/text/format_spec.ts";
+export { floatRepr, formatFloat } from "./core/text/float_format.ts";
 export { setUnrefTimeout, type TimerId } from "./core/io/timer.ts";
 export {
   pickleDumps,

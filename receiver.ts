@@ -7,10 +7,15 @@
  * the values, depth, text and int width of each frame, the connections, the bytes buffered
  * across them, and the time a frame may take to arrive.
  *
- * Run as a program, it writes every record it receives to a rotating file:
+ * This is the `@x/loghandlers/receiver` entry point. `LogReceiver` requires `--allow-net` for the
+ * addresses it listens on (for a Unix socket, file access and `--allow-net=unix:<path>`).
+ *
+ * Run as a program, it writes every record it receives to a rotating file (which also needs
+ * `--allow-read` and `--allow-write` for its folder):
  *
  * ```sh
- * deno run --allow-net --allow-read --allow-write receiver.ts --tcp 9020 --udp 9021 --file logs/central.log
+ * deno run --allow-net=127.0.0.1:9020,127.0.0.1:9021 --allow-read=logs --allow-write=logs \
+ *   jsr:@x/loghandlers/receiver --tcp 9020 --udp 9021 --file logs/central.log
  * ```
  *
  * @module
@@ -690,8 +695,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  *
  * @example Receive a JSON frame over TCP
  * ```ts
- * import { LogReceiver } from "./receiver.ts";
- * import type { LogRecord } from "./core/record.ts";
+ * import { LogReceiver, type LogRecord } from "@x/loghandlers";
  *
  * const got = Promise.withResolvers<LogRecord>();
  * await using receiver = new LogReceiver({ tcp: { port: 0 }, handle: (r) => got.resolve(r) });
@@ -714,7 +718,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
  *
  * @example Refuse a frame that nests too deep, and tell which limit refused it
  * ```ts
- * import { LogReceiver } from "./receiver.ts";
+ * import { LogReceiver } from "@x/loghandlers";
  *
  * const refused = Promise.withResolvers<Error>();
  * await using receiver = new LogReceiver({

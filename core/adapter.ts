@@ -33,8 +33,7 @@ export interface LoggerAdapterOptions {
  *
  * @example
  * ```ts
- * import { LoggerAdapter } from "./adapter.ts";
- * import { getLogger } from "./logger.ts";
+ * import { getLogger, LoggerAdapter } from "@x/loghandlers";
  * const log = new LoggerAdapter(getLogger("doc.adapter"), { request: "r-17" });
  * log.warning("slow query"); // every record carries record.request === "r-17"
  * ```

@@ -36,18 +36,6 @@ export const FILE_RULES: OptionRules = Object.freeze({
  * @param options The options as passed.
  * @throws {TypeError} For options that are not an object, an unknown key, a wrong type.
  * @throws {RangeError} For a value out of range.
- *
- * @example
- * ```ts
- * import { checkFileOptions, FILE_RULES } from "./file_options.ts";
- * const target = { name: "FileHandler", optionRules: FILE_RULES, optionExample: "{}" };
- * checkFileOptions(target, { mode: "w" });
- * try {
- *   checkFileOptions(target, { mdoe: "w" });
- * } catch (e) {
- *   console.assert(e instanceof TypeError && e.message.includes("did you mean 'mode'?"));
- * }
- * ```
  */
 export function checkFileOptions(
   target: { name: string; optionRules: OptionRules; optionExample: string },

@@ -24,8 +24,7 @@ export type FilterLike =
  *
  * @example
  * ```ts
- * import { Filter } from "./filter.ts";
- * import { LogRecord } from "./record.ts";
+ * import { Filter, LogRecord } from "@x/loghandlers";
  * const f = new Filter("app.db");
  * console.assert(f.filter(new LogRecord("app.db.pool", 20, "", 0, "", null, null)) === true);
  * console.assert(f.filter(new LogRecord("app.dbx", 20, "", 0, "", null, null)) === false);
@@ -73,8 +72,7 @@ export class Filter {
  *
  * @example
  * ```ts
- * import { Filterer } from "./filter.ts";
- * import { LogRecord } from "./record.ts";
+ * import { Filterer, LogRecord } from "@x/loghandlers";
  * const f = new Filterer();
  * f.addFilter((r) => r.levelno >= 30);
  * console.assert(f.filter(new LogRecord("x", 20, "", 0, "", null, null)) === false);

@@ -254,9 +254,7 @@ function pad3(n: number): string {
  *
  * @example
  * ```ts
- * import { Formatter } from "./formatter.ts";
- * import { makeLogRecord } from "./record.ts";
- * import { gmtime } from "./text/strftime.ts";
+ * import { Formatter, gmtime, makeLogRecord } from "@x/loghandlers";
  *
  * const f = new Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s");
  * f.converter = gmtime;
@@ -308,7 +306,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
+   * import { Formatter } from "@x/loghandlers";
    * let message = "";
    * try {
    *   new Formatter("no fields here");
@@ -365,8 +363,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
-   * import { makeLogRecord } from "./record.ts";
+   * import { Formatter, makeLogRecord } from "@x/loghandlers";
    * const r = makeLogRecord({ msg: "failed", levelname: "ERROR", exc_text: "Error: boom" });
    * console.assert(new Formatter("%(levelname)s %(message)s").format(r) === "ERROR failed\nError: boom");
    * ```
@@ -405,9 +402,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
-   * import { makeLogRecord } from "./record.ts";
-   * import { gmtime } from "./text/strftime.ts";
+   * import { Formatter, gmtime, makeLogRecord } from "@x/loghandlers";
    * const f = new Formatter();
    * f.converter = gmtime;
    * const r = makeLogRecord({ created: 1700000000.5, msecs: 500 });
@@ -451,7 +446,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
+   * import { Formatter } from "@x/loghandlers";
    * const text = new Formatter().formatException(new Error("boom", { cause: new TypeError("bad") }));
    * console.assert(text.startsWith("TypeError: bad\n"));
    * console.assert(text.includes("\n\nThe above exception was the direct cause of the following exception:\n\nError: boom\n"));
@@ -476,7 +471,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
+   * import { Formatter } from "@x/loghandlers";
    * console.assert(new Formatter().formatStack("Stack (most recent call last):") === "Stack (most recent call last):");
    * ```
    */
@@ -494,8 +489,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
-   * import { makeLogRecord } from "./record.ts";
+   * import { Formatter, makeLogRecord } from "@x/loghandlers";
    * const f = new Formatter("${name}: ${user}", { style: "$", defaults: { user: "-" } });
    * console.assert(f.formatMessage(makeLogRecord({ name: "db" })) === "db: -");
    * ```
@@ -517,7 +511,7 @@ export class Formatter {
    *
    * @example
    * ```ts
-   * import { Formatter } from "./formatter.ts";
+   * import { Formatter } from "@x/loghandlers";
    * console.assert(new Formatter("%(asctime)s %(message)s").usesTime());
    * console.assert(!new Formatter("{message}", { style: "{" }).usesTime());
    * ```
@@ -689,9 +683,7 @@ let defaultFormatter: Formatter | undefined;
  *
  * @example
  * ```ts
- * import { BufferingFormatter, Formatter } from "./formatter.ts";
- * import { makeLogRecord } from "./record.ts";
- * import type { LogRecord } from "./record.ts";
+ * import { BufferingFormatter, Formatter, type LogRecord, makeLogRecord } from "@x/loghandlers";
  *
  * class Report extends BufferingFormatter {
  *   override formatHeader(records: readonly LogRecord[]) {

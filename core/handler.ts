@@ -27,9 +27,7 @@ let reporting = false;
  *
  * @example
  * ```ts
- * import { Handler } from "./handler.ts";
- * import type { LogRecord } from "./record.ts";
- * import { getLogger } from "./logger.ts";
+ * import { getLogger, Handler, type LogRecord } from "@x/loghandlers";
  *
  * class ListHandler extends Handler {
  *   lines: string[] = [];

@@ -78,7 +78,7 @@ const nameToLevel = new Map<string, number>([
  *
  * @example
  * ```ts
- * import { getLevelName } from "./levels.ts";
+ * import { getLevelName } from "@x/loghandlers";
  * console.assert(getLevelName(30) === "WARNING");
  * console.assert(getLevelName("ERROR") === 40);
  * console.assert(getLevelName(35) === "Level 35");
@@ -117,7 +117,7 @@ export function getLevelName(level: number | string): number | string {
  *
  * @example
  * ```ts
- * import { addLevelName, getLevelName } from "./levels.ts";
+ * import { addLevelName, getLevelName } from "@x/loghandlers";
  * addLevelName(25, "NOTICE");
  * console.assert(getLevelName(25) === "NOTICE");
  * console.assert(getLevelName("NOTICE") === 25);
@@ -144,7 +144,7 @@ export function addLevelName(level: number, name: string): void {
  *
  * @example
  * ```ts
- * import { getLevelNamesMapping } from "./levels.ts";
+ * import { getLevelNamesMapping } from "@x/loghandlers";
  * console.assert(getLevelNamesMapping().INFO === 20);
  * ```
  */
@@ -163,7 +163,7 @@ export function getLevelNamesMapping(): Record<string, number> {
  *
  * @example
  * ```ts
- * import { checkLevel } from "./levels.ts";
+ * import { checkLevel } from "@x/loghandlers/extend";
  * console.assert(checkLevel("INFO") === 20);
  * console.assert(checkLevel(15) === 15);
  * ```

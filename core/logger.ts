@@ -56,7 +56,7 @@ export interface LogKwargsInit {
  *
  * @example
  * ```ts
- * import { kw, LogKwargs } from "./logger.ts";
+ * import { kw, LogKwargs } from "@x/loghandlers";
  * console.assert(kw({ stacklevel: 2 }) instanceof LogKwargs);
  * const { proxy, revoke } = Proxy.revocable({}, {});
  * revoke();
@@ -107,7 +107,7 @@ export class LogKwargs {
  *
  * @example
  * ```ts
- * import { getLogger, kw } from "./logger.ts";
+ * import { getLogger, kw } from "@x/loghandlers";
  * const log = getLogger("doc.kw");
  * log.error("upload of %s failed", "a.txt", kw({ extra: { user: "ada" } }));
  * try {
@@ -199,7 +199,7 @@ let recordFactory: LogRecordFactory = defaultFactory;
  *
  * @example
  * ```ts
- * import { getLogRecordFactory, setLogRecordFactory } from "./logger.ts";
+ * import { getLogRecordFactory, setLogRecordFactory } from "@x/loghandlers";
  * const old = getLogRecordFactory();
  * setLogRecordFactory((...a) => {
  *   const r = old(...a);
@@ -220,7 +220,7 @@ export function setLogRecordFactory(factory: LogRecordFactory): void {
  *
  * @example
  * ```ts
- * import { getLogRecordFactory } from "./logger.ts";
+ * import { getLogRecordFactory } from "@x/loghandlers";
  * const r = getLogRecordFactory()("x", 20, "", 0, "hi", null, null, null, null);
  * console.assert(r.getMessage() === "hi");
  * ```
@@ -460,13 +460,6 @@ const UNKNOWN_CALLER: CallerInfo = ["(unknown file)", 0, "(unknown function)", n
 /**
  * Python's `logging.PlaceHolder`: stands in the logger tree for a parent not created yet, and
  * remembers the loggers below it so they can be re-parented when it is.
- *
- * @example
- * ```ts
- * import { getLogger, PlaceHolder, root } from "./logger.ts";
- * getLogger("ph.a.b");
- * console.assert(root.manager.loggerDict.get("ph.a") instanceof PlaceHolder);
- * ```
  */
 export class PlaceHolder {
   /** The loggers waiting for this name to become a logger. */
@@ -572,7 +565,7 @@ export class Manager {
  *
  * @example
  * ```ts
- * import { getLogger, kw } from "./logger.ts";
+ * import { getLogger, kw } from "@x/loghandlers";
  * const log = getLogger("doc.logger");
  * log.setLevel("INFO");
  * log.debug("not shown");
@@ -1172,7 +1165,7 @@ export let lastResort: Handler | null = null;
  *
  * @example
  * ```ts
- * import { setLastResort } from "./logger.ts";
+ * import { setLastResort } from "@x/loghandlers";
  * setLastResort(null);
  * ```
  */
@@ -1209,7 +1202,7 @@ function ensureLastResort(): void {
  *
  * @example
  * ```ts
- * import { getLogger } from "./logger.ts";
+ * import { getLogger } from "@x/loghandlers";
  * const db = getLogger("app.db");
  * const app = getLogger("app");
  * console.assert(db.parent === app);
@@ -1230,7 +1223,7 @@ export function getLogger(name?: string): Logger {
  *
  * @example
  * ```ts
- * import { disable, getLogger } from "./logger.ts";
+ * import { disable, getLogger } from "@x/loghandlers";
  * disable("INFO");
  * console.assert(!getLogger("doc.disable").isEnabledFor(20));
  * disable(0);

@@ -22,8 +22,7 @@ import { setUnrefTimeout, type TimerId } from "./io/timer.ts";
  *
  * @example
  * ```ts
- * import { OutboxHandler } from "./outbox_handler.ts";
- * import { type LogRecord, makeLogRecord } from "./record.ts";
+ * import { type LogRecord, makeLogRecord, OutboxHandler } from "@x/loghandlers";
  * class Collect extends OutboxHandler {
  *   sent: string[] = [];
  *   override emit(record: LogRecord): void {

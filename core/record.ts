@@ -52,7 +52,7 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
  *
  * @example
  * ```ts
- * import { LogRecord } from "./record.ts";
+ * import { LogRecord } from "@x/loghandlers";
  * const r = new LogRecord("app", 20, "/srv/app.ts", 12, "user %s logged in", ["ada"], null);
  * console.assert(r.getMessage() === "user ada logged in");
  * console.assert(r.levelname === "INFO" && r.module === "app");
@@ -176,7 +176,7 @@ export class LogRecord {
    *
    * @example
    * ```ts
-   * import { LogRecord } from "./record.ts";
+   * import { LogRecord } from "@x/loghandlers";
    * const r = new LogRecord("db", 30, "", 0, "%(table)s is %(pct)d%% full", [{ table: "users", pct: 91 }], null);
    * console.assert(r.getMessage() === "users is 91% full");
    * ```
@@ -196,7 +196,7 @@ export class LogRecord {
    *
    * @example
    * ```ts
-   * import { LogRecord } from "./record.ts";
+   * import { LogRecord } from "@x/loghandlers";
    * const r = new LogRecord("app", 20, "/a.ts", 3, "hi", null, null);
    * console.assert(r.toString() === '<LogRecord: app, 20, /a.ts, 3, "hi">');
    * ```
@@ -223,7 +223,7 @@ function isEmpty(value: object): boolean {
  *
  * @example
  * ```ts
- * import { makeLogRecord } from "./record.ts";
+ * import { makeLogRecord } from "@x/loghandlers";
  * const r = makeLogRecord({ name: "remote", msg: "disk %d%%", args: [91], levelno: 30, levelname: "WARNING" });
  * console.assert(r.getMessage() === "disk 91%");
  * ```

@@ -32,7 +32,7 @@ export interface LoggingSettings {
  *
  * @example
  * ```ts
- * import { settings } from "./settings.ts";
+ * import { settings } from "@x/loghandlers";
  * settings.raiseExceptions = false; // no "--- Logging error ---" reports
  * settings.raiseExceptions = true;
  * ```

@@ -75,7 +75,7 @@ const CLOSE_GRACE_MS = 1000;
  *
  * @example
  * ```ts
- * import { shutdown } from "./shutdown.ts";
+ * import { shutdown } from "@x/loghandlers";
  * await shutdown();
  * ```
  */
@@ -112,13 +112,6 @@ async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
  *
  * @param handler The handler.
  * @returns Whether the flush finished in time (it goes on either way).
- *
- * @example
- * ```ts
- * import { flushWithin } from "./shutdown.ts";
- * import { NullHandler } from "../handlers/stream.ts";
- * console.assert(await flushWithin(new NullHandler()));
- * ```
  */
 export function flushWithin(handler: Handler): Promise<boolean> {
   let flushed: Promise<void>;
@@ -175,12 +168,6 @@ let ending: string | null = null;
  * otherwise `null`.
  *
  * @returns The phrase, or `null`.
- *
- * @example
- * ```ts
- * import { endingReason } from "./shutdown.ts";
- * console.assert(endingReason() === null); // the program is running
- * ```
  */
 export function endingReason(): string | null {
   return ending;
@@ -193,12 +180,6 @@ export function endingReason(): string | null {
  *
  * @param reason How the program is ending, for the reports: `"at exit"`, or `"when the program
  * ended on an uncaught error"`.
- *
- * @example
- * ```ts
- * import { runExitHooksSync } from "./shutdown.ts";
- * runExitHooksSync("at exit"); // nothing is live here: nothing to do
- * ```
  */
 export function runExitHooksSync(reason: string): void {
   ending = reason;
@@ -249,7 +230,7 @@ const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGHUP:
  *
  * @example
  * ```ts ignore
- * import { handleSignals } from "./shutdown.ts";
+ * import { handleSignals } from "@x/loghandlers";
  * const undo = handleSignals(); // SIGINT and SIGTERM now flush the logs before exiting
  * undo();
  * ```

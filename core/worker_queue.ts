@@ -144,15 +144,12 @@ export interface WorkerQueueOptions {
  *
  * @example
  * ```ts
- * import { WorkerQueue } from "./worker_queue.ts";
- * import { LogRecord } from "./record.ts";
+ * import { LogRecord, WorkerQueue } from "@x/loghandlers";
  * const dir = await Deno.makeTempDir();
  * const script = `${dir}/log_worker.ts`;
- * const queueUrl = new URL("../handlers/queue.ts", import.meta.url).href;
- * const fileUrl = new URL("../handlers/file.ts", import.meta.url).href;
+ * const library = import.meta.resolve("@x/loghandlers");
  * await Deno.writeTextFile(script, `
- *   import { listenInWorker } from "${queueUrl}";
- *   import { FileHandler } from "${fileUrl}";
+ *   import { FileHandler, listenInWorker } from "${library}";
  *   listenInWorker([new FileHandler(${JSON.stringify(`${dir}/app.log`)})]);
  * `);
  * const worker = new Worker(new URL(`file://${script}`).href, { type: "module" });
@@ -382,7 +379,7 @@ export class WorkerQueue implements LogQueueWriter<LogRecord | Record<string, un
  *
  * @example
  * ```ts
- * import { WorkerQueueReader } from "./worker_queue.ts";
+ * import { WorkerQueueReader } from "@x/loghandlers";
  * const { port1, port2 } = new MessageChannel();
  * const reader = new WorkerQueueReader(port2);
  * port1.postMessage({ "@x/loghandlers:queue": "record", record: { name: "app", msg: "hi" } });

@@ -1,6 +1,9 @@
 /**
  * `FileHandler`: records appended to a file, synchronously.
  *
+ * This is the `@x/loghandlers/file` entry point (also re-exported by `@x/loghandlers`). Requires
+ * `--allow-write` for the file (a relative name needs nothing more).
+ *
  * @module
  */
 
@@ -98,8 +101,7 @@ function openOptions(mode: FileMode): Deno.OpenOptions {
  *
  * @example
  * ```ts
- * import { FileHandler } from "./file.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { FileHandler, getLogger } from "@x/loghandlers";
  * const dir = await Deno.makeTempDir();
  * {
  *   using h = new FileHandler(`${dir}/app.log`);
@@ -162,7 +164,7 @@ export class FileHandler extends StreamHandler {
    *
    * @example
    * ```ts
-   * import { FileHandler } from "./file.ts";
+   * import { FileHandler } from "@x/loghandlers";
    * const access = FileHandler.accessNeeded("/srv/logs/app.log");
    * console.assert(access.read.length === 0 && access.write[0] === "/srv/logs/app.log");
    * ```
@@ -398,8 +400,7 @@ export class FileHandler extends StreamHandler {
    *
    * @example
    * ```ts
-   * import { FileHandler } from "./file.ts";
-   * import { makeLogRecord } from "../core/record.ts";
+   * import { FileHandler, makeLogRecord } from "@x/loghandlers";
    * const dir = await Deno.makeTempDir();
    * using h = new FileHandler(`${dir}/app.log`);
    * h.handle(makeLogRecord({ msg: "one" }));

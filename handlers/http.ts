@@ -3,6 +3,9 @@
  * `logging.handlers.HTTPHandler` sends them (the record's attributes, URL-encoded), or as JSON,
  * one request per record or in batches, through an ordered bounded outbox.
  *
+ * This is the `@x/loghandlers/http` entry point (also re-exported by `@x/loghandlers`). Requires
+ * `--allow-net` for the server (`fetch` only: works on Deno Deploy).
+ *
  * @module
  */
 
@@ -255,7 +258,7 @@ function quotePlus(text: string): string {
  *
  * @example
  * ```ts
- * import { urlencode } from "./http.ts";
+ * import { urlencode } from "@x/loghandlers/extend";
  * console.assert(urlencode({ msg: "a b&c", args: ["x", 1], exc_info: null, created: 5 }) ===
  *   "msg=a+b%26c&args=%28%27x%27%2C+1%29&exc_info=None&created=5.0");
  * ```
@@ -386,8 +389,7 @@ interface Unit {
  *
  * @example
  * ```ts
- * import { HTTPHandler } from "./http.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { HTTPHandler, makeLogRecord } from "@x/loghandlers";
  * const seen: string[] = [];
  * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
  *   seen.push(new URL(req.url).searchParams.get("msg") ?? "");

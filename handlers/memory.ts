@@ -2,6 +2,9 @@
  * `BufferingHandler` and `MemoryHandler`: records kept in memory and handed, in order, to a
  * target handler when the buffer is full or a severe record arrives. Both work on Deno Deploy.
  *
+ * This is the `@x/loghandlers/memory` entry point (also re-exported by `@x/loghandlers`). Needs no
+ * permission of its own (the target handler needs its own).
+ *
  * @module
  */
 
@@ -51,8 +54,7 @@ function checkCapacity(className: string, capacity: number): number {
  *
  * @example
  * ```ts
- * import { BufferingHandler } from "./memory.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { BufferingHandler, getLogger } from "@x/loghandlers";
  *
  * class BatchHandler extends BufferingHandler {
  *   batches: string[][] = [];
@@ -205,9 +207,7 @@ export interface MemoryHandlerOptions {
  *
  * @example
  * ```ts
- * import { MemoryHandler } from "./memory.ts";
- * import { StreamHandler } from "./stream.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, MemoryHandler, StreamHandler } from "@x/loghandlers";
  *
  * const lines: string[] = [];
  * const target = new StreamHandler({ write: (text: string) => lines.push(text) });

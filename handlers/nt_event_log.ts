@@ -2,6 +2,10 @@
  * `NTEventLogHandler`: records written to the Windows event log by a child process
  * (Windows PowerShell's `Write-EventLog`, or `eventcreate.exe`), in order, in the background.
  *
+ * This is the `@x/loghandlers/nt_event_log` entry point (also re-exported by `@x/loghandlers`).
+ * Requires `--allow-run=powershell.exe` (or `eventcreate.exe`) on Windows; elsewhere it needs
+ * nothing, warns once and ignores records.
+ *
  * @module
  */
 
@@ -157,7 +161,7 @@ let warnedUnavailable = false;
  *
  * @example
  * ```ts
- * import { denoCommandRunner } from "./nt_event_log.ts";
+ * import { denoCommandRunner } from "@x/loghandlers/extend";
  * const run = denoCommandRunner(10_000);
  * const { code, stderr } = await run(Deno.execPath(), [
  *   "eval",
@@ -256,8 +260,7 @@ function eventText(text: string): string {
  *
  * @example
  * ```ts
- * import { NTEventLogHandler } from "./nt_event_log.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { makeLogRecord, NTEventLogHandler } from "@x/loghandlers";
  *
  * const calls: { program: string; env: Record<string, string> }[] = [];
  * const handler = new NTEventLogHandler("My App", {

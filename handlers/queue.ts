@@ -3,6 +3,10 @@
  * later, elsewhere in the program or in a Web Worker (Python's "separate thread"). Works on
  * Deno Deploy with {@linkcode AsyncQueue}.
  *
+ * This is the `@x/loghandlers/queue` entry point (also re-exported by `@x/loghandlers`). Needs no
+ * permission of its own (the listener's handlers need theirs; a Worker needs what its module
+ * does).
+ *
  * @module
  */
 
@@ -42,11 +46,7 @@ export type { WorkerQueueOptions } from "../core/worker_queue.ts";
  *
  * @example
  * ```ts
- * import { AsyncQueue, QueueHandler, QueueListener } from "./queue.ts";
- * import { StreamHandler } from "./stream.ts";
- * import { getLogger } from "../core/logger.ts";
- * import type { LogRecord } from "../core/record.ts";
-import { bumpConfigGeneration } from "../core/settings.ts";
+ * import { AsyncQueue, getLogger, type LogRecord, QueueHandler, QueueListener, StreamHandler } from "@x/loghandlers";
  * const lines: string[] = [];
  * const queue = new AsyncQueue<LogRecord | null>(1000);
  * const listener = new QueueListener(queue, [new StreamHandler({ write: (t: string) => lines.push(t) })]);
@@ -252,9 +252,7 @@ function reportError(record: LogRecord | null, error: unknown): void {
  *
  * @example
  * ```ts
- * import { AsyncQueue, QueueListener } from "./queue.ts";
- * import { StreamHandler } from "./stream.ts";
- * import { LogRecord } from "../core/record.ts";
+ * import { AsyncQueue, LogRecord, QueueListener, StreamHandler } from "@x/loghandlers";
  * const lines: string[] = [];
  * const queue = new AsyncQueue<LogRecord | null>();
  * {
@@ -517,11 +515,11 @@ export interface ListenInWorkerOptions extends QueueListenerOptions {
  *
  * ```ts ignore
  * // log_worker.ts
- * import { listenInWorker, SMTPHandler } from "jsr:@x/loghandlers";
+ * import { listenInWorker, SMTPHandler } from "@x/loghandlers";
  * listenInWorker([new SMTPHandler({ mailhost: "mail.example.com", fromaddr: "app@example.com", toaddrs: ["ops@example.com"], subject: "app" })]);
  *
  * // main.ts
- * import { getLogger, QueueHandler, WorkerQueue } from "jsr:@x/loghandlers";
+ * import { getLogger, QueueHandler, WorkerQueue } from "@x/loghandlers";
  * const worker = new Worker(new URL("./log_worker.ts", import.meta.url), { type: "module" });
  * getLogger().addHandler(new QueueHandler(new WorkerQueue(worker)));
  * ```
@@ -532,9 +530,7 @@ export interface ListenInWorkerOptions extends QueueListenerOptions {
  *
  * @example
  * ```ts
- * import { listenInWorker, WorkerQueue } from "./queue.ts";
- * import { StreamHandler } from "./stream.ts";
- * import { LogRecord } from "../core/record.ts";
+ * import { listenInWorker, LogRecord, StreamHandler, WorkerQueue } from "@x/loghandlers";
  * // A MessageChannel stands in for a Worker here.
  * const { port1, port2 } = new MessageChannel();
  * const lines: string[] = [];

@@ -3,6 +3,10 @@
  * when they reach a size, with Python's file names, plus opt-in multi-process locking, gzip of
  * rotated files and retention by age.
  *
+ * This is the `@x/loghandlers/rotating` entry point (also re-exported by `@x/loghandlers`).
+ * Requires `--allow-read` and `--allow-write` for the log file's folder (renames, listing for
+ * clean-up, the lock file).
+ *
  * @module
  */
 
@@ -128,9 +132,7 @@ function checkOptions(
  *
  * @example
  * ```ts
- * import { BaseRotatingHandler } from "./rotating.ts";
- * import { makeLogRecord } from "../core/record.ts";
- * import type { LogRecord } from "../core/record.ts";
+ * import { BaseRotatingHandler, type LogRecord, makeLogRecord } from "@x/loghandlers";
  *
  * // Rotates before every record that starts with "new day".
  * class DayHandler extends BaseRotatingHandler {
@@ -195,7 +197,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
    *
    * @example
    * ```ts
-   * import { RotatingFileHandler } from "./rotating.ts";
+   * import { RotatingFileHandler } from "@x/loghandlers";
    * const access = RotatingFileHandler.accessNeeded("/srv/logs/app.log", {
    *   maxBytes: 1_000_000,
    *   backupCount: 5,
@@ -645,8 +647,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
  *
  * @example
  * ```ts
- * import { RotatingFileHandler } from "./rotating.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, RotatingFileHandler } from "@x/loghandlers";
  * const dir = await Deno.makeTempDir();
  * {
  *   await using h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 20, backupCount: 2 });
@@ -681,7 +682,7 @@ export class RotatingFileHandler extends BaseRotatingHandler {
    *
    * @example
    * ```ts
-   * import { RotatingFileHandler } from "./rotating.ts";
+   * import { RotatingFileHandler } from "@x/loghandlers";
    * const access = RotatingFileHandler.accessNeeded("/srv/logs/app.log"); // never rolls over
    * console.assert(access.read.join() === "/srv/logs/app.log");
    * ```
@@ -728,8 +729,7 @@ export class RotatingFileHandler extends BaseRotatingHandler {
    *
    * @example
    * ```ts
-   * import { RotatingFileHandler } from "./rotating.ts";
-   * import { makeLogRecord } from "../core/record.ts";
+   * import { makeLogRecord, RotatingFileHandler } from "@x/loghandlers";
    * const dir = await Deno.makeTempDir();
    * using h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 10, backupCount: 1 });
    * console.assert(!h.shouldRollover(makeLogRecord({ msg: "x".repeat(20) }))); // empty file

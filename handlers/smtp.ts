@@ -3,6 +3,9 @@
  * with STARTTLS or implicit TLS, certificate verification, AUTH and timeouts, through an ordered
  * bounded outbox so that `handle()` never waits for the mail server.
  *
+ * This is the `@x/loghandlers/smtp` entry point (also re-exported by `@x/loghandlers`). Requires
+ * `--allow-net=<mailhost>:<port>`.
+ *
  * @module
  */
 
@@ -127,7 +130,7 @@ function pad(n: number): string {
  *
  * @example
  * ```ts
- * import { formatMailDate } from "./smtp.ts";
+ * import { formatMailDate } from "@x/loghandlers/extend";
  * const text = formatMailDate(1_700_000_000_000);
  * console.assert(new Date(text).getTime() === 1_700_000_000_000);
  * console.assert(/^[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$/.test(text));
@@ -152,7 +155,7 @@ export function formatMailDate(ms: number): string {
  *
  * @example
  * ```ts
- * import { encodeHeader } from "./smtp.ts";
+ * import { encodeHeader } from "@x/loghandlers/extend";
  * console.assert(encodeHeader("Disk full") === "Disk full");
  * console.assert(encodeHeader("Plein à 91%") === "=?utf-8?b?UGxlaW4gw6AgOTEl?=");
  * ```
@@ -323,8 +326,7 @@ function parseOptions(given: SMTPHandlerOptions, own: boolean): ParsedOptions {
  *
  * @example
  * ```ts
- * import { SMTPHandler } from "./smtp.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { makeLogRecord, SMTPHandler } from "@x/loghandlers";
  * // A minimal server that collects the DATA of one message.
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const received = (async () => {

@@ -3,6 +3,10 @@
  * length-prefixed pickle of the record's attributes), or as JSON, through an ordered bounded
  * outbox that survives a server that is down for a while.
  *
+ * This is the `@x/loghandlers/socket` entry point (also re-exported by `@x/loghandlers`). Requires
+ * `--allow-net` for the server (UDP also for the local end: `127.0.0.1:0` for a loopback peer,
+ * else `0.0.0.0:0`); for a Unix socket, file access and `--allow-net=unix:<path>`.
+ *
  * @module
  */
 
@@ -304,8 +308,7 @@ function checkArguments(
  *
  * @example
  * ```ts
- * import { SocketHandler } from "./socket.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { makeLogRecord, SocketHandler } from "@x/loghandlers";
  * const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const handler = new SocketHandler("127.0.0.1", server.addr.port);
  * handler.handle(makeLogRecord({ name: "app", msg: "hello %s", args: ["world"] }));
@@ -624,8 +627,7 @@ export interface DatagramHandlerOptions extends SocketHandlerOptions {
  *
  * @example
  * ```ts
- * import { DatagramHandler } from "./socket.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { DatagramHandler, makeLogRecord } from "@x/loghandlers";
  * import { createSocket } from "node:dgram";
  * const server = createSocket("udp4");
  * await new Promise<void>((r) => server.bind(0, "127.0.0.1", r));

@@ -2,6 +2,9 @@
  * `StreamHandler` and `NullHandler`: records to a stream such as `Deno.stderr`, or nowhere.
  * Both work on Deno Deploy.
  *
+ * This is the `@x/loghandlers/stream` entry point (also re-exported by `@x/loghandlers`). Needs no
+ * permission (writing to `Deno.stderr`/`Deno.stdout` needs no flag).
+ *
  * @module
  */
 
@@ -50,8 +53,7 @@ function isSyncWriter(stream: LogStream): stream is SyncWriter {
  *
  * @example
  * ```ts
- * import { StreamHandler } from "./stream.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, StreamHandler } from "@x/loghandlers";
  * const lines: string[] = [];
  * const h = new StreamHandler({ write: (text: string) => lines.push(text) });
  * const log = getLogger("doc.stream");
@@ -199,8 +201,7 @@ export class StreamHandler extends Handler {
  *
  * @example
  * ```ts
- * import { NullHandler } from "./stream.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, NullHandler } from "@x/loghandlers";
  * getLogger("mylib").addHandler(new NullHandler());
  * ```
  */

@@ -2,6 +2,10 @@
  * `SysLogHandler`: records sent to a syslog daemon over UDP, TCP, TLS or a Unix socket, as
  * CPython sends them or as RFC 5424 / RFC 3164 messages.
  *
+ * This is the `@x/loghandlers/syslog` entry point (also re-exported by `@x/loghandlers`). Requires
+ * `--allow-net` for the server (UDP also for the local end, see the README); for `/dev/log`,
+ * `--unstable-net --allow-write=/dev/log --allow-net=unix:/dev/log`.
+ *
  * @module
  */
 
@@ -38,7 +42,7 @@ import {
  *
  * @example
  * ```ts
- * import { SysLogHandler, type SysLogFormat } from "./syslog.ts";
+ * import { SysLogHandler, type SysLogFormat } from "@x/loghandlers";
  * const format: SysLogFormat = "rfc5424";
  * await using h = new SysLogHandler({ address: ["127.0.0.1", 514], format });
  * console.assert(h.syslogFormat === "rfc5424" && !h.appendNul);
@@ -53,7 +57,7 @@ export type SysLogFormat = "python" | "rfc5424" | "rfc3164";
  *
  * @example
  * ```ts
- * import { SysLogHandler, type SysLogFraming } from "./syslog.ts";
+ * import { SysLogHandler, type SysLogFraming } from "@x/loghandlers";
  * const framing: SysLogFraming = "lf";
  * await using h = new SysLogHandler({ address: ["127.0.0.1", 514], socktype: "tcp", framing });
  * console.assert(h.framing === "lf");
@@ -104,7 +108,7 @@ export type SysLogFacility =
  *
  * @example
  * ```ts
- * import { SysLogHandler, type SysLogHandlerOptions } from "./syslog.ts";
+ * import { SysLogHandler, type SysLogHandlerOptions } from "@x/loghandlers";
  * const options: SysLogHandlerOptions = {
  *   address: ["127.0.0.1", 514],
  *   socktype: "tcp",
@@ -445,8 +449,7 @@ function describe(error: unknown): string {
  *
  * @example
  * ```ts
- * import { SysLogHandler } from "./syslog.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, SysLogHandler } from "@x/loghandlers";
  * import { createSocket } from "node:dgram";
  *
  * const server = createSocket("udp4");
@@ -712,7 +715,7 @@ export class SysLogHandler extends OutboxHandler {
    *
    * @example
    * ```ts
-   * import { SysLogHandler } from "./syslog.ts";
+   * import { SysLogHandler } from "@x/loghandlers";
    * await using h = new SysLogHandler();
    * console.assert(h.encodePriority("local0", "err") === 131);
    * console.assert(h.encodePriority(SysLogHandler.LOG_USER, SysLogHandler.LOG_INFO) === 14);
@@ -743,7 +746,7 @@ export class SysLogHandler extends OutboxHandler {
    *
    * @example
    * ```ts
-   * import { SysLogHandler } from "./syslog.ts";
+   * import { SysLogHandler } from "@x/loghandlers";
    * await using h = new SysLogHandler();
    * h.priority_map["TRACE"] = "debug"; // a custom level
    * console.assert(h.mapPriority("TRACE") === "debug" && h.mapPriority("NOTICE") === "warning");
@@ -763,8 +766,7 @@ export class SysLogHandler extends OutboxHandler {
    *
    * @example
    * ```ts
-   * import { SysLogHandler } from "./syslog.ts";
-   * import { makeLogRecord } from "../core/record.ts";
+   * import { makeLogRecord, SysLogHandler } from "@x/loghandlers";
    * const record = makeLogRecord({ msg: "one\ntwo", levelname: "ERROR" });
    * await using udp = new SysLogHandler({ address: ["127.0.0.1", 514] });
    * await using lf = new SysLogHandler({ address: ["127.0.0.1", 514], socktype: "tcp", framing: "lf" });

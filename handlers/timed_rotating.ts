@@ -2,6 +2,9 @@
  * `TimedRotatingFileHandler`: log files rotated at times of day or at fixed intervals, with
  * Python's schedule, names and clean-up.
  *
+ * This is the `@x/loghandlers/timed_rotating` entry point (also re-exported by `@x/loghandlers`).
+ * Requires `--allow-read` and `--allow-write` for the log file's folder.
+ *
  * @module
  */
 
@@ -161,8 +164,7 @@ function parseAtTime(value: AtTime | string): Required<AtTime> {
  *
  * @example
  * ```ts
- * import { TimedRotatingFileHandler } from "./timed_rotating.ts";
- * import { makeLogRecord } from "../core/record.ts";
+ * import { makeLogRecord, TimedRotatingFileHandler } from "@x/loghandlers";
  * const dir = await Deno.makeTempDir();
  * let clock = Date.UTC(2024, 4, 1, 23, 59, 0) / 1000;
  * {
@@ -281,7 +283,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    *
    * @example
    * ```ts
-   * import { TimedRotatingFileHandler } from "./timed_rotating.ts";
+   * import { TimedRotatingFileHandler } from "@x/loghandlers";
    * const dir = await Deno.makeTempDir();
    * using h = new TimedRotatingFileHandler(`${dir}/app.log`, {
    *   when: "midnight",
@@ -429,7 +431,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
    *
    * @example
    * ```ts
-   * import { TimedRotatingFileHandler } from "./timed_rotating.ts";
+   * import { TimedRotatingFileHandler } from "@x/loghandlers";
    * const dir = await Deno.makeTempDir();
    * for (const day of ["01", "02", "03"]) Deno.writeTextFileSync(`${dir}/app.log.2024-05-${day}`, "");
    * Deno.writeTextFileSync(`${dir}/app.log.notes`, "");

@@ -2,6 +2,9 @@
  * `WatchedFileHandler`: a {@linkcode FileHandler} that notices when its file has been moved,
  * deleted or replaced (by `logrotate`, `newsyslog` or a person) and reopens it by name.
  *
+ * This is the `@x/loghandlers/watched_file` entry point (also re-exported by `@x/loghandlers`).
+ * Requires `--allow-read` and `--allow-write` for the file (one `stat` per record).
+ *
  * @module
  */
 
@@ -51,8 +54,7 @@ export interface WatchedFileHandlerOptions extends FileHandlerOptions {}
  *
  * @example
  * ```ts
- * import { WatchedFileHandler } from "./watched_file.ts";
- * import { getLogger } from "../core/logger.ts";
+ * import { getLogger, WatchedFileHandler } from "@x/loghandlers";
  * const dir = await Deno.makeTempDir();
  * {
  *   using h = new WatchedFileHandler(`${dir}/app.log`);
@@ -88,7 +90,7 @@ export class WatchedFileHandler extends FileHandler {
    *
    * @example
    * ```ts
-   * import { WatchedFileHandler } from "./watched_file.ts";
+   * import { WatchedFileHandler } from "@x/loghandlers";
    * const access = WatchedFileHandler.accessNeeded("/srv/logs/app.log");
    * console.assert(access.read[0] === "/srv/logs/app.log" && access.write[0] === "/srv/logs/app.log");
    * ```

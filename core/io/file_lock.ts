@@ -20,7 +20,7 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * import { FileLock } from "./file_lock.ts";
+ * import { FileLock } from "@x/loghandlers/extend";
  * const dir = await Deno.makeTempDir();
  * const lock = new FileLock(`${dir}/app.log.lock`);
  * lock.acquire();

@@ -35,32 +35,6 @@ const LF = new Uint8Array([0x0a]);
  * Every write path of the file handlers goes through it: direct writes, those of the write
  * buffer (`bufferSize`) and those of the rotating handlers. Its cost per write is a comparison
  * of the last bytes.
- *
- * @example
- * ```ts
- * import { LineGuard, writeAllSync } from "./files.ts";
- * const out: number[] = [];
- * let full = false;
- * const disk = {
- *   writeSync(p: Uint8Array): number {
- *     if (full) throw new Error("No space left on device (os error 28)");
- *     const n = Math.min(p.length, 3); // room for 3 bytes, then the disk is full
- *     out.push(...p.subarray(0, n));
- *     full = true;
- *     return n;
- *   },
- * };
- * const guard = new LineGuard(disk);
- * try {
- *   writeAllSync(guard, new TextEncoder().encode("first\n"));
- * } catch {
- *   // reported through handleError by a handler
- * }
- * full = false;
- * disk.writeSync = (p) => (out.push(...p), p.length);
- * writeAllSync(guard, new TextEncoder().encode("second\n"));
- * console.assert(new TextDecoder().decode(new Uint8Array(out)) === "fir\nsecond\n");
- * ```
  */
 export class LineGuard implements SyncWriter {
   /** Where the bytes go. */
@@ -229,7 +203,7 @@ function normalize(path: string): string {
  *
  * @example
  * ```ts
- * import { isPermissionDenial, permissionDenied } from "./files.ts";
+ * import { isPermissionDenial, permissionDenied } from "@x/loghandlers/extend";
  * const e = permissionDenied("Cannot open log file '/var/log/app.log': write access is not granted.");
  * console.assert(e instanceof Deno.errors.NotCapable && isPermissionDenial(e));
  * console.assert(String(e).startsWith("NotCapable: Cannot open log file"));
@@ -255,13 +229,6 @@ export function permissionDenied(message: string, cause?: unknown): Error {
  *
  * @param error What Deno threw.
  * @returns The access and what it is to, or `null` when the message names none.
- *
- * @example
- * ```ts
- * import { deniedAccess } from "./files.ts";
- * const e = new Error('Requires read access to "/srv/logs", run again with the --allow-read flag');
- * console.assert(deniedAccess(e)?.access === "read" && deniedAccess(e)?.path === "/srv/logs");
- * ```
  */
 export function deniedAccess(error: unknown): { access: string; path: string | null } | null {
   const text = error instanceof Error ? error.message : "";
@@ -282,17 +249,6 @@ export function deniedAccess(error: unknown): { access: string; path: string | n
  *   `"read"`.
  * @returns For a denial, an error from {@linkcode permissionDenied} (one made by it already is
  *   returned as it is); otherwise an error of the same name. Its `cause` is the original.
- *
- * @example
- * ```ts
- * import { explainFileError } from "./files.ts";
- * const denial = new Deno.errors.NotCapable(
- *   'Requires read access to "/srv/logs/app.log.lock", run again with the --allow-read flag',
- * );
- * const e = explainFileError(denial, "open lock file", "/srv/logs/app.log.lock", "write");
- * console.assert(e.message === "Cannot open lock file '/srv/logs/app.log.lock': read access is " +
- *   "not granted. Run Deno with --allow-read=/srv/logs/app.log.lock (or a folder above it) to allow it.");
- * ```
  */
 export function explainFileError(
   error: unknown,
@@ -345,13 +301,6 @@ export interface FileAccess {
  * @returns `true` or `false`; `null` when the runtime cannot tell (no
  *   `Deno.permissions.querySync`, as where Deno is embedded differently): the operation itself
  *   will then say.
- *
- * @example
- * ```ts
- * import { permissionGranted } from "./files.ts";
- * // Under `deno test --allow-all`:
- * console.assert(permissionGranted({ name: "net", host: "127.0.0.1:9020" }) === true);
- * ```
  */
 export function permissionGranted(descriptor: Deno.PermissionDescriptor): boolean | null {
   const permissions = typeof Deno === "object" ? Deno.permissions : undefined;
@@ -370,13 +319,6 @@ export function permissionGranted(descriptor: Deno.PermissionDescriptor): boolea
  * @param name `"read"` or `"write"`.
  * @param path The path.
  * @returns `true` or `false`; `null` when the runtime cannot tell.
- *
- * @example
- * ```ts
- * import { fileAccessGranted } from "./files.ts";
- * // Under `deno test --allow-all`:
- * console.assert(fileAccessGranted("write", "/tmp/app.log") === true);
- * ```
  */
 export function fileAccessGranted(name: "read" | "write", path: string): boolean | null {
   return permissionGranted({ name, path });
@@ -389,14 +331,6 @@ export function fileAccessGranted(name: "read" | "write", path: string): boolean
  * @param needs The access needed.
  * @returns What is missing; both lists are empty when everything is granted (or the runtime
  *   cannot tell).
- *
- * @example
- * ```ts
- * import { missingFileAccess } from "./files.ts";
- * // Under `deno test --allow-all` nothing is missing:
- * const missing = missingFileAccess({ read: ["/srv/logs"], write: ["/srv/logs/app.log"] });
- * console.assert(missing.read.length === 0 && missing.write.length === 0);
- * ```
  */
 export function missingFileAccess(needs: FileAccess): FileAccess {
   const pick = (name: "read" | "write", paths: readonly string[]): string[] => {
@@ -417,13 +351,6 @@ function isInside(path: string, folder: string): boolean {
  *
  * @param access The access to grant.
  * @returns The flags, e.g. `--allow-read=/srv/logs --allow-write=/srv/logs`.
- *
- * @example
- * ```ts
- * import { fileAccessFlags } from "./files.ts";
- * const flags = fileAccessFlags({ read: ["/srv/logs"], write: ["/srv/logs", "/srv/x.lock"] });
- * console.assert(flags === "--allow-read=/srv/logs --allow-write=/srv/logs,/srv/x.lock");
- * ```
  */
 export function fileAccessFlags(access: FileAccess): string {
   const flags: string[] = [];
@@ -446,13 +373,6 @@ export function fileAccessFlags(access: FileAccess): string {
  * @throws {Deno.errors.NotCapable} From {@linkcode permissionDenied}, e.g. `Cannot create
  *   RotatingFileHandler for 'logs/app.log' as read access is not granted: run Deno with
  *   --allow-read=/srv/app/logs (or a folder above it)`.
- *
- * @example
- * ```ts
- * import { checkFileAccess } from "./files.ts";
- * // Under `deno test --allow-all` everything is granted: no error.
- * checkFileAccess("FileHandler", "app.log", { read: [], write: ["/tmp/app.log"] });
- * ```
  */
 export function checkFileAccess(owner: string, file: string, needs: FileAccess): void {
   const missing = missingFileAccess(needs);
@@ -474,13 +394,6 @@ export function checkFileAccess(owner: string, file: string, needs: FileAccess):
  *
  * @param path An absolute path.
  * @returns Its folder.
- *
- * @example
- * ```ts
- * import { folderOf } from "./files.ts";
- * console.assert(folderOf("/srv/logs/app.log") === "/srv/logs");
- * console.assert(folderOf("/app.log") === "/");
- * ```
  */
 export function folderOf(path: string): string {
   const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));

@@ -42,13 +42,6 @@ const TEMP = /^(.+)\.\d+-\d+\.tmp$/;
  *
  * @param path A file name or path.
  * @returns The `.gz` name or path, or `null` when `path` is not a compression's temporary.
- *
- * @example
- * ```ts
- * import { gzipTempTarget } from "./gzip.ts";
- * console.assert(gzipTempTarget("app.log.1.gz.4242-1.tmp") === "app.log.1.gz");
- * console.assert(gzipTempTarget("app.log.1.gz") === null);
- * ```
  */
 export function gzipTempTarget(path: string): string | null {
   return TEMP.exec(path)?.[1] ?? null;
@@ -101,21 +94,6 @@ function writeGzipSync(dest: string, bytes: Uint8Array, mtime: Date | null): voi
  * and for the exit hooks (`Deno.exit()` runs no more asynchronous work). Each file is written
  * to `dest` plus a temporary suffix and renamed into place, so `dest` only ever appears
  * complete; `raw` is removed afterwards.
- *
- * @example
- * ```ts
- * import { GzipQueue } from "./gzip.ts";
- * const dir = await Deno.makeTempDir();
- * await Deno.writeTextFile(`${dir}/app.log.1.raw`, "hello\n");
- * const queue = new GzipQueue((error) => console.error(error));
- * queue.start(`${dir}/app.log.1.raw`, `${dir}/app.log.1.gz`);
- * await queue.settle();
- * const text = await new Response(
- *   (await Deno.open(`${dir}/app.log.1.gz`)).readable.pipeThrough(new DecompressionStream("gzip")),
- * ).text();
- * console.assert(text === "hello\n");
- * await Deno.remove(dir, { recursive: true });
- * ```
  */
 export class GzipQueue {
   #jobs: Job[] = [];
@@ -220,16 +198,6 @@ export class GzipQueue {
  * @param raw The uncompressed file.
  * @param dest The `.gz` file to write.
  * @throws {Error} When `raw` cannot be read or `dest` cannot be written; `raw` is then kept.
- *
- * @example
- * ```ts
- * import { gzipFileSync } from "./gzip.ts";
- * const dir = await Deno.makeTempDir();
- * Deno.writeTextFileSync(`${dir}/a.raw`, "hello\n");
- * gzipFileSync(`${dir}/a.raw`, `${dir}/a.gz`);
- * console.assert(Deno.readFileSync(`${dir}/a.gz`)[0] === 0x1f);
- * await Deno.remove(dir, { recursive: true });
- * ```
  */
 export function gzipFileSync(raw: string, dest: string): void {
   const mtime = Deno.statSync(raw).mtime;
@@ -277,16 +245,6 @@ function readOrNull(path: string): Uint8Array | null {
  * @param dest The `.gz` file a compression was writing.
  * @returns `null`, or the new name of a `.raw` file that could not be merged into `dest`.
  * @throws {Error} When a file cannot be read or written; `.raw` is then kept.
- *
- * @example
- * ```ts
- * import { recoverGzipSync } from "./gzip.ts";
- * const dir = await Deno.makeTempDir();
- * Deno.writeTextFileSync(`${dir}/app.log.1.gz.raw`, "left by a killed process\n");
- * console.assert(recoverGzipSync(`${dir}/app.log.1.gz`) === null);
- * console.assert(Deno.readFileSync(`${dir}/app.log.1.gz`)[0] === 0x1f);
- * await Deno.remove(dir, { recursive: true });
- * ```
  */
 export function recoverGzipSync(dest: string): string | null {
   const raw = `${dest}.raw`;

@@ -126,7 +126,7 @@ export const OUTBOX_RULES: OptionRules = Object.freeze({
  *
  * @example
  * ```ts
- * import { checkOutboxOptions } from "./outbox.ts";
+ * import { checkOutboxOptions } from "@x/loghandlers/extend";
  * checkOutboxOptions("MyHandler", { maxRecords: 100 });
  * ```
  */
@@ -146,7 +146,7 @@ export function checkOutboxOptions(owner: string, options: OutboxOptions): void 
  *
  * @example
  * ```ts
- * import { Outbox } from "./outbox.ts";
+ * import { Outbox } from "@x/loghandlers";
  * const sent: string[] = [];
  * const outbox = new Outbox({
  *   deliver: async (batch) => {

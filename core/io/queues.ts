@@ -33,7 +33,7 @@ export interface LogQueueWriter<T> {
  *
  * @example
  * ```ts
- * import { AsyncQueue, type LogQueue } from "./queues.ts";
+ * import { AsyncQueue, type LogQueue } from "@x/loghandlers";
  * const q: LogQueue<string> = new AsyncQueue<string>(10);
  * q.put_nowait("a");
  * console.assert(await q.get() === "a");
@@ -51,7 +51,7 @@ export interface LogQueue<T> extends LogQueueWriter<T> {
  *
  * @example
  * ```ts
- * import { AsyncQueue, QueueFull } from "./queues.ts";
+ * import { AsyncQueue, QueueFull } from "@x/loghandlers";
  * const q = new AsyncQueue<number>(1);
  * q.put_nowait(1);
  * try {
@@ -71,7 +71,7 @@ export class QueueFull extends Error {
  *
  * @example
  * ```ts
- * import { AsyncQueue, QueueEmpty } from "./queues.ts";
+ * import { AsyncQueue, QueueEmpty } from "@x/loghandlers";
  * try {
  *   new AsyncQueue<number>().get_nowait();
  * } catch (e) {
@@ -116,7 +116,7 @@ export class Fifo<T> {
  *
  * @example
  * ```ts
- * import { AsyncQueue } from "./queues.ts";
+ * import { AsyncQueue } from "@x/loghandlers";
  * const q = new AsyncQueue<string>(2);
  * q.put_nowait("a");
  * q.put_nowait("b");

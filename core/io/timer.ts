@@ -17,7 +17,7 @@ export type TimerId = ReturnType<typeof setTimeout>;
  *
  * @example
  * ```ts
- * import { setUnrefTimeout } from "./timer.ts";
+ * import { setUnrefTimeout } from "@x/loghandlers/extend";
  * const id = setUnrefTimeout(() => console.log("never, the program ends first"), 60_000);
  * clearTimeout(id);
  * ```

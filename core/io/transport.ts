@@ -42,12 +42,6 @@ function absolutePath(path: string): string {
  * @param path The socket path.
  * @param datagram Whether datagrams are sent to it (rather than a stream connected).
  * @returns The flags, e.g. `--allow-read=/dev/log --allow-write=/dev/log --allow-net=unix:/dev/log`.
- *
- * @example
- * ```ts
- * import { unixSocketFlags } from "./transport.ts";
- * console.assert(unixSocketFlags("/dev/log", true) === "--allow-write=/dev/log --allow-net=unix:/dev/log");
- * ```
  */
 export function unixSocketFlags(path: string, datagram = false): string {
   const p = absolutePath(path);
@@ -65,7 +59,7 @@ export function unixSocketFlags(path: string, datagram = false): string {
  *
  * @example
  * ```ts
- * import { explainNetError } from "./transport.ts";
+ * import { explainNetError } from "@x/loghandlers/extend";
  * const e = explainNetError(new Deno.errors.NotCapable('Requires net access to "unix:/run/app.sock"'), "/run/app.sock");
  * console.assert(e.message.endsWith(
  *   "Run Deno with --allow-read=/run/app.sock --allow-write=/run/app.sock --allow-net=unix:/run/app.sock to allow it.",
@@ -102,7 +96,7 @@ export function explainNetError(error: unknown, where: string): Error {
  *
  * @example
  * ```ts
- * import { connectStream } from "./transport.ts";
+ * import { connectStream } from "@x/loghandlers/extend";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const conn = await connectStream({ hostname: "127.0.0.1", port: listener.addr.port });
  * (await listener.accept()).close();
@@ -165,7 +159,7 @@ export async function connectStream(target: StreamTarget, timeoutMs = 5000): Pro
  *
  * @example
  * ```ts
- * import { writeAll } from "./transport.ts";
+ * import { writeAll } from "@x/loghandlers/extend";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
  * const peer = await listener.accept(); // it never reads
@@ -223,7 +217,7 @@ export async function writeAll(conn: Deno.Conn, bytes: Uint8Array, stallMs = 0):
  *
  * @example
  * ```ts
- * import { readWithin } from "./transport.ts";
+ * import { readWithin } from "@x/loghandlers/extend";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const conn = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
  * const peer = await listener.accept(); // it never writes
@@ -275,12 +269,6 @@ const SEND_BURST = 32;
 /**
  * The outbox bounds of the UDP handlers by default, larger than other handlers': a burst waits
  * in the outbox while the pacing sends it (100,000 records take 5 s at the default rate).
- *
- * @example
- * ```ts
- * import { DATAGRAM_OUTBOX_DEFAULTS } from "./transport.ts";
- * console.assert(DATAGRAM_OUTBOX_DEFAULTS.maxRecords === 100_000);
- * ```
  */
 export const DATAGRAM_OUTBOX_DEFAULTS: Readonly<{ maxRecords: number; maxBytes: number }> = Object
   .freeze({ maxRecords: 100_000, maxBytes: 64 * 1024 * 1024 });
@@ -310,12 +298,6 @@ const SEND_RATE_RULE = number(0, true, "datagrams per second");
  * @returns The rate (the default when `undefined`).
  * @throws {TypeError} When it is not a number.
  * @throws {RangeError} When it is not > 0.
- *
- * @example
- * ```ts
- * import { checkSendRate } from "./transport.ts";
- * console.assert(checkSendRate("DatagramHandler", undefined) === 20_000);
- * ```
  */
 export function checkSendRate(owner: string, sendRate: number | undefined): number {
   checkOption(owner, "sendRate", sendRate, SEND_RATE_RULE);
@@ -402,7 +384,7 @@ function closeQuietly(socket: Socket): void {
  *
  * @example
  * ```ts
- * import { UdpSender } from "./transport.ts";
+ * import { UdpSender } from "@x/loghandlers/extend";
  * import { createSocket } from "node:dgram";
  * const server = createSocket("udp4");
  * await new Promise<void>((r) => server.bind(0, "127.0.0.1", r));
@@ -632,14 +614,6 @@ type UnixPacketAddr = { transport: "unixpacket"; path?: string };
  *
  * @param path The socket path.
  * @returns The sender, or `null` when the runtime cannot send Unix datagrams.
- *
- * @example
- * ```ts
- * import { unixDatagramSender } from "./transport.ts";
- * // null unless Deno runs with --unstable-net
- * const sender = unixDatagramSender("/dev/log");
- * sender?.close();
- * ```
  */
 export function unixDatagramSender(path: string): UnixDatagramSender | null {
   const listen = (Deno as unknown as {
@@ -689,7 +663,7 @@ export function unixDatagramSender(path: string): UnixDatagramSender | null {
  *
  * @example
  * ```ts
- * import { concatBytes } from "./transport.ts";
+ * import { concatBytes } from "@x/loghandlers/extend";
  * console.assert(concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])]).join() === "1,2,3");
  * ```
  */

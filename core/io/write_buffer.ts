@@ -21,7 +21,7 @@ const utf8 = new TextEncoder();
  *
  * @example
  * ```ts
- * import { WriteBuffer } from "./write_buffer.ts";
+ * import { WriteBuffer } from "@x/loghandlers/extend";
  * const chunks: number[] = [];
  * const buf = new WriteBuffer({ writeSync: (p) => (chunks.push(p.length), p.length) }, 8, 1000);
  * buf.write(new Uint8Array(5));
@@ -42,6 +42,8 @@ export class WriteBuffer {
   #onError: (error: unknown) => void;
 
   /**
+   * Creates an empty buffer in front of `target`.
+   *
    * @param target Where the bytes go.
    * @param size The buffer's size in bytes.
    * @param interval The longest time, in ms, a byte waits.

@@ -9,8 +9,21 @@
  * @module
  */
 
+/** A canonical encoding name, as returned by {@linkcode normalizeEncoding}. */
+export type EncodingName =
+  | "utf-8"
+  | "utf-8-sig"
+  | "utf-16"
+  | "utf-16-le"
+  | "utf-16-be"
+  | "utf-32"
+  | "utf-32-le"
+  | "utf-32-be"
+  | "latin-1"
+  | "ascii";
+
 /** The canonical names of the supported encodings (Python's Unicode codecs, Latin-1 and ASCII). */
-export const ENCODINGS = [
+export const ENCODINGS: readonly EncodingName[] = [
   "utf-8",
   "utf-8-sig",
   "utf-16",
@@ -21,10 +34,7 @@ export const ENCODINGS = [
   "utf-32-be",
   "latin-1",
   "ascii",
-] as const;
-
-/** A canonical encoding name, as returned by {@linkcode normalizeEncoding}. */
-export type EncodingName = typeof ENCODINGS[number];
+];
 
 /**
  * The supported values of Python's `errors` option. `namereplace` is not among them: it needs
@@ -86,7 +96,7 @@ export interface Encoder {
  *
  * @example
  * ```ts
- * import { createEncoder, UnicodeEncodeError } from "./encoding.ts";
+ * import { createEncoder, UnicodeEncodeError } from "@x/loghandlers/extend";
  * let caught: unknown;
  * try {
  *   createEncoder("ascii").encode("café");
@@ -266,14 +276,6 @@ function lookup(name: string): EncodingName | undefined {
  * @returns The canonical name, one of {@linkcode ENCODINGS}.
  * @throws {RangeError} For an encoding that is unknown or not supported, listing the supported ones.
  * @throws {TypeError} When `name` is not a string.
- *
- * @example
- * ```ts
- * import { normalizeEncoding } from "./encoding.ts";
- * console.assert(normalizeEncoding("UTF8") === "utf-8");
- * console.assert(normalizeEncoding("ISO_8859-1") === "latin-1");
- * console.assert(normalizeEncoding("utf_16le") === "utf-16-le");
- * ```
  */
 export function normalizeEncoding(name: string, subject = "encoder"): EncodingName {
   if (typeof name !== "string") {
@@ -297,13 +299,6 @@ export function normalizeEncoding(name: string, subject = "encoder"): EncodingNa
  * @param subject What is being created, for the error message, such as `"FileHandler"`.
  * @returns The policy, one of {@linkcode ERROR_POLICIES}.
  * @throws {RangeError} For an unknown or unsupported policy, listing the supported ones.
- *
- * @example
- * ```ts
- * import { checkErrorPolicy } from "./encoding.ts";
- * console.assert(checkErrorPolicy("replace") === "replace");
- * console.assert(checkErrorPolicy(undefined) === "strict");
- * ```
  */
 export function checkErrorPolicy(errors: string | undefined, subject = "encoder"): ErrorPolicy {
   if (errors === undefined) return "strict";
@@ -671,7 +666,7 @@ class Utf32Encoder extends BaseEncoder {
  *
  * @example
  * ```ts
- * import { createEncoder } from "./encoding.ts";
+ * import { createEncoder } from "@x/loghandlers/extend";
  * const latin1 = createEncoder("latin1", "replace");
  * console.assert(latin1.encoding === "latin-1");
  * console.assert(latin1.encode("é€").join() === "233,63");
@@ -712,7 +707,7 @@ export function createEncoder(
  *
  * @example
  * ```ts
- * import { encodeText } from "./encoding.ts";
+ * import { encodeText } from "@x/loghandlers/extend";
  * console.assert(encodeText("\ud800", "utf-8", "backslashreplace").join() ===
  *   [..."\\ud800"].map((c) => c.charCodeAt(0)).join());
  * ```

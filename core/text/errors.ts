@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { ValueError } from "./errors.ts";
+ * import { ValueError } from "@x/loghandlers/extend";
  * const error = new ValueError("incomplete format");
  * console.assert(String(error) === "ValueError: incomplete format");
  * ```
@@ -28,7 +28,7 @@ export class ValueError extends Error {
  *
  * @example
  * ```ts
- * import { KeyError } from "./errors.ts";
+ * import { KeyError } from "@x/loghandlers/extend";
  * const error = new KeyError("'user'");
  * console.assert(String(error) === "KeyError: 'user'");
  * ```
@@ -43,7 +43,7 @@ export class KeyError extends Error {
  *
  * @example
  * ```ts
- * import { IndexError } from "./errors.ts";
+ * import { IndexError } from "@x/loghandlers/extend";
  * const error = new IndexError("list index out of range");
  * console.assert(String(error) === "IndexError: list index out of range");
  * ```
@@ -59,7 +59,7 @@ export class IndexError extends Error {
  *
  * @example
  * ```ts
- * import { AttributeError } from "./errors.ts";
+ * import { AttributeError } from "@x/loghandlers/extend";
  * const error = new AttributeError("'dict' object has no attribute 'size'");
  * console.assert(error.name === "AttributeError");
  * ```
@@ -75,7 +75,7 @@ export class AttributeError extends Error {
  *
  * @example
  * ```ts
- * import { OverflowError } from "./errors.ts";
+ * import { OverflowError } from "@x/loghandlers/extend";
  * const error = new OverflowError("%c arg not in range(0x110000)");
  * console.assert(error instanceof RangeError && error.name === "OverflowError");
  * ```

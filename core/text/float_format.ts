@@ -32,19 +32,6 @@ export const MAX_TEXT_LENGTH = 536_870_888;
  * @param count How many times.
  * @returns The repeated text.
  * @throws {RangeError} When the text would be longer than {@linkcode MAX_TEXT_LENGTH}.
- *
- * @example
- * ```ts
- * import { repeatText } from "./float_format.ts";
- * console.assert(repeatText("0", 3) === "000");
- * let refused = false;
- * try {
- *   repeatText(" ", 999_999_999);
- * } catch (error) {
- *   refused = error instanceof RangeError;
- * }
- * console.assert(refused);
- * ```
  */
 export function repeatText(fill: string, count: number): string {
   if (!(count > 0)) return "";
@@ -227,7 +214,7 @@ function layout(
  *
  * @example
  * ```ts
- * import { formatFloat } from "./float_format.ts";
+ * import { formatFloat } from "@x/loghandlers/extend";
  * console.assert(formatFloat(2.5, "f", 0, 0) === "2");
  * console.assert(formatFloat(0.125, "e", 1, 0) === "1.2e-01");
  * console.assert(formatFloat(1e16, "r", 0, 0) === "1e+16");
@@ -305,7 +292,7 @@ export function formatFloat(x: number, type: string, precision: number, flags: n
  *
  * @example
  * ```ts
- * import { floatRepr } from "./float_format.ts";
+ * import { floatRepr } from "@x/loghandlers/extend";
  * console.assert(floatRepr(0.1) === "0.1");
  * console.assert(floatRepr(2) === "2.0");
  * console.assert(floatRepr(0.00001) === "1e-05");

@@ -404,7 +404,7 @@ function formatFloatSpec(value: number, spec: Spec, typeName: string): string {
  *
  * @example
  * ```ts
- * import { formatValue } from "./format_spec.ts";
+ * import { formatValue } from "@x/loghandlers/extend";
  * console.assert(formatValue("INFO", "<8") === "INFO    ");
  * console.assert(formatValue(1234567, ",") === "1,234,567");
  * console.assert(formatValue(3.14159, "08.3f") === "0003.142");
@@ -772,7 +772,7 @@ function renderField(field: Field, mapping: object): string {
  *
  * @example
  * ```ts
- * import { braceFormat } from "./format_spec.ts";
+ * import { braceFormat } from "@x/loghandlers/extend";
  * const line = braceFormat("{levelname:<8} {message!r}", { levelname: "INFO", message: "up" });
  * console.assert(line === "INFO     'up'");
  * console.assert(braceFormat("{user[name]} {{ok}}", { user: { name: "ann" } }) === "ann {ok}");
@@ -788,13 +788,6 @@ export function braceFormat(fmt: string, mapping: object): string {
  *
  * @param fmt The format string.
  * @returns A function from the mapping to the text.
- *
- * @example
- * ```ts
- * import { compileBrace } from "./format_spec.ts";
- * const line = compileBrace("{name}: {value:.2f}");
- * console.assert(line({ name: "load", value: 0.5 }) === "load: 0.50");
- * ```
  */
 export function compileBrace(fmt: string): MappingFormatter {
   const cached = braceCache.get(fmt);
@@ -846,14 +839,6 @@ function isPlainField(p: Piece): boolean {
  * @param fmt The format string.
  * @returns The chunks, in order.
  * @throws {ValueError} For a malformed format, with Python's message.
- *
- * @example
- * ```ts
- * import { braceParse } from "./format_spec.ts";
- * const [chunk] = braceParse("at {when!s:>10}");
- * console.assert(chunk.literal === "at " && chunk.fieldName === "when");
- * console.assert(chunk.conversion === "s" && chunk.formatSpec === ">10");
- * ```
  */
 export function braceParse(fmt: string): BraceChunk[] {
   return markup(fmt).map((m) => {
@@ -876,13 +861,6 @@ export function braceParse(fmt: string): BraceChunk[] {
  * @param fmt The format string.
  * @returns The field names.
  * @throws {ValueError} For a malformed format, with Python's message.
- *
- * @example
- * ```ts
- * import { braceFieldNames } from "./format_spec.ts";
- * const names = braceFieldNames("{asctime} {levelname:<8} {message}");
- * console.assert(names.join(",") === "asctime,levelname,message");
- * ```
  */
 export function braceFieldNames(fmt: string): string[] {
   const names: string[] = [];
@@ -996,7 +974,7 @@ function lineAndColumn(fmt: string, at: number): [number, number] {
  *
  * @example
  * ```ts
- * import { templateSubstitute } from "./format_spec.ts";
+ * import { templateSubstitute } from "@x/loghandlers/extend";
  * const text = templateSubstitute("$levelname: ${message} costs $$5", {
  *   levelname: "INFO",
  *   message: "up",
@@ -1042,12 +1020,6 @@ export function templateSubstitute(fmt: string, mapping: object): string {
  *
  * @param fmt The template.
  * @returns The names used as `$name` or `${name}`.
- *
- * @example
- * ```ts
- * import { templateFieldNames } from "./format_spec.ts";
- * console.assert(templateFieldNames("$a ${b} $a $$c").join(",") === "a,b");
- * ```
  */
 export function templateFieldNames(fmt: string): string[] {
   const names: string[] = [];

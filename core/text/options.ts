@@ -30,7 +30,7 @@ export type OptionRules = Readonly<Record<string, OptionRule>>;
  *
  * @example
  * ```ts
- * import { describeValue } from "./options.ts";
+ * import { describeValue } from "@x/loghandlers/extend";
  * console.assert(describeValue("a") === '"a"');
  * console.assert(describeValue([1, 2]) === "an array");
  * ```
@@ -89,7 +89,7 @@ function distance(a: string, b: string): number {
  *
  * @example
  * ```ts
- * import { closestName } from "./options.ts";
+ * import { closestName } from "@x/loghandlers/extend";
  * console.assert(closestName("backup_count", ["maxBytes", "backupCount"]) === "backupCount");
  * console.assert(closestName("colour", ["maxBytes"]) === null);
  * ```
@@ -126,7 +126,7 @@ export function closestName(name: string, known: Iterable<string>): string | nul
  *
  * @example
  * ```ts
- * import { checkOptions, integer } from "./options.ts";
+ * import { checkOptions, integer } from "@x/loghandlers/extend";
  * const rules = { maxBytes: integer(0), backupCount: integer(0) };
  * checkOptions("RotatingFileHandler", { maxBytes: 10 }, rules, "");
  * try {
@@ -183,7 +183,7 @@ export function checkOptions<T extends object>(
  *
  * @example
  * ```ts
- * import { checkOption, integer } from "./options.ts";
+ * import { checkOption, integer } from "@x/loghandlers/extend";
  * try {
  *   checkOption("MemoryHandler", "capacity", -1, integer(0));
  * } catch (e) {
@@ -218,7 +218,7 @@ function isPlainObject(value: object): boolean {
  *
  * @example
  * ```ts
- * import { any } from "./options.ts";
+ * import { any } from "@x/loghandlers/extend";
  * console.assert(any()(42) === null);
  * ```
  */
@@ -235,7 +235,7 @@ export function any(): OptionRule {
  *
  * @example
  * ```ts
- * import { integer } from "./options.ts";
+ * import { integer } from "@x/loghandlers/extend";
  * console.assert(integer(0)(1.5)?.range === true);
  * ```
  */
@@ -261,7 +261,7 @@ export function integer(min = -Infinity, max = Infinity): OptionRule {
  *
  * @example
  * ```ts
- * import { number } from "./options.ts";
+ * import { number } from "@x/loghandlers/extend";
  * console.assert(number(0, true)(0)?.must === "a number > 0");
  * ```
  */
@@ -284,7 +284,7 @@ export function number(min = -Infinity, exclusive = false, unit = ""): OptionRul
  *
  * @example
  * ```ts
- * import { boolean } from "./options.ts";
+ * import { boolean } from "@x/loghandlers/extend";
  * console.assert(boolean()("yes") !== null);
  * ```
  */
@@ -300,7 +300,7 @@ export function boolean(): OptionRule {
  *
  * @example
  * ```ts
- * import { string } from "./options.ts";
+ * import { string } from "@x/loghandlers/extend";
  * console.assert(string()(1) !== null && string(true)("")?.range === true);
  * ```
  */
@@ -317,7 +317,7 @@ export function string(nonEmpty = false): OptionRule {
  *
  * @example
  * ```ts
- * import { func } from "./options.ts";
+ * import { func } from "@x/loghandlers/extend";
  * console.assert(func()(() => 1) === null);
  * ```
  */
@@ -333,7 +333,7 @@ export function func(): OptionRule {
  *
  * @example
  * ```ts
- * import { object } from "./options.ts";
+ * import { object } from "@x/loghandlers/extend";
  * console.assert(object()([]) !== null);
  * ```
  */
@@ -351,7 +351,7 @@ export function object(what = "an object"): OptionRule {
  *
  * @example
  * ```ts
- * import { oneOf } from "./options.ts";
+ * import { oneOf } from "@x/loghandlers/extend";
  * console.assert(oneOf(["a", "w"])("r")?.must === '"a" or "w"');
  * ```
  */
@@ -378,7 +378,7 @@ export function oneOf(values: readonly unknown[], ignoreCase = false): OptionRul
  *
  * @example
  * ```ts
- * import { either, integer, string } from "./options.ts";
+ * import { either, integer, string } from "@x/loghandlers/extend";
  * console.assert(either(integer(0), string())("x") === null);
  * ```
  */
@@ -403,7 +403,7 @@ export function either(...rules: OptionRule[]): OptionRule {
  *
  * @example
  * ```ts
- * import { integer, nullable } from "./options.ts";
+ * import { integer, nullable } from "@x/loghandlers/extend";
  * console.assert(nullable(integer(0))(null) === null);
  * ```
  */
@@ -424,7 +424,7 @@ export function nullable(rule: OptionRule): OptionRule {
  *
  * @example
  * ```ts
- * import { satisfies } from "./options.ts";
+ * import { satisfies } from "@x/loghandlers/extend";
  * const port = satisfies("a port from 1 to 65535", (v) => Number.isInteger(v));
  * console.assert(port("9020")?.must === "a port from 1 to 65535");
  * ```

@@ -95,7 +95,7 @@ const argCounts = new Map<string, number>();
  *
  * @example
  * ```ts
- * import { percentFormat } from "./percent.ts";
+ * import { percentFormat } from "@x/loghandlers/extend";
  * console.assert(percentFormat("request %d handled", [7]) === "request 7 handled");
  * console.assert(percentFormat("%-5s|%05.1f", ["ab", 3.14159]) === "ab   |003.1");
  * console.assert(percentFormat("%(user)s has %(n)d%%", { user: "ann", n: 3 }) === "ann has 3%");
@@ -115,13 +115,6 @@ export function percentFormat(format: string, args: unknown): string {
  *
  * @param format The format string.
  * @returns A function from the arguments (as for {@linkcode percentFormat}) to the text.
- *
- * @example
- * ```ts
- * import { compilePercent } from "./percent.ts";
- * const line = compilePercent("%(levelname)-8s %(message)s");
- * console.assert(line({ levelname: "INFO", message: "up" }) === "INFO     up");
- * ```
  */
 export function compilePercent(format: string): PercentFormatter {
   let compiled = cache.get(format);
@@ -138,14 +131,6 @@ export function compilePercent(format: string): PercentFormatter {
  *
  * @param format A `%`-style format.
  * @returns The number of arguments the format takes.
- *
- * @example
- * ```ts
- * import { percentArgCount } from "./percent.ts";
- * console.assert(percentArgCount("%s took %*.*f s (100%%)") === 4);
- * console.assert(percentArgCount("%(user)s %(n)d") === 1);
- * console.assert(percentArgCount("no placeholders") === 0);
- * ```
  */
 export function percentArgCount(format: string): number {
   let count = argCounts.get(format);
@@ -173,13 +158,6 @@ export function percentArgCount(format: string): number {
  * @param key The key.
  * @returns The value, which may be `undefined` when the property exists with that value.
  * @throws {KeyError} When there is no such key, with Python's message (`'key'`).
- *
- * @example
- * ```ts
- * import { getMappingItem } from "./percent.ts";
- * console.assert(getMappingItem({ a: 1 }, "a") === 1);
- * console.assert(getMappingItem(new Map([["a", 2]]), "a") === 2);
- * ```
  */
 export function getMappingItem(mapping: object, key: string): unknown {
   return lookup(mapping, key, objectKeys.has(key));

@@ -108,7 +108,7 @@ function currentSeconds(): number {
  *
  * @example
  * ```ts
- * import { gmtime } from "./strftime.ts";
+ * import { gmtime } from "@x/loghandlers";
  * const t = gmtime(1700000000.5);
  * console.assert(t.tm_year === 2023 && t.tm_mon === 11 && t.tm_hour === 22 && t.tm_wday === 1);
  * ```
@@ -170,7 +170,8 @@ function linearSeconds(tm: CivilFields): number {
  *
  * @example
  * ```ts
- * import { gmtime, timegm } from "./strftime.ts";
+ * import { gmtime } from "@x/loghandlers";
+ * import { timegm } from "@x/loghandlers/extend";
  * console.assert(timegm(gmtime(1700000000)) === 1700000000);
  * ```
  */
@@ -390,7 +391,8 @@ function zoneText(t: CTime): string {
  *
  * @example
  * ```ts
- * import { localtime, tzset } from "./strftime.ts";
+ * import { localtime } from "@x/loghandlers";
+ * import { tzset } from "@x/loghandlers/extend";
  * tzset();
  * console.assert(typeof localtime().tm_zone === "string");
  * ```
@@ -548,7 +550,7 @@ function fallbackAbbr(state: ZoneState, ms: number, gmtoff: number, isdst: numbe
  *
  * @example
  * ```ts
- * import { localtime } from "./strftime.ts";
+ * import { localtime } from "@x/loghandlers";
  * const t = localtime(0);
  * console.assert(t.tm_year === 1970 || t.tm_year === 1969);
  * console.assert(t.tm_gmtoff === -new Date(0).getTimezoneOffset() * 60);
@@ -623,7 +625,8 @@ const DST_PROBE_BOUND = 536454000 / 2 + DST_PROBE_STRIDE;
  *
  * @example
  * ```ts
- * import { localtime, mktime } from "./strftime.ts";
+ * import { localtime } from "@x/loghandlers";
+ * import { mktime } from "@x/loghandlers/extend";
  * console.assert(mktime(localtime(1700000000)) === 1700000000);
  * ```
  */
@@ -1117,7 +1120,8 @@ const COMPILED_MAX = 256;
  *
  * @example
  * ```ts
- * import { compileStrftime, gmtime } from "./strftime.ts";
+ * import { compileStrftime } from "@x/loghandlers/extend";
+ * import { gmtime } from "@x/loghandlers";
  * const iso = compileStrftime("%Y-%m-%dT%H:%M:%SZ");
  * console.assert(iso(gmtime(0)) === "1970-01-01T00:00:00Z");
  * ```
@@ -1159,7 +1163,8 @@ export function compileStrftime(format: string): (tm: TimeStruct) => string {
  *
  * @example
  * ```ts
- * import { gmtime, strftime } from "./strftime.ts";
+ * import { gmtime } from "@x/loghandlers";
+ * import { strftime } from "@x/loghandlers/extend";
  * const t = gmtime(1700000000);
  * console.assert(strftime("%a, %d %b %Y %H:%M:%S %z", t) === "Tue, 14 Nov 2023 22:13:20 +0000");
  * console.assert(strftime("%-d/%-m %l%P %f", t) === "14/11 10pm %f");
@@ -1183,7 +1188,8 @@ export function strftime(format: string, tm: TimeStruct): string {
  *
  * @example
  * ```ts
- * import { cachedStrftime, gmtime } from "./strftime.ts";
+ * import { cachedStrftime } from "@x/loghandlers/extend";
+ * import { gmtime } from "@x/loghandlers";
  * const stamp = cachedStrftime("%H:%M:%S", gmtime);
  * console.assert(stamp(1700000000.1) === "22:13:20");
  * console.assert(stamp(1700000000.9) === "22:13:20");

@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * import { pickleDumps, pickleLoads, PyFloat } from "./pickle.ts";
+ * import { pickleDumps, pickleLoads, PyFloat } from "@x/loghandlers/extend";
  * const bytes = pickleDumps(new PyFloat(1700000000), 2);
  * console.assert(bytes[2] === 0x47); // BINFLOAT, not an int opcode
  * console.assert(pickleLoads(bytes) === 1700000000);
@@ -39,7 +39,7 @@ export class PyFloat {
  *
  * @example
  * ```ts
- * import { pickleDumps, pickleLoads, PyTuple } from "./pickle.ts";
+ * import { pickleDumps, pickleLoads, PyTuple } from "@x/loghandlers/extend";
  * const bytes = pickleDumps(new PyTuple([1, "a"]), 2);
  * console.assert(bytes.includes(0x86)); // TUPLE2
  * const back = pickleLoads(bytes) as unknown[];
@@ -82,7 +82,7 @@ export type PickleValue =
  *
  * @example
  * ```ts
- * import { pickleLoads, UnpicklingError } from "./pickle.ts";
+ * import { pickleLoads, UnpicklingError } from "@x/loghandlers/extend";
  * try {
  *   pickleLoads(new TextEncoder().encode("cos\nsystem\n(S'echo hi'\ntR."));
  *   throw new Error("not refused");
@@ -850,7 +850,7 @@ function acquireEncoder(protocol: number): Encoder {
  *
  * @example
  * ```ts
- * import { pickleDumps } from "./pickle.ts";
+ * import { pickleDumps } from "@x/loghandlers/extend";
  * const bytes = pickleDumps({ msg: "hi", levelno: 20 }, 1);
  * // }q\x00(X\x03\x00\x00\x00msgq\x01X\x02\x00\x00\x00hiq\x02X\x07\x00\x00\x00levelnoq\x03K\x14u.
  * console.assert(bytes[0] === 0x7d && bytes.at(-2) === 0x75 && bytes.at(-1) === 0x2e);
@@ -898,7 +898,7 @@ export function pickleDumps(value: PickleValue, protocol: 1 | 2 | 3 = 1): Uint8A
  *
  * @example
  * ```ts
- * import { pickleDumps, pickleLoads, pickleRecord, PyFloat } from "./pickle.ts";
+ * import { pickleDumps, pickleLoads, pickleRecord, PyFloat } from "@x/loghandlers/extend";
  * const record = { name: "app", msg: "%d done", args: [3], created: 1700000000, message: "x" };
  * const bytes = pickleRecord(record, "3 done", String, (n) => new Uint8Array(n));
  * const dict = { name: "app", msg: "3 done", args: null, created: new PyFloat(1700000000), exc_info: null };
@@ -1339,7 +1339,7 @@ function decodeLong(
  *
  * @example
  * ```ts
- * import { pickleLoads } from "./pickle.ts";
+ * import { pickleLoads } from "@x/loghandlers/extend";
  * // pickle.dumps({"msg": "hi", "args": None, "created": 1.5}, 1)
  * const bytes = new Uint8Array([
  *   0x7d, 0x71, 0x00, 0x28, 0x58, 0x03, 0x00, 0x00, 0x00, 0x6d, 0x73, 0x67, 0x71, 0x01, 0x58,
@@ -1353,7 +1353,7 @@ function decodeLong(
  *
  * @example Refuse a pickle that makes too many values
  * ```ts
- * import { pickleLoads, UnpicklingError } from "./pickle.ts";
+ * import { pickleLoads, UnpicklingError } from "@x/loghandlers/extend";
  * // pickle.dumps([None] * 5, 2)
  * const bytes = new Uint8Array([
  *   0x80, 0x02, 0x5d, 0x71, 0x00, 0x28, 0x4e, 0x4e, 0x4e, 0x4e, 0x4e, 0x65, 0x2e,
