@@ -155,8 +155,9 @@ function ensureConfigured(): void {
  *
  * @example
  * ```ts
- * import { debug } from "@x/loghandlers";
+ * import { debug, root } from "@x/loghandlers";
  * debug("not shown: the root logger's level is WARNING");
+ * console.assert(!root.isEnabledFor(10)); // DEBUG is below the root's level
  * ```
  */
 export function debug(msg: unknown, ...args: unknown[]): void {
@@ -172,8 +173,9 @@ export function debug(msg: unknown, ...args: unknown[]): void {
  *
  * @example
  * ```ts
- * import { info } from "@x/loghandlers";
+ * import { info, root } from "@x/loghandlers";
  * info("not shown: the root logger's level is WARNING");
+ * console.assert(!root.isEnabledFor(20)); // INFO is below the root's level
  * ```
  */
 export function info(msg: unknown, ...args: unknown[]): void {

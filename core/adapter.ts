@@ -33,9 +33,16 @@ export interface LoggerAdapterOptions {
  *
  * @example
  * ```ts
- * import { getLogger, LoggerAdapter } from "@x/loghandlers";
+ * import { getLogger, Handler, type LogRecord, LoggerAdapter } from "@x/loghandlers";
+ * const seen: LogRecord[] = [];
+ * getLogger("doc.adapter").addHandler(new (class extends Handler {
+ *   override emit(r: LogRecord) {
+ *     seen.push(r);
+ *   }
+ * })());
  * const log = new LoggerAdapter(getLogger("doc.adapter"), { request: "r-17" });
  * log.warning("slow query"); // every record carries record.request === "r-17"
+ * console.assert(seen[0].request === "r-17");
  * ```
  */
 export class LoggerAdapter {

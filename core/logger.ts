@@ -206,7 +206,9 @@ let recordFactory: LogRecordFactory = defaultFactory;
  *   r.custom = "x";
  *   return r;
  * });
+ * console.assert(getLogRecordFactory() !== old);
  * setLogRecordFactory(old);
+ * console.assert(getLogRecordFactory() === old);
  * ```
  */
 export function setLogRecordFactory(factory: LogRecordFactory): void {
@@ -568,6 +570,7 @@ export class Manager {
  * import { getLogger, kw } from "@x/loghandlers";
  * const log = getLogger("doc.logger");
  * log.setLevel("INFO");
+ * console.assert(log.isEnabledFor(20) && !log.isEnabledFor(10));
  * log.debug("not shown");
  * log.info("%d items", 3, kw({ extra: { batch: 7 } }));
  * try {
@@ -1165,8 +1168,11 @@ export let lastResort: Handler | null = null;
  *
  * @example
  * ```ts
- * import { setLastResort } from "@x/loghandlers";
+ * import { lastResort, setLastResort } from "@x/loghandlers";
+ * const before = lastResort;
  * setLastResort(null);
+ * setLastResort(before);
+ * console.assert(lastResort === before);
  * ```
  */
 export function setLastResort(handler: Handler | null): void {

@@ -34,6 +34,7 @@ export interface LoggingSettings {
  * ```ts
  * import { settings } from "@x/loghandlers";
  * settings.raiseExceptions = false; // no "--- Logging error ---" reports
+ * console.assert(settings.raiseExceptions === false);
  * settings.raiseExceptions = true;
  * ```
  */

@@ -75,8 +75,12 @@ const CLOSE_GRACE_MS = 1000;
  *
  * @example
  * ```ts
- * import { shutdown } from "@x/loghandlers";
+ * import { FileHandler, shutdown } from "@x/loghandlers";
+ * const dir = await Deno.makeTempDir();
+ * const handler = new FileHandler(`${dir}/app.log`);
  * await shutdown();
+ * console.assert(handler.closed);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function shutdown(): Promise<void> {

@@ -203,6 +203,7 @@ export class StreamHandler extends Handler {
  * ```ts
  * import { getLogger, NullHandler } from "@x/loghandlers";
  * getLogger("mylib").addHandler(new NullHandler());
+ * console.assert(getLogger("mylib").hasHandlers());
  * ```
  */
 export class NullHandler extends Handler {

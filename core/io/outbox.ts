@@ -128,6 +128,11 @@ export const OUTBOX_RULES: OptionRules = Object.freeze({
  * ```ts
  * import { checkOutboxOptions } from "@x/loghandlers/extend";
  * checkOutboxOptions("MyHandler", { maxRecords: 100 });
+ * try {
+ *   checkOutboxOptions("MyHandler", { maxRecords: 0 });
+ * } catch (e) {
+ *   console.assert(e instanceof RangeError && e.message.includes("'maxRecords'"));
+ * }
  * ```
  */
 export function checkOutboxOptions(owner: string, options: OutboxOptions): void {

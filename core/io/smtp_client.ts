@@ -268,7 +268,8 @@ export function addressProblem(address: string): string | null {
  *   }
  * })();
  * const client = await SmtpClient.connect({ hostname: "127.0.0.1", port: listener.addr.port });
- * await client.send("me@example.com", ["you@example.com"], new TextEncoder().encode("Subject: hi\r\n\r\nhello\r\n"));
+ * const refused = await client.send("me@example.com", ["you@example.com"], new TextEncoder().encode("Subject: hi\r\n\r\nhello\r\n"));
+ * console.assert(refused.length === 0); // every recipient accepted
  * await client.quit();
  * await server;
  * listener.close();

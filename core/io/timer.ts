@@ -18,8 +18,10 @@ export type TimerId = ReturnType<typeof setTimeout>;
  * @example
  * ```ts
  * import { setUnrefTimeout } from "@x/loghandlers/extend";
- * const id = setUnrefTimeout(() => console.log("never, the program ends first"), 60_000);
+ * let fired = false;
+ * const id = setUnrefTimeout(() => fired = true, 60_000); // keeps no program alive
  * clearTimeout(id);
+ * console.assert(!fired);
  * ```
  */
 export function setUnrefTimeout(fn: () => void, ms: number): TimerId {

@@ -99,6 +99,7 @@ export function explainNetError(error: unknown, where: string): Error {
  * import { connectStream } from "@x/loghandlers/extend";
  * const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
  * const conn = await connectStream({ hostname: "127.0.0.1", port: listener.addr.port });
+ * console.assert((conn.remoteAddr as Deno.NetAddr).port === listener.addr.port);
  * (await listener.accept()).close();
  * conn.close();
  * listener.close();
