@@ -873,39 +873,40 @@ export class Logger extends Filterer {
       : UNKNOWN_CALLER;
     let record: LogRecord;
     try {
-      record = this.makeRecord(
-        this.name,
-        level,
-        caller[0],
-        caller[1],
-        msg,
-        args,
-        excInfo,
-        caller[2],
-        extra,
-        caller[3],
-      );
+      record = this.#makeRecordAt(level, caller, msg, args, excInfo, extra);
     } catch (error) {
       // A record looks at a sole argument to tell a %(key)s mapping: one that cannot be looked
       // at (a revoked Proxy, throwing traps) is a plain argument. Other errors (an `extra` key
       // that overwrites an attribute) are the caller's to see, as in Python.
       if (args.length !== 1 || canInspectSole(args[0])) throw error;
-      record = this.makeRecord(
-        this.name,
-        level,
-        caller[0],
-        caller[1],
-        msg,
-        null,
-        excInfo,
-        caller[2],
-        extra,
-        caller[3],
-      );
+      record = this.#makeRecordAt(level, caller, msg, null, excInfo, extra);
       record.args = args;
     }
     if (problem !== undefined) this.#reportProblem(record, problem);
     this.handle(record);
+  }
+
+  /** `makeRecord` with the caller information unpacked. */
+  #makeRecordAt(
+    level: number,
+    caller: CallerInfo,
+    msg: unknown,
+    args: LogArgs | null,
+    excInfo: unknown,
+    extra: Readonly<Record<string, unknown>> | null,
+  ): LogRecord {
+    return this.makeRecord(
+      this.name,
+      level,
+      caller[0],
+      caller[1],
+      msg,
+      args,
+      excInfo,
+      caller[2],
+      extra,
+      caller[3],
+    );
   }
 
   /** Reports a problem with a call's arguments to the handlers the record goes to. */

@@ -269,6 +269,16 @@ function parseSpec(format: string, i: number): { spec: Spec; next: number } {
   const spec = newSpec(key);
   const incomplete = () => ({ spec: failed(spec, AT_VALUE, "incomplete format"), next: n });
   let ch = "";
+  /** The digits from `ch` on; `ch` is then the character after them (`null`: the format ended). */
+  const readDigits = (): string | null => {
+    let digits = ch;
+    for (;;) {
+      if (i >= n) return null;
+      ch = format[i++];
+      if (!isDigit(ch)) return digits;
+      digits += ch;
+    }
+  };
   for (;;) {
     if (i >= n) return incomplete();
     ch = format[i++];
@@ -284,13 +294,8 @@ function parseSpec(format: string, i: number): { spec: Spec; next: number } {
     if (i >= n) return incomplete();
     ch = format[i++];
   } else if (isDigit(ch)) {
-    let digits = ch;
-    for (;;) {
-      if (i >= n) return incomplete();
-      ch = format[i++];
-      if (!isDigit(ch)) break;
-      digits += ch;
-    }
+    const digits = readDigits();
+    if (digits === null) return incomplete();
     const width = BigInt(digits);
     if (width > SSIZE_MAX) return { spec: failed(spec, AT_WIDTH, "width too big"), next: n };
     spec.width = Number(width);
@@ -304,13 +309,8 @@ function parseSpec(format: string, i: number): { spec: Spec; next: number } {
       if (i >= n) return incomplete();
       ch = format[i++];
     } else if (isDigit(ch)) {
-      let digits = ch;
-      for (;;) {
-        if (i >= n) return incomplete();
-        ch = format[i++];
-        if (!isDigit(ch)) break;
-        digits += ch;
-      }
+      const digits = readDigits();
+      if (digits === null) return incomplete();
       const prec = Number(digits);
       if (prec > INT_MAX) {
         return { spec: failed(spec, AT_PRECISION, "precision too big"), next: n };
