@@ -10,15 +10,10 @@ import {
 import { FileHandler } from "../handlers/file.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
+import { hex } from "./helpers/bytes.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
-
-function hex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
-}
 
 /** What `text.encode(encoding, errors)` gives: the bytes in hex, or the error's class and text. */
 type Outcome = { hex: string } | { error: string; message: string; start: number; end: number };

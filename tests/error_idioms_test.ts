@@ -12,21 +12,10 @@ import {
   SocketHandler,
 } from "../mod.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
-import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+import { CollectHandler, collectingLogger, MOD_URL, runScript } from "./helpers/collect.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
-
-/** A logger of its own with a handler that keeps its lines and the errors it reports. */
-function setup() {
-  const log = getLogger(uniqueName("idiom"));
-  log.propagate = false;
-  const h = new CollectHandler();
-  const reported: unknown[] = [];
-  h.handleError = (_record, error) => void reported.push(error);
-  log.addHandler(h);
-  return { log, h, reported };
-}
 
 /** What one logging call gave: the message or the reported error, and the record's exc_info. */
 interface Outcome {
@@ -46,7 +35,7 @@ function outcome(h: CollectHandler, reported: unknown[]): Outcome {
 }
 
 Deno.test("log.error('failed', err) logs the message followed by the error's stack", () => {
-  const { log, h, reported } = setup();
+  const { log, h, reported } = collectingLogger("idiom");
   const err = new TypeError("bad thing");
   log.error("failed", err);
   assertEquals(reported, [], "no logging error");
@@ -166,7 +155,7 @@ Deno.test("an Error left over by the placeholders is exc_info; one they consume 
     ],
   ];
   for (const [name, call, expected] of cases) {
-    const { log, h, reported } = setup();
+    const { log, h, reported } = collectingLogger("idiom");
     call(log);
     assertEquals(outcome(h, reported), expected, name);
     if (expected.error === null) assertEquals(h.lines.length, 1, `${name}: the record is emitted`);
@@ -225,7 +214,7 @@ print(json.dumps(out))`;
     (l) => l.error("failed", 5, err),
   ];
   const actual = ours.map((call) => {
-    const { log, h, reported } = setup();
+    const { log, h, reported } = collectingLogger("idiom");
     call(log);
     return outcome(h, reported);
   });
@@ -233,7 +222,7 @@ print(json.dumps(out))`;
 });
 
 Deno.test("QueueHandler and SocketHandler send log.error('failed', err) as CPython reads it: message, traceback text, no args", async () => {
-  const { log, h, reported } = setup();
+  const { log, h, reported } = collectingLogger("idiom");
   const queue: LogRecord[] = [];
   const qh = new QueueHandler({ put_nowait: (r: LogRecord | null) => void queue.push(r!) });
   qh.handleError = (_record, error) => void reported.push(error);
@@ -307,7 +296,7 @@ Deno.test("log.error(err) and log.error('failed', err) print the stack through e
       new Formatter("${levelname} ${message}", { style: "$" }),
     ]
   ) {
-    const { log, h, reported } = setup();
+    const { log, h, reported } = collectingLogger("idiom");
     h.setFormatter(f);
     log.error(err);
     log.error("failed", err);

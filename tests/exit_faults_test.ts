@@ -9,29 +9,13 @@ import { jsonServer, until } from "./helpers/json_server.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
 import { MOD_URL } from "./helpers/collect.ts";
 import { withTempDir } from "./helpers/fs.ts";
+import { acceptAll } from "./helpers/tcp_peer.ts";
 import { fileLines, readUntil, spawnScript } from "./helpers/subprocess.ts";
 
 /** A TCP peer that accepts every connection and never reads from it. */
 function stuckPeer(): { port: number; close(): Promise<void> } {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const done = (async () => {
-    for await (const conn of listener) conns.push(conn);
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    async close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed
-        }
-      }
-      await done;
-    },
-  };
+  return { port: listener.addr.port, close: acceptAll(listener).close };
 }
 
 /** The "--- Logging error ---" reports in `stderr`, each as its text. */

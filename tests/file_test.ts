@@ -1,5 +1,5 @@
 import type { ErrorPolicy } from "../core/text/encoding.ts";
-import { existsSync, withTempDir } from "./helpers/fs.ts";
+import { exists, existsSync, withTempDir } from "./helpers/fs.ts";
 import { FileHandler, Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
 import {
   assert,
@@ -9,6 +9,7 @@ import {
   assertThrows,
 } from "./helpers/assert.ts";
 import { MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+import { hex } from "./helpers/bytes.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
@@ -367,23 +368,13 @@ print(json.dumps(out))
       let compared = 0;
       for (const [i, c] of cases.entries()) {
         const ours = await Deno.readFile(c.file);
-        const hex = Array.from(ours, (b) => b.toString(16).padStart(2, "0")).join("");
-        assertEquals(hex, theirs[i], `${c.encoding}/${c.errors}`);
+        assertEquals(hex(ours), theirs[i], `${c.encoding}/${c.errors}`);
         compared++;
       }
       assertEquals(compared, ENCODINGS.length * POLICIES.length);
     });
   },
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("reopen() follows a moved file and closeStream() lets the next record reopen it", async () => {
   await withTempDir(async (dir) => {

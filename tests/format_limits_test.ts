@@ -10,10 +10,10 @@ import { braceFormat, formatValue, templateSubstitute } from "../core/text/forma
 import { formatFloat } from "../core/text/float_format.ts";
 import { percentFormat } from "../core/text/percent.ts";
 import { pyAscii, pyRepr, pyStr } from "../core/text/pystr.ts";
-import { getLogger } from "../mod.ts";
 import { assert, assertEquals, assertStringIncludes } from "./helpers/assert.ts";
-import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
-import { pythonAvailable, runPython } from "./helpers/python.ts";
+import { collectingLogger, MOD_URL, runScript } from "./helpers/collect.ts";
+import { outcome } from "./helpers/differential.ts";
+import { type PyOutcome as Outcome, pythonAvailable, runPython } from "./helpers/python.ts";
 
 /**
  * A case: `["%", format, args]` is `format % tuple(args)`, `["f", value, spec]` is
@@ -25,7 +25,6 @@ import { pythonAvailable, runPython } from "./helpers/python.ts";
  * `sign * (10**n + add)`.
  */
 type Case = [string, ...unknown[]];
-type Outcome = { ok: string } | { err: [string, string] };
 
 const PY_DECODE = `
 import json, sys
@@ -118,15 +117,6 @@ function runCase(c: Case): string {
       return pyRepr(a);
     default:
       return pyAscii(a);
-  }
-}
-
-function outcome(fn: () => string): Outcome {
-  try {
-    return { ok: fn() };
-  } catch (error) {
-    const e = error as Error;
-    return { err: [e.name, e.message] };
   }
 }
 
@@ -421,12 +411,7 @@ Deno.test({
 
 Deno.test("a 4-million-digit bigint in a logging call costs little and is a logging error, as in CPython", () => {
   const big = 10n ** 4_000_000n;
-  const log = getLogger(uniqueName());
-  log.propagate = false;
-  const h = new CollectHandler();
-  const reported: unknown[] = [];
-  h.handleError = (_record, error) => void reported.push(error);
-  log.addHandler(h);
+  const { log, h, reported } = collectingLogger();
   const t0 = performance.now();
   for (const f of ["%d", "%s", "%r", "%i", "%.3d", "%(n)s"]) {
     log.warning(f, f === "%(n)s" ? { n: big } : big);

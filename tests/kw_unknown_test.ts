@@ -3,17 +3,12 @@
  * file is type-checked by `deno test` and `deno check`: it does not compile where `kw()` refuses
  * `unknown`, and the `@ts-expect-error` lines keep `kw({ ... })` typed.
  */
-import { getLogger, kw, LogKwargs } from "../mod.ts";
+import { kw, LogKwargs } from "../mod.ts";
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
-import { CollectHandler, uniqueName } from "./helpers/collect.ts";
+import { collectingLogger } from "./helpers/collect.ts";
 
 Deno.test("kw(err) compiles inside catch (err) and reports any thrown value, an Error or not", () => {
-  const log = getLogger(uniqueName("kw"));
-  log.propagate = false;
-  const h = new CollectHandler();
-  const reported: unknown[] = [];
-  h.handleError = (_record, error) => void reported.push(error);
-  log.addHandler(h);
+  const { log, h, reported } = collectingLogger("kw");
   const throwers: (() => never)[] = [
     () => {
       throw new TypeError("bad thing");

@@ -28,7 +28,13 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "./helpers/assert.ts";
-import { CollectHandler, MOD_URL, runScript, uniqueName } from "./helpers/collect.ts";
+import {
+  CollectHandler,
+  collectingLogger,
+  MOD_URL,
+  runScript,
+  uniqueName,
+} from "./helpers/collect.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
@@ -432,13 +438,10 @@ function hostileValues(): [string, unknown][] {
 }
 
 Deno.test("a logging call never throws for a revoked Proxy, throwing traps or getters, wherever it is passed", () => {
-  const log = getLogger(uniqueName());
-  log.propagate = false;
-  const h = new CollectHandler();
-  h.setFormatter(new Formatter("%(message)s|%(user)s", { defaults: { user: "-" } }));
-  const reported: unknown[] = [];
-  h.handleError = (_record, error) => void reported.push(error);
-  log.addHandler(h);
+  const { log, h, reported } = collectingLogger(
+    undefined,
+    new Formatter("%(message)s|%(user)s", { defaults: { user: "-" } }),
+  );
   for (const [name, v] of hostileValues()) {
     const calls: [string, () => void][] = [
       ["as the message", () => log.warning(v)],
@@ -616,13 +619,7 @@ Deno.test("every conversion that runs a throwing toString or message getter is r
     ["$", new Formatter("${message}|${user}", { style: "$", defaults: { user: "-" } })],
   ];
   for (const [style, formatter] of styles) {
-    const log = getLogger(uniqueName());
-    log.propagate = false;
-    const h = new CollectHandler();
-    h.setFormatter(formatter);
-    const reported: unknown[] = [];
-    h.handleError = (_record, error) => void reported.push(error);
-    log.addHandler(h);
+    const { log, h, reported } = collectingLogger(undefined, formatter);
     const calls: [string, () => void, string][] = [
       ["the message", () => log.warning(new Bad()), "no str"],
       ["a %s argument", () => log.warning("value %s", new Bad()), "no str"],
@@ -653,12 +650,7 @@ Deno.test("every conversion that runs a throwing toString or message getter is r
 });
 
 Deno.test("extra may overwrite no record attribute, message or asctime, with CPython's KeyError, and that is the only throw", async () => {
-  const log = getLogger(uniqueName());
-  log.propagate = false;
-  const h = new CollectHandler();
-  const reported: unknown[] = [];
-  h.handleError = (_record, error) => void reported.push(error);
-  log.addHandler(h);
+  const { log, h, reported } = collectingLogger();
   const sample = new LogRecord("x", 20, "", 0, "m", null, null);
   const attributes = [...new Set([...Object.keys(sample), "message", "asctime"])];
   // Python's LogRecord __dict__, plus message and asctime.

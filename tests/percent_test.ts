@@ -11,12 +11,8 @@
 import { compilePercent, getMappingItem, percentFormat } from "../core/text/percent.ts";
 import { KeyError, ValueError } from "../core/text/errors.ts";
 import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
-import {
-  decodePyJson as decode,
-  type PyOutcome as Outcome,
-  pythonAvailable,
-  runPython,
-} from "./helpers/python.ts";
+import { differentialTests, outcome } from "./helpers/differential.ts";
+import { decodePyJson as decode, PY_DEC } from "./helpers/python.ts";
 
 type Case = [format: string, args: unknown];
 
@@ -346,13 +342,7 @@ const GROUPS: Record<string, Case[]> = {
 
 const SCRIPT = `
 import json, sys
-def dec(x):
-    if isinstance(x, dict):
-        if len(x) == 1 and "$big" in x: return int(x["$big"])
-        if len(x) == 1 and "$float" in x: return float(x["$float"])
-        return {k: dec(v) for k, v in x.items()}
-    if isinstance(x, list): return [dec(v) for v in x]
-    return x
+${PY_DEC}
 out = []
 for fmt, args in json.load(sys.stdin):
     a = dec(args)
@@ -362,35 +352,9 @@ for fmt, args in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
-function outcome(fn: () => string): Outcome {
-  try {
-    return { ok: fn() };
-  } catch (error) {
-    const e = error as Error;
-    return { err: [e.name, e.message] };
-  }
-}
-
-const hasPython = await pythonAvailable();
 const ALL = Object.values(GROUPS).flat();
-const expected = hasPython ? await runPython<Outcome[]>(SCRIPT, ALL) : [];
-const byCase = new Map(ALL.map((c, i) => [c, expected[i]]));
 
-for (const [name, cases] of Object.entries(GROUPS)) {
-  Deno.test({
-    name,
-    ignore: !hasPython,
-    fn() {
-      const mismatches = [];
-      for (const c of cases) {
-        const got = outcome(() => percentFormat(c[0], decode(c[1])));
-        const want = byCase.get(c)!;
-        if (JSON.stringify(got) !== JSON.stringify(want)) mismatches.push({ case: c, got, want });
-      }
-      assertEquals(mismatches, []);
-    },
-  });
-}
+await differentialTests(GROUPS, SCRIPT, (c) => outcome(() => percentFormat(c[0], decode(c[1]))));
 
 Deno.test("percent differential table covers at least 170 cases and 25 errors", () => {
   assert(ALL.length >= 170, `only ${ALL.length} cases`);

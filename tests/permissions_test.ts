@@ -78,16 +78,22 @@ async function go(): Promise<void> {
 }
 `;
 
-/** Runs `script` with exactly `flags`, doing `between` when it prints "constructed". */
-async function runCase(c: Context, kase: Case, flags: string[]): Promise<Outcome> {
-  await Deno.writeTextFile(
-    `${c.dir}/main.ts`,
-    PRELUDE + kase.script!.replaceAll("MOD", JSON.stringify(MOD)),
-  );
+/**
+ * Runs `deno run --no-prompt --no-config` with `args` in the case's folder (killed after 15 s):
+ * reads its stdout until it holds `until` (or ends), awaits `then` with what was read so far,
+ * then reads the rest.
+ */
+async function runChild(
+  c: Context,
+  args: string[],
+  stdin: "piped" | "null",
+  until: string,
+  then: (stdout: string, child: Deno.ChildProcess) => Promise<void>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", ...flags, "main.ts"],
+    args: ["run", "--no-prompt", "--no-config", ...args],
     cwd: c.dir,
-    stdin: "piped",
+    stdin,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -101,20 +107,38 @@ async function runCase(c: Context, kase: Case, flags: string[]): Promise<Outcome
       const { value, done } = await reader.read();
       if (done) break;
       stdout += value;
-      if (stdout.includes("constructed\n")) break;
+      if (stdout.includes(until)) break;
     }
-    if (stdout.includes("constructed\n")) await kase.between?.(c);
-    await child.stdin.close();
+    await then(stdout, child);
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       stdout += value;
     }
     const { code } = await child.status;
-    return { code, stdout, stderr: await stderr, started: stdout.includes("constructed\n") };
+    return { code, stdout, stderr: await stderr };
   } finally {
     clearTimeout(killer);
   }
+}
+
+/** Runs `script` with exactly `flags`, doing `between` when it prints "constructed". */
+async function runCase(c: Context, kase: Case, flags: string[]): Promise<Outcome> {
+  await Deno.writeTextFile(
+    `${c.dir}/main.ts`,
+    PRELUDE + kase.script!.replaceAll("MOD", JSON.stringify(MOD)),
+  );
+  const out = await runChild(
+    c,
+    [...flags, "main.ts"],
+    "piped",
+    "constructed\n",
+    async (stdout, child) => {
+      if (stdout.includes("constructed\n")) await kase.between?.(c);
+      await child.stdin.close();
+    },
+  );
+  return { ...out, started: out.stdout.includes("constructed\n") };
 }
 
 /** A port nothing listens on now. */
@@ -137,27 +161,15 @@ async function runReceiver(
   send: number | string,
   file: string,
 ): Promise<Outcome> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", ...flags, RECEIVER, ...args],
-    cwd: c.dir,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-  try {
-    const stderr = new Response(child.stderr).text();
-    let stdout = "";
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stdout += value;
-      if (stdout.includes("\n")) break;
-    }
-    const started = stdout.startsWith("listening on ");
-    if (started) {
+  let started = false;
+  const out = await runChild(
+    c,
+    [...flags, RECEIVER, ...args],
+    "null",
+    "\n",
+    async (stdout, child) => {
+      started = stdout.startsWith("listening on ");
+      if (!started) return;
       const conn = typeof send === "number"
         ? await Deno.connect({ hostname: "127.0.0.1", port: send })
         : await Deno.connect({ transport: "unix", path: `${c.dir}/${send}` });
@@ -176,17 +188,9 @@ async function runReceiver(
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       child.kill("SIGTERM");
-    }
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      stdout += value;
-    }
-    const { code } = await child.status;
-    return { code, stdout, stderr: await stderr, started };
-  } finally {
-    clearTimeout(killer);
-  }
+    },
+  );
+  return { ...out, started };
 }
 
 /**

@@ -23,22 +23,13 @@ import { Handler } from "../core/handler.ts";
 import { getLogger, kw } from "../core/logger.ts";
 import { SocketHandler } from "../handlers/socket.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
+import { fromHex, hex } from "./helpers/bytes.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function unhex(text: string): Uint8Array {
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 function latin1(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -94,7 +85,7 @@ function fromPy(x: unknown): PickleValue {
       return s === "nan" ? NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
     }
     if ("$big" in o) return BigInt(o.$big as string);
-    if ("$bytes" in o) return unhex(o.$bytes as string);
+    if ("$bytes" in o) return fromHex(o.$bytes as string);
     if ("$dict" in o) {
       return Object.fromEntries((o.$dict as [string, unknown][]).map(([k, v]) => [k, fromPy(v)]));
     }
@@ -375,7 +366,7 @@ Deno.test({
     let compared = 0;
     for (const [i, v] of CORPUS.entries()) {
       for (let p = 0; p <= 5; p++) {
-        const bytes = unhex(out[i].loads[p]);
+        const bytes = fromHex(out[i].loads[p]);
         if (p < 3 && hasBytes(v)) {
           // CPython writes bytes below protocol 3 as a call to _codecs.encode: refused.
           const e = assertThrows(() => pickleLoads(bytes), UnpicklingError);
@@ -422,18 +413,18 @@ print(json.dumps([
   pickle.dumps({1: "one", 2**70: "big", -5: "neg"}, 2).hex(),
   pickle.dumps("caf\u00e9 \u20ac", 0).hex(),
 ]))`);
-    const got = pickleLoads(unhex(sharedList)) as PickleValue[][];
+    const got = pickleLoads(fromHex(sharedList)) as PickleValue[][];
     assert(got[0] === got[1], "the same list twice decodes to the same array");
-    const [set, frozen, bytearray] = pickleLoads(unhex(sets)) as [number[], string[], Uint8Array];
+    const [set, frozen, bytearray] = pickleLoads(fromHex(sets)) as [number[], string[], Uint8Array];
     assertEquals([...set].sort(), [1, 2, 3]);
     assertEquals(frozen, ["a"]);
     assertEquals(bytearray, new Uint8Array([0x61, 0x62]));
-    assertEquals(pickleLoads(unhex(keys)), {
+    assertEquals(pickleLoads(fromHex(keys)), {
       "1": "one",
       "1180591620717411303424": "big",
       "-5": "neg",
     });
-    assertEquals(pickleLoads(unhex(legacy)), "café €");
+    assertEquals(pickleLoads(fromHex(legacy)), "café €");
   },
 });
 
@@ -490,7 +481,7 @@ Deno.test({
   async fn() {
     const out = await runPython<{ pickle: string; dict: unknown }[]>(MAKE_PICKLE);
     assertEquals(out.length, 4);
-    const records = out.map((o) => pickleLoads(unhex(o.pickle)) as Record<string, PickleValue>);
+    const records = out.map((o) => pickleLoads(fromHex(o.pickle)) as Record<string, PickleValue>);
     for (const [i, o] of out.entries()) assertEquals(records[i], fromPy(o.dict));
     const [withArgs, withExc, withStack, withExtra] = records;
     assertEquals(withArgs.msg, "disk at 91% on sda");
@@ -626,7 +617,7 @@ Deno.test({
       assert(out.proof, "CPython's own pickle.loads runs the payload (the pickles are live)");
       for (const kind of ["bare", "nested"] as const) {
         for (let p = 0; p <= 5; p++) {
-          const e = assertThrows(() => pickleLoads(unhex(out[kind][p])), UnpicklingError);
+          const e = assertThrows(() => pickleLoads(fromHex(out[kind][p])), UnpicklingError);
           assertStringIncludes(e.message, p >= 4 ? "STACK_GLOBAL" : "GLOBAL");
         }
       }
@@ -781,7 +772,8 @@ Deno.test({
   ignore: !hasPython,
   async fn() {
     const out = await cpythonCorpus();
-    const seeds = out.flatMap((o) => o.loads.map(unhex)).filter((b) => b.length < 4096);
+    const loads: Uint8Array[] = out.flatMap((o) => o.loads.map(fromHex));
+    const seeds = loads.filter((b) => b.length < 4096);
     seeds.push(...CORPUS.filter((v) => !hasBytes(v)).map((v) => pickleDumps(v, 1)));
     const rand = mulberry32(20261130);
     const pick = (n: number) => Math.floor(rand() * n);
@@ -917,6 +909,40 @@ for h in json.load(sys.stdin):
 print(json.dumps(out))
 `;
 
+/**
+ * Loads every pickle of `cases` here and with CPython's pickle.loads (skipping those CPython
+ * cannot finish); a value must equal CPython's, an error must be an UnpicklingError where
+ * CPython raises too (any other error is thrown).
+ */
+async function compareLoads(cases: Uint8Array[]): Promise<{
+  disagreements: { pickle: string; python: unknown; ours: unknown }[];
+  agreedValues: number;
+  agreedErrors: number;
+}> {
+  type Verdict = { ok?: unknown; err?: string; refused?: true; skip?: true };
+  const verdicts = await runPython<Verdict[]>(PY_LOADS_VERDICTS, cases.map(hex));
+  const disagreements = [];
+  let agreedValues = 0;
+  let agreedErrors = 0;
+  for (const [i, v] of verdicts.entries()) {
+    if (v.skip) continue;
+    let ours: unknown;
+    let error: unknown;
+    try {
+      ours = pickleLoads(cases[i]);
+    } catch (e) {
+      error = e;
+    }
+    if (error !== undefined && !(error instanceof UnpicklingError)) throw error;
+    if ("ok" in v) {
+      if (error === undefined && sameValue(ours, fromPy(v.ok as PickleValue))) agreedValues++;
+      else disagreements.push({ pickle: hex(cases[i]), python: v.ok, ours: String(error) });
+    } else if (error !== undefined) agreedErrors++;
+    else disagreements.push({ pickle: hex(cases[i]), python: v, ours });
+  }
+  return { disagreements, agreedValues, agreedErrors };
+}
+
 Deno.test({
   name: "pickleLoads agrees with CPython's pickle.loads on 5,000 one-byte mutations",
   ignore: !hasPython,
@@ -924,7 +950,7 @@ Deno.test({
     const out = await cpythonCorpus();
     // Seeds without bytes: their CPython pickles hold no GLOBAL, so a one-byte mutation cannot
     // name a callable that pickle.loads would run (and genops screens refused opcodes anyway).
-    const seeds = out.filter((_, i) => !hasBytes(CORPUS[i])).flatMap((o) => o.loads.map(unhex))
+    const seeds = out.filter((_, i) => !hasBytes(CORPUS[i])).flatMap((o) => o.loads.map(fromHex))
       .filter((b) => b.length < 512);
     const rand = mulberry32(5000);
     const pick = (n: number) => Math.floor(rand() * n);
@@ -935,27 +961,7 @@ Deno.test({
       else m[at] = pick(256);
       return m;
     });
-    type Verdict = { ok?: unknown; err?: string; refused?: true; skip?: true };
-    const verdicts = await runPython<Verdict[]>(PY_LOADS_VERDICTS, cases.map(hex));
-    const disagreements = [];
-    let agreedValues = 0;
-    let agreedErrors = 0;
-    for (const [i, v] of verdicts.entries()) {
-      if (v.skip) continue;
-      let ours: unknown;
-      let error: unknown;
-      try {
-        ours = pickleLoads(cases[i]);
-      } catch (e) {
-        error = e;
-      }
-      if (error !== undefined && !(error instanceof UnpicklingError)) throw error;
-      if ("ok" in v) {
-        if (error === undefined && sameValue(ours, fromPy(v.ok as PickleValue))) agreedValues++;
-        else disagreements.push({ pickle: hex(cases[i]), python: v.ok, ours: String(error) });
-      } else if (error !== undefined) agreedErrors++;
-      else disagreements.push({ pickle: hex(cases[i]), python: v, ours });
-    }
+    const { disagreements, agreedValues, agreedErrors } = await compareLoads(cases);
     assertEquals(disagreements.slice(0, 5), []);
     assert(
       agreedValues > 500 && agreedErrors > 500,
@@ -987,27 +993,7 @@ Deno.test({
         cases.push(m);
       }
     }
-    type Verdict = { ok?: unknown; err?: string; refused?: true; skip?: true };
-    const verdicts = await runPython<Verdict[]>(PY_LOADS_VERDICTS, cases.map(hex));
-    const disagreements = [];
-    let values = 0;
-    for (const [i, v] of verdicts.entries()) {
-      if (v.skip) continue;
-      let ours: unknown;
-      let error: unknown;
-      try {
-        ours = pickleLoads(cases[i]);
-      } catch (e) {
-        error = e;
-      }
-      if (error !== undefined && !(error instanceof UnpicklingError)) throw error;
-      if ("ok" in v) {
-        if (error === undefined && sameValue(ours, fromPy(v.ok as PickleValue))) values++;
-        else disagreements.push({ pickle: hex(cases[i]), python: v.ok, ours: String(error) });
-      } else if (error === undefined) {
-        disagreements.push({ pickle: hex(cases[i]), python: v, ours });
-      }
-    }
+    const { disagreements, agreedValues: values } = await compareLoads(cases);
     assertEquals(disagreements.slice(0, 5), []);
     assert(values > 300, `${values} values`);
   },

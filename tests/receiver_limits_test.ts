@@ -17,7 +17,8 @@ import {
   sharedString,
   wideJson,
 } from "./helpers/hostile_frames.ts";
-import { concat, frame, jsonPayload, sendDatagrams, within } from "./helpers/receiver_peers.ts";
+import { concat } from "./helpers/bytes.ts";
+import { frame, jsonPayload, sendDatagrams, within } from "./helpers/receiver_peers.ts";
 
 const RECEIVER = new URL("../receiver.ts", import.meta.url).pathname;
 /** The resident memory the receiver must stay under, whatever it is sent. */
@@ -267,284 +268,267 @@ function skipOffLinux(): boolean {
   return true;
 }
 
+/**
+ * Runs `fn` against receiver.ts started with `flags` (writing into a fresh folder) and a good
+ * sender connected to it, which is closed after; off Linux the test is skipped, loudly.
+ */
+async function underAttack(
+  flags: string[],
+  fn: (r: Receiver, good: GoodSender) => Promise<void>,
+): Promise<void> {
+  if (skipOffLinux()) return;
+  await withTempDir((dir) =>
+    withReceiver(dir, flags, async (r) => {
+      const good = await GoodSender.connect(r);
+      try {
+        await fn(r, good);
+      } finally {
+        good.close();
+      }
+    })
+  );
+}
+
 // --- The tests ------------------------------------------------------------------------------
 
-Deno.test("receiver.ts survives a memo bomb over UDP and TCP and keeps writing a good sender's records", async () => {
-  if (skipOffLinux()) return;
-  await withTempDir((dir) =>
-    withReceiver(dir, [], async (r) => {
-      const good = await GoodSender.connect(r);
+Deno.test("receiver.ts survives a memo bomb over UDP and TCP and keeps writing a good sender's records", () =>
+  underAttack([], async (r, good) => {
+    await good.sendAndSee(10_000);
+    const bomb = frame(memoBomb(60));
+    assert(bomb.length < 700, `the bomb is ${bomb.length} bytes`);
+    const started = performance.now();
+    await sendDatagrams("127.0.0.1", r.udp, [bomb, bomb, bomb]);
+    const attackers: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
+        attackers.push(conn);
+        await writeIgnoringClose(conn, bomb);
+      }
+      // The good sender is served while (and after) the bombs are refused.
+      for (let i = 0; i < 5; i++) await good.sendAndSee(3000);
+      // Each bomb's connection is closed.
+      await Promise.all(attackers.map((c) => closedWithin(c, 3000)));
+    } finally {
+      closeAll(attackers);
+    }
+    const ms = performance.now() - started;
+    const peak = r.peakMb();
+    assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
+    const { code, stdout, stderr } = await r.stop();
+    assertEquals(code, 0, stderr);
+    const counts = summary(stdout);
+    assertEquals(counts.received, 6);
+    assertEquals(counts.by, { maxValues: 6 }, stdout);
+    assertEquals(counts.rejected, 6);
+    assertMatch(
+      stderr,
+      /more than 100000 values \(maxValues\) \(datagram from 127\.0\.0\.1:\d+\): dropped/,
+    );
+    assertMatch(
+      stderr,
+      /more than 100000 values \(maxValues\) \(from 127\.0\.0\.1:\d+\): connection closed/,
+    );
+    console.log(
+      `  6 memo bombs refused, 5 good records written in ${ms.toFixed(0)} ms; peak RSS ${
+        peak.toFixed(0)
+      } MB`,
+    );
+  }));
+
+Deno.test("receiver.ts refuses a 4 MB int, a 1 MiB string shared 20,000 times, 350,000 keys and JSON nested 1,000,000 deep or 300,000 keys wide in milliseconds", () =>
+  underAttack([], async (r, good) => {
+    await good.sendAndSee(10_000);
+    const attacks: [string, Uint8Array<ArrayBuffer>][] = [
+      ["a 4 MB int", hugeInt()],
+      ["a 1 MiB string shared 20,000 times", sharedString()],
+      ["350,000 keys", manyKeys()],
+      ["JSON nested 1,000,000 deep", deepJson()],
+      ["JSON with 300,000 keys", wideJson()],
+    ];
+    const times: string[] = [];
+    for (const [what, payload] of attacks) {
+      assert(payload.length <= 4 * 1024 * 1024, `${what}: ${payload.length} bytes`);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
       try {
-        await good.sendAndSee(10_000);
-        const bomb = frame(memoBomb(60));
-        assert(bomb.length < 700, `the bomb is ${bomb.length} bytes`);
         const started = performance.now();
-        await sendDatagrams("127.0.0.1", r.udp, [bomb, bomb, bomb]);
-        const attackers: Deno.Conn[] = [];
-        try {
-          for (let i = 0; i < 3; i++) {
-            const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
-            attackers.push(conn);
-            await writeIgnoringClose(conn, bomb);
-          }
-          // The good sender is served while (and after) the bombs are refused.
-          for (let i = 0; i < 5; i++) await good.sendAndSee(3000);
-          // Each bomb's connection is closed.
-          await Promise.all(attackers.map((c) => closedWithin(c, 3000)));
-        } finally {
-          closeAll(attackers);
-        }
+        await writeIgnoringClose(conn, frame(payload));
+        await closedWithin(conn, 2000);
+        // The good sender's next record is written at once: the loop was never blocked.
+        await good.sendAndSee(1000);
         const ms = performance.now() - started;
-        const peak = r.peakMb();
-        assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
-        const { code, stdout, stderr } = await r.stop();
-        assertEquals(code, 0, stderr);
-        const counts = summary(stdout);
-        assertEquals(counts.received, 6);
-        assertEquals(counts.by, { maxValues: 6 }, stdout);
-        assertEquals(counts.rejected, 6);
-        assertMatch(
-          stderr,
-          /more than 100000 values \(maxValues\) \(datagram from 127\.0\.0\.1:\d+\): dropped/,
-        );
-        assertMatch(
-          stderr,
-          /more than 100000 values \(maxValues\) \(from 127\.0\.0\.1:\d+\): connection closed/,
-        );
-        console.log(
-          `  6 memo bombs refused, 5 good records written in ${ms.toFixed(0)} ms; peak RSS ${
-            peak.toFixed(0)
-          } MB`,
-        );
+        times.push(`${what} ${ms.toFixed(0)} ms`);
+        assert(ms < 1000, `${what}: ${ms.toFixed(0)} ms`);
       } finally {
-        good.close();
+        closeAll([conn]);
       }
-    })
-  );
-});
+    }
+    const peak = r.peakMb();
+    assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
+    const { code, stdout, stderr } = await r.stop();
+    assertEquals(code, 0, stderr);
+    const counts = summary(stdout);
+    assertEquals(counts.by, { maxValues: 2, maxDepth: 1, maxTextLength: 1, maxIntDigits: 1 });
+    assertEquals([counts.received, counts.rejected], [6, 5]);
+    console.log(`  refused: ${times.join(", ")}; peak RSS ${peak.toFixed(0)} MB`);
+  }));
 
-Deno.test("receiver.ts refuses a 4 MB int, a 1 MiB string shared 20,000 times, 350,000 keys and JSON nested 1,000,000 deep or 300,000 keys wide in milliseconds", async () => {
-  if (skipOffLinux()) return;
-  await withTempDir((dir) =>
-    withReceiver(dir, [], async (r) => {
-      const good = await GoodSender.connect(r);
-      try {
-        await good.sendAndSee(10_000);
-        const attacks: [string, Uint8Array<ArrayBuffer>][] = [
-          ["a 4 MB int", hugeInt()],
-          ["a 1 MiB string shared 20,000 times", sharedString()],
-          ["350,000 keys", manyKeys()],
-          ["JSON nested 1,000,000 deep", deepJson()],
-          ["JSON with 300,000 keys", wideJson()],
-        ];
-        const times: string[] = [];
-        for (const [what, payload] of attacks) {
-          assert(payload.length <= 4 * 1024 * 1024, `${what}: ${payload.length} bytes`);
-          const conn = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
-          try {
-            const started = performance.now();
-            await writeIgnoringClose(conn, frame(payload));
-            await closedWithin(conn, 2000);
-            // The good sender's next record is written at once: the loop was never blocked.
-            await good.sendAndSee(1000);
-            const ms = performance.now() - started;
-            times.push(`${what} ${ms.toFixed(0)} ms`);
-            assert(ms < 1000, `${what}: ${ms.toFixed(0)} ms`);
-          } finally {
-            closeAll([conn]);
-          }
-        }
-        const peak = r.peakMb();
-        assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
-        const { code, stdout, stderr } = await r.stop();
-        assertEquals(code, 0, stderr);
-        const counts = summary(stdout);
-        assertEquals(counts.by, { maxValues: 2, maxDepth: 1, maxTextLength: 1, maxIntDigits: 1 });
-        assertEquals([counts.received, counts.rejected], [6, 5]);
-        console.log(`  refused: ${times.join(", ")}; peak RSS ${peak.toFixed(0)} MB`);
-      } finally {
-        good.close();
-      }
-    })
-  );
-});
-
-Deno.test("receiver.ts stays under 300 MB while 1,000 connections each send a 4 MiB frame minus one byte, and counts the refused ones", async () => {
-  if (skipOffLinux()) return;
-  await withTempDir((dir) =>
-    withReceiver(dir, [], async (r) => {
-      const good = await GoodSender.connect(r);
-      const conns: Deno.Conn[] = [];
-      try {
-        await good.sendAndSee(10_000);
-        const size = 4 * 1024 * 1024;
-        const fat = new Uint8Array(4 + size - 1);
-        new DataView(fat.buffer).setUint32(0, size);
-        const started = performance.now();
-        let opened = 0;
-        // 50 at a time; stop as soon as the receiver is over the limit (the old receiver was).
-        while (opened < 1000 && r.peakMb() < RSS_LIMIT_MB) {
-          const batch = await Promise.all(
-            Array.from({ length: 50 }, () => Deno.connect({ hostname: "127.0.0.1", port: r.tcp })),
-          );
-          conns.push(...batch);
-          opened += batch.length;
-          await Promise.all(batch.map((c) => writeIgnoringClose(c, fat)));
-        }
-        const ms = performance.now() - started;
-        let peak = r.peakMb();
-        assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB after ${opened} connections`);
-        assertEquals(opened, 1000);
-        // 64 MiB of buffers, half of it for frames over 64 KiB: at most 7 such frames at a time.
-        await watchClosed(conns).atLeast(993, 10_000);
-        await good.sendAndSee(3000);
-        peak = r.peakMb();
-        assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
-        const { code, stdout, stderr } = await r.stop();
-        assertEquals(code, 0, stderr);
-        const counts = summary(stdout);
-        // At most 7 of them (32 MiB) finish with a whole buffer; every other one is refused.
-        const refused = counts.by.maxBufferedBytes;
-        assert(refused >= 993 && refused < 1000, stdout);
-        assertEquals(Object.keys(counts.by), ["maxBufferedBytes"], stdout);
-        assertEquals([counts.received, counts.rejected], [2, refused]);
-        assertMatch(
-          stderr,
-          /a frame of 4194308 bytes from 127\.0\.0\.1:\d+ needs a buffer of \d+ bytes but the receiver's buffers are full \(maxBufferedBytes 67108864\): connection closed/,
+Deno.test("receiver.ts stays under 300 MB while 1,000 connections each send a 4 MiB frame minus one byte, and counts the refused ones", () =>
+  underAttack([], async (r, good) => {
+    const conns: Deno.Conn[] = [];
+    try {
+      await good.sendAndSee(10_000);
+      const size = 4 * 1024 * 1024;
+      const fat = new Uint8Array(4 + size - 1);
+      new DataView(fat.buffer).setUint32(0, size);
+      const started = performance.now();
+      let opened = 0;
+      // 50 at a time; stop as soon as the receiver is over the limit (the old receiver was).
+      while (opened < 1000 && r.peakMb() < RSS_LIMIT_MB) {
+        const batch = await Promise.all(
+          Array.from({ length: 50 }, () => Deno.connect({ hostname: "127.0.0.1", port: r.tcp })),
         );
-        console.log(
-          `  1,000 fat frames in ${ms.toFixed(0)} ms, ${refused} refused; peak RSS ${
-            peak.toFixed(0)
-          } MB`,
-        );
-      } finally {
-        closeAll(conns);
-        good.close();
+        conns.push(...batch);
+        opened += batch.length;
+        await Promise.all(batch.map((c) => writeIgnoringClose(c, fat)));
       }
-    })
-  );
-});
+      const ms = performance.now() - started;
+      let peak = r.peakMb();
+      assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB after ${opened} connections`);
+      assertEquals(opened, 1000);
+      // 64 MiB of buffers, half of it for frames over 64 KiB: at most 7 such frames at a time.
+      await watchClosed(conns).atLeast(993, 10_000);
+      await good.sendAndSee(3000);
+      peak = r.peakMb();
+      assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
+      const { code, stdout, stderr } = await r.stop();
+      assertEquals(code, 0, stderr);
+      const counts = summary(stdout);
+      // At most 7 of them (32 MiB) finish with a whole buffer; every other one is refused.
+      const refused = counts.by.maxBufferedBytes;
+      assert(refused >= 993 && refused < 1000, stdout);
+      assertEquals(Object.keys(counts.by), ["maxBufferedBytes"], stdout);
+      assertEquals([counts.received, counts.rejected], [2, refused]);
+      assertMatch(
+        stderr,
+        /a frame of 4194308 bytes from 127\.0\.0\.1:\d+ needs a buffer of \d+ bytes but the receiver's buffers are full \(maxBufferedBytes 67108864\): connection closed/,
+      );
+      console.log(
+        `  1,000 fat frames in ${ms.toFixed(0)} ms, ${refused} refused; peak RSS ${
+          peak.toFixed(0)
+        } MB`,
+      );
+    } finally {
+      closeAll(conns);
+    }
+  }));
 
-Deno.test("receiver.ts stays under 300 MB with 5,000 idle connections: 1,024 are served, the rest closed at once and counted", async () => {
-  if (skipOffLinux()) return;
-  await withTempDir((dir) =>
-    withReceiver(dir, [], async (r) => {
-      const good = await GoodSender.connect(r);
-      const conns: Deno.Conn[] = [];
-      try {
-        await good.sendAndSee(10_000);
-        const started = performance.now();
-        while (conns.length < 5000 && r.peakMb() < RSS_LIMIT_MB) {
-          conns.push(
-            ...await Promise.all(
-              Array.from(
-                { length: 250 },
-                () => Deno.connect({ hostname: "127.0.0.1", port: r.tcp }),
-              ),
+Deno.test("receiver.ts stays under 300 MB with 5,000 idle connections: 1,024 are served, the rest closed at once and counted", () =>
+  underAttack([], async (r, good) => {
+    const conns: Deno.Conn[] = [];
+    try {
+      await good.sendAndSee(10_000);
+      const started = performance.now();
+      while (conns.length < 5000 && r.peakMb() < RSS_LIMIT_MB) {
+        conns.push(
+          ...await Promise.all(
+            Array.from(
+              { length: 250 },
+              () => Deno.connect({ hostname: "127.0.0.1", port: r.tcp }),
             ),
-          );
-        }
-        const ms = performance.now() - started;
-        let peak = r.peakMb();
-        assert(
-          peak < RSS_LIMIT_MB,
-          `peak RSS ${peak.toFixed(0)} MB with ${conns.length} connections`,
+          ),
         );
-        assertEquals(conns.length, 5000);
-        // Those over the limit are closed as soon as they are accepted.
-        await watchClosed(conns).atLeast(5000 - 1023, 10_000);
-        // The good sender was connected first: it keeps its place.
-        await good.sendAndSee(3000);
-        peak = r.peakMb();
-        assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
-        const { code, stdout, stderr } = await r.stop();
-        assertEquals(code, 0, stderr);
-        const counts = summary(stdout);
-        assertEquals(counts.by, { maxConnections: 5000 - 1023 }, stdout);
-        assertEquals(counts.received, 2);
-        // A flood of refusals is not a flood of stderr lines.
-        const lines = stderr.split("\n").filter(Boolean);
-        assert(lines.length < 100, `${lines.length} lines on stderr`);
-        assertMatch(stderr, /refused: 1024 connections are open \(maxConnections\)/);
-        assertMatch(stderr, /more errors not shown/);
-        console.log(
-          `  5,000 connections in ${ms.toFixed(0)} ms, 3,977 refused; peak RSS ${
-            peak.toFixed(0)
-          } MB`,
-        );
-      } finally {
-        closeAll(conns);
-        good.close();
       }
-    })
-  );
-});
+      const ms = performance.now() - started;
+      let peak = r.peakMb();
+      assert(
+        peak < RSS_LIMIT_MB,
+        `peak RSS ${peak.toFixed(0)} MB with ${conns.length} connections`,
+      );
+      assertEquals(conns.length, 5000);
+      // Those over the limit are closed as soon as they are accepted.
+      await watchClosed(conns).atLeast(5000 - 1023, 10_000);
+      // The good sender was connected first: it keeps its place.
+      await good.sendAndSee(3000);
+      peak = r.peakMb();
+      assert(peak < RSS_LIMIT_MB, `peak RSS ${peak.toFixed(0)} MB`);
+      const { code, stdout, stderr } = await r.stop();
+      assertEquals(code, 0, stderr);
+      const counts = summary(stdout);
+      assertEquals(counts.by, { maxConnections: 5000 - 1023 }, stdout);
+      assertEquals(counts.received, 2);
+      // A flood of refusals is not a flood of stderr lines.
+      const lines = stderr.split("\n").filter(Boolean);
+      assert(lines.length < 100, `${lines.length} lines on stderr`);
+      assertMatch(stderr, /refused: 1024 connections are open \(maxConnections\)/);
+      assertMatch(stderr, /more errors not shown/);
+      console.log(
+        `  5,000 connections in ${ms.toFixed(0)} ms, 3,977 refused; peak RSS ${peak.toFixed(0)} MB`,
+      );
+    } finally {
+      closeAll(conns);
+    }
+  }));
 
-Deno.test("receiver.ts closes slowloris and silent connections after --frame-timeout and quiet ones after --idle-timeout, and serves a good sender throughout", async () => {
-  if (skipOffLinux()) return;
-  await withTempDir((dir) =>
-    withReceiver(dir, ["--frame-timeout", "400", "--idle-timeout", "700"], async (r) => {
-      const good = await GoodSender.connect(r);
-      const slow: Deno.Conn[] = [];
-      const silent: Deno.Conn[] = [];
-      let quiet: Deno.Conn | undefined;
-      try {
-        await good.sendAndSee(10_000);
-        const started = performance.now();
-        for (let i = 0; i < 50; i++) {
-          slow.push(await Deno.connect({ hostname: "127.0.0.1", port: r.tcp }));
-          silent.push(await Deno.connect({ hostname: "127.0.0.1", port: r.tcp }));
-        }
-        // One complete frame, then nothing.
-        quiet = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
-        await quiet.write(frame(jsonPayload({ name: "quiet", levelno: 20, msg: "just one" })));
-        const closed = Promise.all([...slow, ...silent, quiet].map((c) => closedWithin(c, 3000)));
-        let trickling = true;
-        // Each slowloris claims a 100-byte frame and sends a byte of it every 100 ms.
-        const trickle = (async () => {
-          const header = new Uint8Array([0, 0, 0, 100]);
-          await Promise.all(slow.map((c) => writeIgnoringClose(c, header)));
-          while (trickling) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            await Promise.all(slow.map((c) => writeIgnoringClose(c, new Uint8Array([0x7b]))));
-          }
-        })();
-        // The good sender sends every 100 ms, and is never taken for an idle connection.
-        const goodTimes: number[] = [];
-        const goodLoop = (async () => {
-          for (let i = 0; i < 15; i++) {
-            goodTimes.push(await good.sendAndSee(2000));
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-        })();
-        try {
-          await closed;
-        } finally {
-          trickling = false;
-          await trickle;
-        }
-        const ms = performance.now() - started;
-        await goodLoop;
-        assert(ms < 3000, `closed after ${ms.toFixed(0)} ms`);
-        const { code, stdout, stderr } = await r.stop();
-        assertEquals(code, 0, stderr);
-        const counts = summary(stdout);
-        assertEquals(counts.by, { frameTimeout: 100, idleTimeout: 1 }, stdout);
-        assertEquals(counts.received, 17);
-        assertMatch(stderr, /did not arrive within 400 ms \(frameTimeout\): connection closed/);
-        const text = await Deno.readTextFile(r.file);
-        assert(text.includes(" quiet INFO just one\n"), text);
-        console.log(
-          `  100 slow and silent connections and 1 quiet one closed within ${ms.toFixed(0)} ms; ` +
-            `good records took at most ${Math.max(...goodTimes).toFixed(0)} ms`,
-        );
-      } finally {
-        closeAll([...slow, ...silent, ...(quiet ? [quiet] : [])]);
-        good.close();
+Deno.test("receiver.ts closes slowloris and silent connections after --frame-timeout and quiet ones after --idle-timeout, and serves a good sender throughout", () =>
+  underAttack(["--frame-timeout", "400", "--idle-timeout", "700"], async (r, good) => {
+    const slow: Deno.Conn[] = [];
+    const silent: Deno.Conn[] = [];
+    let quiet: Deno.Conn | undefined;
+    try {
+      await good.sendAndSee(10_000);
+      const started = performance.now();
+      for (let i = 0; i < 50; i++) {
+        slow.push(await Deno.connect({ hostname: "127.0.0.1", port: r.tcp }));
+        silent.push(await Deno.connect({ hostname: "127.0.0.1", port: r.tcp }));
       }
-    })
-  );
-});
+      // One complete frame, then nothing.
+      quiet = await Deno.connect({ hostname: "127.0.0.1", port: r.tcp });
+      await quiet.write(frame(jsonPayload({ name: "quiet", levelno: 20, msg: "just one" })));
+      const closed = Promise.all([...slow, ...silent, quiet].map((c) => closedWithin(c, 3000)));
+      let trickling = true;
+      // Each slowloris claims a 100-byte frame and sends a byte of it every 100 ms.
+      const trickle = (async () => {
+        const header = new Uint8Array([0, 0, 0, 100]);
+        await Promise.all(slow.map((c) => writeIgnoringClose(c, header)));
+        while (trickling) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await Promise.all(slow.map((c) => writeIgnoringClose(c, new Uint8Array([0x7b]))));
+        }
+      })();
+      // The good sender sends every 100 ms, and is never taken for an idle connection.
+      const goodTimes: number[] = [];
+      const goodLoop = (async () => {
+        for (let i = 0; i < 15; i++) {
+          goodTimes.push(await good.sendAndSee(2000));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      try {
+        await closed;
+      } finally {
+        trickling = false;
+        await trickle;
+      }
+      const ms = performance.now() - started;
+      await goodLoop;
+      assert(ms < 3000, `closed after ${ms.toFixed(0)} ms`);
+      const { code, stdout, stderr } = await r.stop();
+      assertEquals(code, 0, stderr);
+      const counts = summary(stdout);
+      assertEquals(counts.by, { frameTimeout: 100, idleTimeout: 1 }, stdout);
+      assertEquals(counts.received, 17);
+      assertMatch(stderr, /did not arrive within 400 ms \(frameTimeout\): connection closed/);
+      const text = await Deno.readTextFile(r.file);
+      assert(text.includes(" quiet INFO just one\n"), text);
+      console.log(
+        `  100 slow and silent connections and 1 quiet one closed within ${ms.toFixed(0)} ms; ` +
+          `good records took at most ${Math.max(...goodTimes).toFixed(0)} ms`,
+      );
+    } finally {
+      closeAll([...slow, ...silent, ...(quiet ? [quiet] : [])]);
+    }
+  }));
 
 Deno.test("receiver.ts drops datagrams it has no room for while their HMAC checks wait, counts them and goes on", async () => {
   if (skipOffLinux()) return;

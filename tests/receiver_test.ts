@@ -17,14 +17,13 @@ import {
 import { existsSync, withTempDir } from "./helpers/fs.ts";
 import { hugeInt, memoBomb, recordPickle, sharedString } from "./helpers/hostile_frames.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
+import { concat, fromHex } from "./helpers/bytes.ts";
 import {
   Collector,
-  concat,
   CPYTHON_EVIL,
   CPYTHON_SEEDS,
   CPYTHON_SENDER,
   frame,
-  fromHex,
   jsonPayload,
   readUntilClosed,
   sendDatagrams,

@@ -129,6 +129,18 @@ input(type="imuxsock" Socket="${dgramPath}" Ruleset="toFile" UseSpecialParser="o
   };
 }
 
+/** Waits until the socket at `path` exists (imuxsock binds it when rsyslogd starts), 2 s at most. */
+async function untilBound(path: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await Deno.stat(path);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 /** Sends one record through a new handler, closes it, and returns rsyslog's line for it. */
 async function send(
   rs: Rsyslog,
@@ -154,6 +166,7 @@ async function send(
 }
 
 const RFC: SysLogHandlerOptions = { format: "rfc5424", appName: "billing", hostname: "box" };
+const RFC3164: SysLogHandlerOptions = { format: "rfc3164", hostname: "box", appName: "cron" };
 const SD = { "order@32473": { id: 17, note: 'a "quoted" \\ ] value' } };
 
 Deno.test("rsyslogd receives SysLogHandler messages over UDP, TCP (octet counting and LF) and a Unix socket", async () => {
@@ -242,14 +255,7 @@ Deno.test("rsyslogd receives SysLogHandler messages over UDP, TCP (octet countin
     assertEquals(
       await send(
         rs,
-        {
-          format: "rfc3164",
-          hostname: "box",
-          appName: "cron",
-          address: tcp,
-          socktype: "tcp",
-          framing: "lf",
-        },
+        { ...RFC3164, address: tcp, socktype: "tcp", framing: "lf" },
         { msg: "rfc3164 tcp", levelno: 20, levelname: "INFO", process: 404 },
         "rfc3164 tcp",
       ),
@@ -334,14 +340,7 @@ for (const format of ["python", "rfc5424"] as const) {
 console.log(JSON.stringify({ result, errors }));
 `;
     // imuxsock binds its socket when it starts: wait for it.
-    for (let i = 0; i < 100; i++) {
-      try {
-        await Deno.stat(rs.dgramPath);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    await untilBound(rs.dgramPath);
     const run = await runScript(script, ["--allow-all", "--unstable-net"]);
     scriptDir = run.dir;
     assertEquals(run.code, 0, run.stderr);
@@ -380,14 +379,7 @@ h.handle(makeLogRecord({ name: "t", msg: "with narrow flags", args: [], levelno:
 await h.close();
 console.log(JSON.stringify({ socktype: h.socktype, errors }));
 `;
-    for (let i = 0; i < 100; i++) {
-      try {
-        await Deno.stat(rs.dgramPath);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    await untilBound(rs.dgramPath);
     const path = rs.dgramPath;
     const run = await runScript(script, [
       "--no-prompt",
@@ -466,14 +458,7 @@ Deno.test("rsyslogd logs exactly one record per call under LF framing: a newline
     },
     {
       marker: "call-6-rfc3164-message",
-      options: {
-        format: "rfc3164",
-        hostname: "box",
-        appName: "cron",
-        address: tcp,
-        socktype: "tcp",
-        framing: "lf",
-      },
+      options: { ...RFC3164, address: tcp, socktype: "tcp", framing: "lf" },
       fields: { msg: "call-6-rfc3164-message" + forged3164, process: 8 },
     },
   ];

@@ -10,6 +10,8 @@ import { testCertificates } from "./helpers/tls.ts";
 import { SMTPServer, type SMTPServerOptions } from "npm:smtp-server@3.21.6";
 import { makeLogRecord } from "../core/record.ts";
 import { runScript } from "./helpers/collect.ts";
+import { concat } from "./helpers/bytes.ts";
+import { acceptAll } from "./helpers/tcp_peer.ts";
 import type { LogRecord } from "../core/record.ts";
 import { SMTPHandler, type SMTPHandlerOptions } from "../handlers/smtp.ts";
 import { SmtpClient, SmtpError } from "../core/io/smtp_client.ts";
@@ -24,6 +26,9 @@ import {
 const HOST = "127.0.0.1";
 
 const certs = await testCertificates("the TLS tests of smtp_test.ts");
+
+/** A mail server that offers neither STARTTLS nor AUTH: plain text, no login. */
+const NO_TLS_NO_AUTH: Partial<SMTPServerOptions> = { disabledCommands: ["STARTTLS", "AUTH"] };
 
 interface Mail {
   from: string;
@@ -82,14 +87,7 @@ async function startServer(options: Partial<SMTPServerOptions> = {}): Promise<Se
       const chunks: Uint8Array[] = [];
       stream.on("data", (c: Uint8Array) => chunks.push(c));
       stream.on("end", () => {
-        const raw = new TextDecoder().decode(
-          chunks.reduce((a, b) => {
-            const out = new Uint8Array(a.length + b.length);
-            out.set(a);
-            out.set(b, a.length);
-            return out;
-          }, new Uint8Array(0)),
-        );
+        const raw = new TextDecoder().decode(concat(chunks));
         const mail: Mail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -146,6 +144,26 @@ function handler(port: number, options: Partial<SMTPHandlerOptions> = {}): Probe
   });
 }
 
+/**
+ * Starts a mail server with `serverOptions` and a handler on it with `handlerOptions`, runs `fn`,
+ * then closes the handler and the server; resolves with the errors the handler reported.
+ */
+async function session(
+  serverOptions: Partial<SMTPServerOptions>,
+  handlerOptions: Partial<SMTPHandlerOptions>,
+  fn: (h: ProbeHandler, server: Server) => Promise<void>,
+): Promise<Error[]> {
+  const server = await startServer(serverOptions);
+  const h = handler(server.port, handlerOptions);
+  try {
+    await fn(h, server);
+  } finally {
+    await h.close();
+    await server.close();
+  }
+  return h.errors;
+}
+
 function headers(raw: string): Map<string, string> {
   const head = raw.slice(0, raw.indexOf("\r\n\r\n")).replace(/\r\n[ \t]/g, " ");
   const out = new Map<string, string>();
@@ -168,9 +186,9 @@ function decodeWords(value: string): string {
 }
 
 Deno.test("SMTPHandler sends the envelope, headers and UTF-8 body a mail server receives", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
-  const h = handler(server.port, { subject: "Ärger im Paradies – 🚨 disk full on host-42" });
-  try {
+  const reported = await session(NO_TLS_NO_AUTH, {
+    subject: "Ärger im Paradies – 🚨 disk full on host-42",
+  }, async (h, server) => {
     const created = 1_700_000_000.25;
     h.handle(makeLogRecord({ msg: "Grüße %s\nline two\n.\n.x\n..y", args: ["Welt"], created }));
     const mail = await server.nextMail();
@@ -194,31 +212,27 @@ Deno.test("SMTPHandler sends the envelope, headers and UTF-8 body a mail server 
     assertEquals(body(mail.raw), "Grüße Welt\r\nline two\r\n.\r\n.x\r\n..y\r\n");
     assert(!/[^\r]\n/.test(mail.raw), "every line ends with CRLF");
     for (const line of mail.raw.split("\r\n")) assert(new TextEncoder().encode(line).length <= 998);
-  } finally {
-    await h.close();
-    await server.close();
-  }
-  assertEquals(h.errors.map(String), []);
+  });
+  assertEquals(reported.map(String), []);
 });
 
 Deno.test("SMTPHandler sends a body with a line over 998 bytes as base64, and ASCII subjects as is", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
-  const h = handler(server.port, { toaddrs: "ops@example.com" });
-  try {
-    const long = "é".repeat(700);
-    h.handle(makeLogRecord({ msg: long }));
-    const mail = await server.nextMail();
-    const hs = headers(mail.raw);
-    assertEquals(mail.to, ["ops@example.com"]);
-    assertEquals(hs.get("subject"), "Alert");
-    assertEquals(hs.get("content-transfer-encoding"), "base64");
-    const bin = atob(body(mail.raw).replace(/\r\n/g, ""));
-    assertEquals(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))), long);
-  } finally {
-    await h.close();
-    await server.close();
-  }
-  assertEquals(h.errors.map(String), []);
+  const reported = await session(
+    NO_TLS_NO_AUTH,
+    { toaddrs: "ops@example.com" },
+    async (h, server) => {
+      const long = "é".repeat(700);
+      h.handle(makeLogRecord({ msg: long }));
+      const mail = await server.nextMail();
+      const hs = headers(mail.raw);
+      assertEquals(mail.to, ["ops@example.com"]);
+      assertEquals(hs.get("subject"), "Alert");
+      assertEquals(hs.get("content-transfer-encoding"), "base64");
+      const bin = atob(body(mail.raw).replace(/\r\n/g, ""));
+      assertEquals(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))), long);
+    },
+  );
+  assertEquals(reported.map(String), []);
 });
 
 Deno.test({
@@ -226,23 +240,18 @@ Deno.test({
     "SMTPHandler upgrades with STARTTLS, verifying the server against caCerts, and logs in with AUTH PLAIN",
   ignore: certs === null,
   fn: async () => {
-    const server = await startServer();
-    const h = handler(server.port, {
+    const reported = await session({}, {
       secure: { caCerts: [certs!.ca] },
       credentials: ["alice", "s3cret é"],
-    });
-    try {
+    }, async (h, server) => {
       h.handle(makeLogRecord({ msg: "over TLS" }));
       const mail = await server.nextMail();
       assertEquals(mail.secure, true);
       assertEquals(mail.user, "alice");
       assertEquals(server.authAttempts, [{ method: "PLAIN", ok: true }]);
       assertEquals(body(mail.raw), "over TLS\r\n");
-    } finally {
-      await h.close();
-      await server.close();
-    }
-    assertEquals(h.errors.map(String), []);
+    });
+    assertEquals(reported.map(String), []);
   },
 });
 
@@ -250,21 +259,16 @@ Deno.test({
   name: "SMTPHandler logs in with AUTH LOGIN when the server offers only LOGIN",
   ignore: certs === null,
   fn: async () => {
-    const server = await startServer({ authMethods: ["LOGIN"] });
-    const h = handler(server.port, {
+    const reported = await session({ authMethods: ["LOGIN"] }, {
       secure: { caCerts: [certs!.ca] },
       credentials: ["alice", "s3cret é"],
-    });
-    try {
+    }, async (h, server) => {
       h.handle(makeLogRecord({ msg: "login" }));
       const mail = await server.nextMail();
       assertEquals(mail.user, "alice");
       assertEquals(server.authAttempts, [{ method: "LOGIN", ok: true }]);
-    } finally {
-      await h.close();
-      await server.close();
-    }
-    assertEquals(h.errors.map(String), []);
+    });
+    assertEquals(reported.map(String), []);
   },
 });
 
@@ -272,21 +276,16 @@ Deno.test({
   name: "SMTPHandler speaks implicit TLS (port 465 style) with secure 'implicit'",
   ignore: certs === null,
   fn: async () => {
-    const server = await startServer({ secure: true });
-    const h = handler(server.port, {
+    const reported = await session({ secure: true }, {
       secure: { implicit: true, caCerts: [certs!.ca] },
       credentials: ["alice", "s3cret é"],
-    });
-    try {
+    }, async (h, server) => {
       h.handle(makeLogRecord({ msg: "implicit" }));
       const mail = await server.nextMail();
       assertEquals(mail.secure, true);
       assertEquals(mail.user, "alice");
-    } finally {
-      await h.close();
-      await server.close();
-    }
-    assertEquals(h.errors.map(String), []);
+    });
+    assertEquals(reported.map(String), []);
   },
 });
 
@@ -294,9 +293,7 @@ Deno.test({
   name: "SMTPHandler refuses a server certificate its CAs do not vouch for",
   ignore: certs === null,
   fn: async () => {
-    const server = await startServer();
-    const h = handler(server.port, { secure: true, credentials: ["alice", "s3cret é"] });
-    try {
+    await session({}, { secure: true, credentials: ["alice", "s3cret é"] }, async (h, server) => {
       const t0 = performance.now();
       h.handle(makeLogRecord({ msg: "must not leak" }));
       assert(performance.now() - t0 < 50);
@@ -305,10 +302,7 @@ Deno.test({
       assertMatch(error.message, /certificate|UnknownIssuer/i);
       assertEquals(server.mails.length, 0);
       assertEquals(server.authAttempts.length, 0);
-    } finally {
-      await h.close();
-      await server.close();
-    }
+    });
   },
 });
 
@@ -316,12 +310,10 @@ Deno.test({
   name: "SMTPHandler reports a wrong password through handleError without blocking handle()",
   ignore: certs === null,
   fn: async () => {
-    const server = await startServer();
-    const h = handler(server.port, {
+    await session({}, {
       secure: { caCerts: [certs!.ca] },
       credentials: ["alice", "wrong"],
-    });
-    try {
+    }, async (h, server) => {
       const t0 = performance.now();
       h.handle(makeLogRecord({ msg: "x" }));
       const took = performance.now() - t0;
@@ -331,10 +323,7 @@ Deno.test({
       assertStringIncludes(error.message, "Invalid username or password");
       assert(!error.message.includes("wrong"), "the password is not in the error");
       assertEquals(server.mails.length, 0);
-    } finally {
-      await h.close();
-      await server.close();
-    }
+    });
   },
 });
 
@@ -357,14 +346,7 @@ Deno.test("SMTPHandler reports a mail server that is down through handleError wi
 
 Deno.test("SMTPHandler gives up on a mail server that never answers after the timeout", async () => {
   const listener = Deno.listen({ hostname: HOST, port: 0 });
-  const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) held.push(conn);
-    } catch {
-      // listener closed
-    }
-  })();
+  const silent = acceptAll(listener); // holds every connection and never answers
   const h = handler(listener.addr.port, { timeout: 0.5 });
   try {
     const t0 = performance.now();
@@ -377,9 +359,7 @@ Deno.test("SMTPHandler gives up on a mail server that never answers after the ti
     assert(waited >= 450 && waited < 3000, `reported after ${waited} ms`);
   } finally {
     await h.close();
-    listener.close();
-    await accepting;
-    for (const c of held) c.close();
+    await silent.close();
   }
 });
 
@@ -429,7 +409,7 @@ Deno.test("SMTPHandler refuses CR or LF in the subject and addresses at construc
 async function recordingServer(): Promise<{ server: Server; seen: string[] }> {
   const seen: string[] = [];
   const server = await startServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
+    ...NO_TLS_NO_AUTH,
     onMailFrom(address, _session, callback) {
       seen.push(`MAIL FROM:<${address.address}> ${JSON.stringify(address.args)}`);
       callback();
@@ -556,7 +536,7 @@ Deno.test("SmtpClient refuses an address that would break out of <...> before se
 });
 
 Deno.test("SMTPHandler refuses a getSubject() result with CR or LF and sends nothing", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
+  const server = await startServer(NO_TLS_NO_AUTH);
   class Injecting extends ProbeHandler {
     override getSubject(record: LogRecord): string {
       return `Alert: ${record.getMessage()}`;
@@ -582,65 +562,65 @@ Deno.test("SMTPHandler refuses a getSubject() result with CR or LF and sends not
 });
 
 Deno.test("SMTPHandler with batch { maxRecords: 5 } sends 10 records as 2 mails of 5, in order", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
-  const h = handler(server.port, { batch: { maxRecords: 5, maxDelayMs: 60_000 } });
-  try {
-    for (let i = 0; i < 10; i++) h.handle(makeLogRecord({ msg: "record %d", args: [i] }));
-    const first = await server.nextMail();
-    const second = await server.nextMail();
-    assertEquals(body(first.raw), "record 0\r\nrecord 1\r\nrecord 2\r\nrecord 3\r\nrecord 4\r\n");
-    assertEquals(body(second.raw), "record 5\r\nrecord 6\r\nrecord 7\r\nrecord 8\r\nrecord 9\r\n");
-    assertEquals(headers(first.raw).get("subject"), "Alert (5 records)");
-    assertEquals(server.mails.length, 2);
-  } finally {
-    await h.close();
-    await server.close();
-  }
-  assertEquals(h.errors.map(String), []);
+  const reported = await session(
+    NO_TLS_NO_AUTH,
+    { batch: { maxRecords: 5, maxDelayMs: 60_000 } },
+    async (h, server) => {
+      for (let i = 0; i < 10; i++) h.handle(makeLogRecord({ msg: "record %d", args: [i] }));
+      const first = await server.nextMail();
+      const second = await server.nextMail();
+      assertEquals(body(first.raw), "record 0\r\nrecord 1\r\nrecord 2\r\nrecord 3\r\nrecord 4\r\n");
+      assertEquals(
+        body(second.raw),
+        "record 5\r\nrecord 6\r\nrecord 7\r\nrecord 8\r\nrecord 9\r\n",
+      );
+      assertEquals(headers(first.raw).get("subject"), "Alert (5 records)");
+      assertEquals(server.mails.length, 2);
+    },
+  );
+  assertEquals(reported.map(String), []);
 });
 
 Deno.test("SMTPHandler sends a partial batch at flush() and at close(), not before", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
-  const h = handler(server.port, { batch: { maxRecords: 50, maxDelayMs: 60_000 } });
-  try {
-    h.handle(makeLogRecord({ msg: "a" }));
-    h.handle(makeLogRecord({ msg: "b" }));
-    assert(h.pending, "records wait for their batch");
-    assertEquals(server.connections, 0);
-    await h.flush();
-    assertEquals(server.mails.length, 1);
-    assertEquals(body(server.mails[0].raw), "a\r\nb\r\n");
-    h.handle(makeLogRecord({ msg: "c" }));
-    await h.close();
-    assertEquals(server.mails.length, 2);
-    assertEquals(headers(server.mails[1].raw).get("subject"), "Alert");
-  } finally {
-    await h.close();
-    await server.close();
-  }
-  assertEquals(h.errors.map(String), []);
+  const reported = await session(
+    NO_TLS_NO_AUTH,
+    { batch: { maxRecords: 50, maxDelayMs: 60_000 } },
+    async (h, server) => {
+      h.handle(makeLogRecord({ msg: "a" }));
+      h.handle(makeLogRecord({ msg: "b" }));
+      assert(h.pending, "records wait for their batch");
+      assertEquals(server.connections, 0);
+      await h.flush();
+      assertEquals(server.mails.length, 1);
+      assertEquals(body(server.mails[0].raw), "a\r\nb\r\n");
+      h.handle(makeLogRecord({ msg: "c" }));
+      await h.close();
+      assertEquals(server.mails.length, 2);
+      assertEquals(headers(server.mails[1].raw).get("subject"), "Alert");
+    },
+  );
+  assertEquals(reported.map(String), []);
 });
 
 Deno.test("SMTPHandler sends a batch after maxDelayMs even when maxRecords is not reached", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
-  const h = handler(server.port, { batch: { maxRecords: 100, maxDelayMs: 30 } });
-  try {
-    const t0 = performance.now();
-    h.handle(makeLogRecord({ msg: "first" }));
-    h.handle(makeLogRecord({ msg: "second" }));
-    const mail = await server.nextMail();
-    assert(performance.now() - t0 >= 25, "not before maxDelayMs");
-    assertEquals(body(mail.raw), "first\r\nsecond\r\n");
-    assertEquals(headers(mail.raw).get("subject"), "Alert (2 records)");
-  } finally {
-    await h.close();
-    await server.close();
-  }
-  assertEquals(h.errors.map(String), []);
+  const reported = await session(
+    NO_TLS_NO_AUTH,
+    { batch: { maxRecords: 100, maxDelayMs: 30 } },
+    async (h, server) => {
+      const t0 = performance.now();
+      h.handle(makeLogRecord({ msg: "first" }));
+      h.handle(makeLogRecord({ msg: "second" }));
+      const mail = await server.nextMail();
+      assert(performance.now() - t0 >= 25, "not before maxDelayMs");
+      assertEquals(body(mail.raw), "first\r\nsecond\r\n");
+      assertEquals(headers(mail.raw).get("subject"), "Alert (2 records)");
+    },
+  );
+  assertEquals(reported.map(String), []);
 });
 
 Deno.test("SMTPHandler's batch timer keeps no program alive, and the batch is sent at exit", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS", "AUTH"] });
+  const server = await startServer(NO_TLS_NO_AUTH);
   const handlerUrl = new URL("../handlers/smtp.ts", import.meta.url).href;
   const recordUrl = new URL("../core/record.ts", import.meta.url).href;
   let dir = "";
@@ -669,64 +649,54 @@ Deno.test("SMTPHandler's batch timer keeps no program alive, and the batch is se
 });
 
 Deno.test("SMTPHandler refuses to send in clear text when STARTTLS is asked for but not offered", async () => {
-  const server = await startServer({ disabledCommands: ["STARTTLS"], allowInsecureAuth: true });
-  const h = handler(server.port, { secure: true, credentials: ["alice", "s3cret é"] });
-  try {
+  await session({ disabledCommands: ["STARTTLS"], allowInsecureAuth: true }, {
+    secure: true,
+    credentials: ["alice", "s3cret é"],
+  }, async (h, server) => {
     h.handle(makeLogRecord({ msg: "secret" }));
     const error = await h.nextError();
     assertStringIncludes(error.message, "does not offer STARTTLS");
     assertEquals(server.authAttempts.length, 0);
     assertEquals(server.mails.length, 0);
-  } finally {
-    await h.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SMTPHandler reports refused recipients and still delivers to the others", async () => {
-  const server = await startServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
+  const refusing: Partial<SMTPServerOptions> = {
+    ...NO_TLS_NO_AUTH,
     onRcptTo(address, _session, callback) {
       if (address.address.endsWith("@example.org")) {
         callback(Object.assign(new Error("No such user here"), { responseCode: 550 }));
       } else callback();
     },
-  });
-  const h = handler(server.port);
-  try {
+  };
+  await session(refusing, {}, async (h, server) => {
     h.handle(makeLogRecord({ msg: "partly" }));
     const mail = await server.nextMail();
     assertEquals(mail.to, ["ops@example.com"]);
     await h.flush();
     assertEquals(h.errors.length, 1);
     assertStringIncludes(h.errors[0].message, "dev@example.org: 550 No such user here");
-  } finally {
-    await h.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SMTPHandler drops and reports a mail the server refuses for good, and sends the next", async () => {
   let n = 0;
-  const server = await startServer({
-    disabledCommands: ["STARTTLS", "AUTH"],
+  const refusingFirst: Partial<SMTPServerOptions> = {
+    ...NO_TLS_NO_AUTH,
     onMailFrom(_address, _session, callback) {
       if (n++ === 0) callback(Object.assign(new Error("Sender rejected"), { responseCode: 553 }));
       else callback();
     },
-  });
-  const h = handler(server.port, { toaddrs: "ops@example.com" });
-  try {
+  };
+  await session(refusingFirst, { toaddrs: "ops@example.com" }, async (h, server) => {
     h.handle(makeLogRecord({ msg: "refused" }));
     h.handle(makeLogRecord({ msg: "accepted" }));
     const mail = await server.nextMail();
     assertEquals(body(mail.raw), "accepted\r\n");
     assertEquals(h.errors.length, 1);
     assertStringIncludes(h.errors[0].message, "refused MAIL: 553 Sender rejected");
-  } finally {
-    await h.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("SMTPHandler keeps Python's attributes and default ports", async () => {

@@ -17,6 +17,8 @@ import {
   assertThrows,
 } from "./helpers/assert.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
+import { concat, hex } from "./helpers/bytes.ts";
+import { acceptAll } from "./helpers/tcp_peer.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -64,12 +66,25 @@ async function udpListener(): Promise<{
   };
 }
 
-function record(fields: Record<string, unknown>): LogRecord {
-  return makeLogRecord({ name: "t", levelno: 20, levelname: "INFO", args: [], ...fields });
+type UdpListener = Awaited<ReturnType<typeof udpListener>>;
+
+/** Runs `fn` with a UDP listener and a Quiet handler that sends to it; both are closed after. */
+async function withUdpHandler(
+  options: SysLogHandlerOptions,
+  fn: (h: Quiet, server: UdpListener) => Promise<void>,
+): Promise<void> {
+  const server = await udpListener();
+  const h = new Quiet({ address: ["127.0.0.1", server.port], ...options });
+  try {
+    await fn(h, server);
+  } finally {
+    await h.close();
+    server.close();
+  }
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+function record(fields: Record<string, unknown>): LogRecord {
+  return makeLogRecord({ name: "t", levelno: 20, levelname: "INFO", args: [], ...fields });
 }
 
 interface Case {
@@ -130,6 +145,15 @@ const CASES: Case[] = [
   },
 ];
 
+/** Gives `h` the case's ident, appendNul and format, sends the case's record and closes `h`. */
+async function sendCase(h: Quiet, c: Case): Promise<void> {
+  if (c.ident !== undefined) h.ident = c.ident;
+  if (c.appendNul !== undefined) h.appendNul = c.appendNul;
+  if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
+  h.handle(record({ levelno: c.levelno, levelname: c.levelname, msg: c.msg, args: c.args }));
+  await h.close();
+}
+
 const PY_SEND = `
 import json, sys, socket, logging, logging.handlers as H
 cases = json.load(sys.stdin)
@@ -160,13 +184,7 @@ Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over UD
         address: ["127.0.0.1", server.port],
         facility: c.facility as SysLogFacility,
       });
-      if (c.ident !== undefined) h.ident = c.ident;
-      if (c.appendNul !== undefined) h.appendNul = c.appendNul;
-      if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
-      h.handle(
-        record({ levelno: c.levelno, levelname: c.levelname, msg: c.msg, args: c.args }),
-      );
-      await h.close();
+      await sendCase(h, c);
       assertEquals(h.errors, []);
     }
     const got = await server.next(CASES.length);
@@ -216,13 +234,7 @@ Deno.test("SysLogHandler sends the same bytes as CPython's SysLogHandler over TC
         socktype: "tcp",
       });
       assertEquals(h.framing, "none");
-      if (c.ident !== undefined) h.ident = c.ident;
-      if (c.appendNul !== undefined) h.appendNul = c.appendNul;
-      if (c.fmt !== undefined) h.setFormatter(new Formatter(c.fmt));
-      h.handle(
-        record({ levelno: c.levelno, levelname: c.levelname, msg: c.msg, args: c.args }),
-      );
-      await h.close();
+      await sendCase(h, c);
       assertEquals(h.errors, []);
       // One connection per case; wait until its bytes are in.
       const deadline = Date.now() + 5000;
@@ -313,10 +325,8 @@ Deno.test("SysLogHandler rejects a bad facility, socktype, format or address whe
   );
 });
 
-Deno.test("SysLogHandler truncates a datagram longer than maxDatagramBytes and reports it once", async () => {
-  const server = await udpListener();
-  const h = new Quiet({ address: ["127.0.0.1", server.port], maxDatagramBytes: 64 });
-  try {
+Deno.test("SysLogHandler truncates a datagram longer than maxDatagramBytes and reports it once", () =>
+  withUdpHandler({ maxDatagramBytes: 64 }, async (h, server) => {
     const long = "é".repeat(100); // 2 bytes each: a cut must not split one
     h.handle(record({ msg: long }));
     h.handle(record({ msg: long }));
@@ -334,25 +344,18 @@ Deno.test("SysLogHandler truncates a datagram longer than maxDatagramBytes and r
     assertEquals(h.truncated, 2);
     assertEquals(h.errors.length, 1);
     assertStringIncludes(h.errors[0], "truncated a message of 205 bytes to maxDatagramBytes (64)");
-  } finally {
-    await h.close();
-    server.close();
-  }
-});
+  }));
 
 const RFC5424 =
   /^<(\d{1,3})>1 (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(?:Z|[+-]\d\d:\d\d)) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^ =\]"]+(?: [^ =\]"]+="(?:[^"\\\]]|\\["\\\]])*")*\])+)(?: \uFEFF([\s\S]*))?$/;
 
-Deno.test("SysLogHandler's RFC 5424 lines parse, with escaped structured data and a BOM", async () => {
-  const server = await udpListener();
-  const h = new Quiet({
-    address: ["127.0.0.1", server.port],
+Deno.test("SysLogHandler's RFC 5424 lines parse, with escaped structured data and a BOM", () =>
+  withUdpHandler({
     format: "rfc5424",
     facility: "local3",
     ident: "myapp: ",
     hostname: "web 1",
-  });
-  try {
+  }, async (h, server) => {
     const created = 1_764_477_000.125;
     h.handle(
       record({
@@ -387,66 +390,42 @@ Deno.test("SysLogHandler's RFC 5424 lines parse, with escaped structured data an
     assertEquals(n.slice(4, 8), ["myapp", "-", "-", "-"]);
     assertEquals(n[8], undefined);
     assertEquals(h.errors, []);
-  } finally {
-    await h.close();
-    server.close();
-  }
-});
+  }));
 
-Deno.test("SysLogHandler's RFC 3164 lines carry the local time, host and tag", async () => {
-  const server = await udpListener();
-  const h = new Quiet({
-    address: ["127.0.0.1", server.port],
+Deno.test("SysLogHandler's RFC 3164 lines carry the local time, host and tag", () =>
+  withUdpHandler({
     format: "rfc3164",
     appName: "cron",
     hostname: "box",
     procid: 7,
-  });
-  try {
+  }, async (h, server) => {
     const created = new Date(2026, 10, 3, 4, 5, 6).getTime() / 1000;
     h.handle(record({ msg: "job ran", levelno: 30, levelname: "WARNING", created }));
     await h.flush();
     const [d] = await server.next(1);
     assertEquals(dec.decode(d), "<12>Nov  3 04:05:06 box cron[7]: job ran");
-  } finally {
-    await h.close();
-    server.close();
-  }
-});
+  }));
 
 /** A TCP or Unix stream server that keeps all bytes of every connection. */
 function streamServer(listener: Deno.Listener) {
   const chunks: Uint8Array[][] = [];
-  const conns: Deno.Conn[] = [];
-  const done = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      const mine: Uint8Array[] = [];
-      chunks.push(mine);
-      (async () => {
-        const buf = new Uint8Array(65536);
-        try {
-          for (let n; (n = await conn.read(buf)) !== null;) mine.push(buf.slice(0, n));
-        } catch {
-          // closed by the test
-        }
-      })();
-    }
-  })().catch(() => {});
-  const bytes = (i: number) => {
-    const all = chunks[i] ?? [];
-    const out = new Uint8Array(all.reduce((s, c) => s + c.length, 0));
-    let at = 0;
-    for (const c of all) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
-  };
+  const peer = acceptAll(listener, (conn) => {
+    const mine: Uint8Array[] = [];
+    chunks.push(mine);
+    (async () => {
+      const buf = new Uint8Array(65536);
+      try {
+        for (let n; (n = await conn.read(buf)) !== null;) mine.push(buf.slice(0, n));
+      } catch {
+        // closed by the test
+      }
+    })();
+  });
+  const bytes = (i: number) => concat(chunks[i] ?? []);
   const text = (i: number) => dec.decode(bytes(i));
   return {
     chunks,
-    conns,
+    conns: peer.conns,
     bytes,
     text,
     async waitFor(i: number, part: string): Promise<string> {
@@ -456,41 +435,45 @@ function streamServer(listener: Deno.Listener) {
       }
       return text(i);
     },
-    async close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // already closed
-        }
-      }
-      await done;
-    },
+    close: peer.close,
   };
 }
 
-Deno.test("SysLogHandler frames TCP per RFC 6587: octet counting, LF, or CPython's NUL bytes", async () => {
+type StreamServer = ReturnType<typeof streamServer>;
+
+/**
+ * Runs `fn` with a stream server on a free TCP port of 127.0.0.1 and `tcp(options)`, which makes
+ * a Quiet handler that sends to it over TCP; the handlers it made, then the server, are closed
+ * after.
+ */
+async function withTcpServer(
+  fn: (server: StreamServer, tcp: (options: SysLogHandlerOptions) => Quiet) => Promise<void>,
+): Promise<void> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const server = streamServer(listener);
-  const port = listener.addr.port;
-  const octet = new Quiet({
-    address: ["127.0.0.1", port],
-    socktype: "tcp",
-    format: "rfc5424",
-    hostname: "h",
-    appName: "a",
-  });
-  const lf = new Quiet({
-    address: ["127.0.0.1", port],
-    socktype: "tcp",
-    format: "rfc3164",
-    framing: "lf",
-    hostname: "h",
-    appName: "a",
-  });
-  const raw = new Quiet({ address: ["127.0.0.1", port], socktype: "tcp" });
+  const handlers: Quiet[] = [];
+  const tcp = (options: SysLogHandlerOptions) => {
+    const h = new Quiet({
+      address: ["127.0.0.1", listener.addr.port],
+      socktype: "tcp",
+      ...options,
+    });
+    handlers.push(h);
+    return h;
+  };
   try {
+    await fn(server, tcp);
+  } finally {
+    for (const h of handlers) await h.close();
+    await server.close();
+  }
+}
+
+Deno.test("SysLogHandler frames TCP per RFC 6587: octet counting, LF, or CPython's NUL bytes", () =>
+  withTcpServer(async (server, tcp) => {
+    const octet = tcp({ format: "rfc5424", hostname: "h", appName: "a" });
+    const lf = tcp({ format: "rfc3164", framing: "lf", hostname: "h", appName: "a" });
+    const raw = tcp({});
     octet.handle(record({ msg: "eins ✓", process: 1 }));
     octet.handle(record({ msg: "zwei", process: 1 }));
     await octet.flush();
@@ -518,38 +501,20 @@ Deno.test("SysLogHandler frames TCP per RFC 6587: octet counting, LF, or CPython
     await raw.flush();
     assertEquals(await server.waitFor(2, "\0"), "<11>vier\0");
     assertEquals([...octet.errors, ...lf.errors, ...raw.errors], []);
-  } finally {
-    await octet.close();
-    await lf.close();
-    await raw.close();
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("SysLogHandler under LF framing sends CR, LF and NUL in any field as #015, #012 and #000", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const server = streamServer(listener);
-  const address: [string, number] = ["127.0.0.1", listener.addr.port];
-  const forged = "\r\n<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected\0";
-  const escaped = "#015#012<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected#000";
-  const python = new Quiet({ address, socktype: "tcp", framing: "lf", ident: `id${forged}: ` });
-  const rfc5424 = new Quiet({
-    address,
-    socktype: "tcp",
-    framing: "lf",
-    format: "rfc5424",
-    hostname: `h${forged}`,
-    appName: `a${forged}`,
-  });
-  const rfc3164 = new Quiet({
-    address,
-    socktype: "tcp",
-    framing: "lf",
-    format: "rfc3164",
-    hostname: "h",
-    appName: "a",
-  });
-  try {
+Deno.test("SysLogHandler under LF framing sends CR, LF and NUL in any field as #015, #012 and #000", () =>
+  withTcpServer(async (server, tcp) => {
+    const forged = "\r\n<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected\0";
+    const escaped = "#015#012<11>1 2026-01-01T00:00:00Z evil forged 666 - - injected#000";
+    const python = tcp({ framing: "lf", ident: `id${forged}: ` });
+    const rfc5424 = tcp({
+      framing: "lf",
+      format: "rfc5424",
+      hostname: `h${forged}`,
+      appName: `a${forged}`,
+    });
+    const rfc3164 = tcp({ framing: "lf", format: "rfc3164", hostname: "h", appName: "a" });
     // The NUL that appendNul adds (CPython's default) stays a NUL, before the framing LF.
     python.handle(record({ msg: `m${forged}` }));
     await python.flush();
@@ -588,23 +553,11 @@ Deno.test("SysLogHandler under LF framing sends CR, LF and NUL in any field as #
     );
     assertStringIncludes(server.text(2), `m${escaped}\n`);
     assertEquals([...python.errors, ...rfc5424.errors, ...rfc3164.errors], []);
-  } finally {
-    await python.close();
-    await rfc5424.close();
-    await rfc3164.close();
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("SysLogHandler's octet counting counts bytes after encoding, so no text cuts a frame short", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const server = streamServer(listener);
-  const h = new Quiet({
-    address: ["127.0.0.1", listener.addr.port],
-    framing: "octet-counting",
-    socktype: "tcp",
-  });
-  try {
+Deno.test("SysLogHandler's octet counting counts bytes after encoding, so no text cuts a frame short", () =>
+  withTcpServer(async (server, tcp) => {
+    const h = tcp({ framing: "octet-counting" });
     // Line breaks and NUL are sent as they are; a lone surrogate becomes U+FFFD (3 bytes).
     const msgs = ["a\nb\r\n\0", "\uD800 9 <11>forged", "ü✓🎉", ""];
     for (const msg of msgs) h.handle(record({ msg }));
@@ -623,23 +576,11 @@ Deno.test("SysLogHandler's octet counting counts bytes after encoding, so no tex
     }
     assertEquals(frames, msgs.map((m) => `<14>${m.replace("\uD800", "\uFFFD")}\0`));
     assertEquals(h.errors, []);
-  } finally {
-    await h.close();
-    await server.close();
-  }
-});
+  }));
 
-Deno.test("SysLogHandler reconnects over TCP after the server drops the connection, and after close()", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const server = streamServer(listener);
-  const h = new Quiet({
-    address: ["127.0.0.1", listener.addr.port],
-    socktype: "tcp",
-    framing: "lf",
-    appendNul: false,
-    retryStart: 0.01,
-  });
-  try {
+Deno.test("SysLogHandler reconnects over TCP after the server drops the connection, and after close()", () =>
+  withTcpServer(async (server, tcp) => {
+    const h = tcp({ framing: "lf", appendNul: false, retryStart: 0.01 });
     h.handle(record({ msg: "before" }));
     await h.flush();
     assertEquals(await server.waitFor(0, "before"), "<14>before\n");
@@ -654,11 +595,7 @@ Deno.test("SysLogHandler reconnects over TCP after the server drops the connecti
     await h.flush();
     assertEquals(await server.waitFor(2, "reopened"), "<14>reopened\n");
     assertEquals(h.errors, []);
-  } finally {
-    await h.close();
-    await server.close();
-  }
-});
+  }));
 
 Deno.test("SysLogHandler resends the record whose TCP send failed once the server is back", async () => {
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });

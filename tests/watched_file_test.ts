@@ -1,119 +1,107 @@
 import { exists, withTempDir } from "./helpers/fs.ts";
 import { Formatter, getLogger, type LogRecord, makeLogRecord } from "../mod.ts";
-import { WatchedFileHandler } from "../handlers/watched_file.ts";
+import { WatchedFileHandler, type WatchedFileHandlerOptions } from "../handlers/watched_file.ts";
 import { assert, assertEquals, assertMatch, assertNotEquals } from "./helpers/assert.ts";
+import { hex } from "./helpers/bytes.ts";
+import { runScriptIn, type ScriptOutput } from "./helpers/subprocess.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
 const WATCHED_URL = new URL("../handlers/watched_file.ts", import.meta.url).href;
 
+/** Runs `source` as `main.ts` in `dir` with exactly `flags` (and no prompt), for 10 s at most. */
+function runWith(dir: string, source: string, flags: string[]): Promise<ScriptOutput> {
+  return runScriptIn(dir, source, flags, { timeoutMs: 10_000 });
+}
+
+/** Runs `fn` with a WatchedFileHandler on `app.log` in a fresh folder; the handler is closed after. */
+function withWatched(
+  options: WatchedFileHandlerOptions,
+  fn: (h: WatchedFileHandler, path: string, dir: string) => Promise<void>,
+): Promise<void> {
+  return withTempDir(async (dir) => {
+    const path = `${dir}/app.log`;
+    const h = new WatchedFileHandler(path, options);
+    try {
+      await fn(h, path, dir);
+    } finally {
+      await h.close();
+    }
+  });
+}
+
 function record(msg: string, ...args: unknown[]): LogRecord {
   return makeLogRecord({ name: "t", msg, args, levelno: 30, levelname: "WARNING" });
 }
 
-Deno.test("WatchedFileHandler writes to a new file after the file is renamed away", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path);
-    try {
-      h.handle(record("one"));
-      h.handle(record("two"));
-      await Deno.rename(path, `${path}.1`);
-      h.handle(record("three"));
-      assertEquals(
-        await Deno.readTextFile(`${path}.1`),
-        "one\ntwo\n",
-        "old file keeps its records",
-      );
-      assertEquals(await Deno.readTextFile(path), "three\n", "next record goes to the name");
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("WatchedFileHandler writes to a new file after the file is renamed away", () =>
+  withWatched({}, async (h, path) => {
+    h.handle(record("one"));
+    h.handle(record("two"));
+    await Deno.rename(path, `${path}.1`);
+    h.handle(record("three"));
+    assertEquals(
+      await Deno.readTextFile(`${path}.1`),
+      "one\ntwo\n",
+      "old file keeps its records",
+    );
+    assertEquals(await Deno.readTextFile(path), "three\n", "next record goes to the name");
+  }));
 
-Deno.test("WatchedFileHandler recreates a deleted file on the next record", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path);
-    try {
-      h.handle(record("lost with the file"));
-      await Deno.remove(path);
-      assert(!(await exists(path)));
-      h.handle(record("after delete"));
-      assertEquals(await Deno.readTextFile(path), "after delete\n");
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("WatchedFileHandler recreates a deleted file on the next record", () =>
+  withWatched({}, async (h, path) => {
+    h.handle(record("lost with the file"));
+    await Deno.remove(path);
+    assert(!(await exists(path)));
+    h.handle(record("after delete"));
+    assertEquals(await Deno.readTextFile(path), "after delete\n");
+  }));
 
-Deno.test("WatchedFileHandler reopens a file replaced by another of the same name", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path);
-    try {
-      h.handle(record("old"));
-      const before = { dev: h.dev, ino: h.ino };
-      await Deno.writeTextFile(`${dir}/new.tmp`, "replacement\n");
-      await Deno.rename(`${dir}/new.tmp`, path); // atomic replace: a different inode
-      h.handle(record("appended to the replacement"));
-      assertEquals(await Deno.readTextFile(path), "replacement\nappended to the replacement\n");
-      assertNotEquals({ dev: h.dev, ino: h.ino }, before);
-      const now = await Deno.stat(path);
-      assertEquals({ dev: h.dev, ino: h.ino }, { dev: now.dev, ino: now.ino });
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("WatchedFileHandler reopens a file replaced by another of the same name", () =>
+  withWatched({}, async (h, path, dir) => {
+    h.handle(record("old"));
+    const before = { dev: h.dev, ino: h.ino };
+    await Deno.writeTextFile(`${dir}/new.tmp`, "replacement\n");
+    await Deno.rename(`${dir}/new.tmp`, path); // atomic replace: a different inode
+    h.handle(record("appended to the replacement"));
+    assertEquals(await Deno.readTextFile(path), "replacement\nappended to the replacement\n");
+    assertNotEquals({ dev: h.dev, ino: h.ino }, before);
+    const now = await Deno.stat(path);
+    assertEquals({ dev: h.dev, ino: h.ino }, { dev: now.dev, ino: now.ino });
+  }));
 
-Deno.test("WatchedFileHandler keeps the same open file while the file is unchanged", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path);
-    try {
-      const stream = h.stream;
-      assert(stream !== null);
-      const info = await Deno.stat(path);
-      assertEquals({ dev: h.dev, ino: h.ino }, { dev: info.dev, ino: info.ino });
-      for (let i = 0; i < 5; i++) h.handle(record("line %d", i));
-      // Appending, truncating or chmod-ing keeps the inode: no reopen.
-      await Deno.writeTextFile(path, "", { append: false });
-      h.handle(record("after truncate"));
-      assert(h.stream === stream, "the same Deno.FsFile is still in use");
-      assertEquals(await Deno.readTextFile(path), "after truncate\n");
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("WatchedFileHandler keeps the same open file while the file is unchanged", () =>
+  withWatched({}, async (h, path) => {
+    const stream = h.stream;
+    assert(stream !== null);
+    const info = await Deno.stat(path);
+    assertEquals({ dev: h.dev, ino: h.ino }, { dev: info.dev, ino: info.ino });
+    for (let i = 0; i < 5; i++) h.handle(record("line %d", i));
+    // Appending, truncating or chmod-ing keeps the inode: no reopen.
+    await Deno.writeTextFile(path, "", { append: false });
+    h.handle(record("after truncate"));
+    assert(h.stream === stream, "the same Deno.FsFile is still in use");
+    assertEquals(await Deno.readTextFile(path), "after truncate\n");
+  }));
 
-Deno.test("WatchedFileHandler with delay opens on the first record and watches from then on", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path, { delay: true });
-    try {
-      assertEquals(h.stream, null);
-      assertEquals({ dev: h.dev, ino: h.ino }, { dev: -1, ino: -1 });
-      h.reopenIfNeeded(); // nothing open: nothing to do, nothing created
-      assert(!(await exists(path)), "no file before the first record");
-      h.handle(record("first"));
-      const first = h.stream;
-      assert(first !== null);
-      assertEquals(h.ino, (await Deno.stat(path)).ino, "noted as soon as it is opened");
-      h.handle(record("second"));
-      assert(h.stream === first, "no needless reopen after a delayed open");
-      await Deno.rename(path, `${path}.1`);
-      h.handle(record("third"));
-      assert(h.stream !== first);
-      assertEquals(await Deno.readTextFile(`${path}.1`), "first\nsecond\n");
-      assertEquals(await Deno.readTextFile(path), "third\n");
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("WatchedFileHandler with delay opens on the first record and watches from then on", () =>
+  withWatched({ delay: true }, async (h, path) => {
+    assertEquals(h.stream, null);
+    assertEquals({ dev: h.dev, ino: h.ino }, { dev: -1, ino: -1 });
+    h.reopenIfNeeded(); // nothing open: nothing to do, nothing created
+    assert(!(await exists(path)), "no file before the first record");
+    h.handle(record("first"));
+    const first = h.stream;
+    assert(first !== null);
+    assertEquals(h.ino, (await Deno.stat(path)).ino, "noted as soon as it is opened");
+    h.handle(record("second"));
+    assert(h.stream === first, "no needless reopen after a delayed open");
+    await Deno.rename(path, `${path}.1`);
+    h.handle(record("third"));
+    assert(h.stream !== first);
+    assertEquals(await Deno.readTextFile(`${path}.1`), "first\nsecond\n");
+    assertEquals(await Deno.readTextFile(path), "third\n");
+  }));
 
 Deno.test("a record after close() reopens the file and is watched like the first one", async () => {
   await withTempDir(async (dir) => {
@@ -133,24 +121,17 @@ Deno.test("a record after close() reopens the file and is watched like the first
   });
 });
 
-Deno.test("with a write buffer, waiting records land in the old file before the reopen", async () => {
-  await withTempDir(async (dir) => {
-    const path = `${dir}/app.log`;
-    const h = new WatchedFileHandler(path, { bufferSize: 4096, flushInterval: 60_000 });
-    try {
-      h.handle(record("a"));
-      h.handle(record("b"));
-      assertEquals(await Deno.readTextFile(path), "", "still in memory");
-      await Deno.rename(path, `${path}.1`);
-      h.handle(record("c"));
-      assertEquals(await Deno.readTextFile(`${path}.1`), "a\nb\n", "flushed into the old file");
-      await h.flush();
-      assertEquals(await Deno.readTextFile(path), "c\n");
-    } finally {
-      await h.close();
-    }
-  });
-});
+Deno.test("with a write buffer, waiting records land in the old file before the reopen", () =>
+  withWatched({ bufferSize: 4096, flushInterval: 60_000 }, async (h, path) => {
+    h.handle(record("a"));
+    h.handle(record("b"));
+    assertEquals(await Deno.readTextFile(path), "", "still in memory");
+    await Deno.rename(path, `${path}.1`);
+    h.handle(record("c"));
+    assertEquals(await Deno.readTextFile(`${path}.1`), "a\nb\n", "flushed into the old file");
+    await h.flush();
+    assertEquals(await Deno.readTextFile(path), "c\n");
+  }));
 
 Deno.test("utf-16: the reopened new file starts with its own BOM", async () => {
   await withTempDir(async (dir) => {
@@ -197,8 +178,9 @@ Deno.test("a file that cannot be reopened is reported and the next record tries 
 Deno.test("WatchedFileHandler keeps no process alive: a script that logs and returns exits", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(
-      `${dir}/main.ts`,
+    const started = performance.now();
+    const out = await runWith(
+      dir,
       `
       import { getLogger } from ${JSON.stringify(new URL("../mod.ts", import.meta.url).href)};
       import { WatchedFileHandler } from ${JSON.stringify(WATCHED_URL)};
@@ -209,20 +191,11 @@ Deno.test("WatchedFileHandler keeps no process alive: a script that logs and ret
       log.warning("after rename");
       console.log("done");
     `,
+      ["--allow-read", "--allow-write"],
     );
-    const started = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--no-config", "--allow-read", "--allow-write", "main.ts"],
-      cwd: dir,
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-      signal: AbortSignal.timeout(10_000),
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
     assertEquals(out.signal, null, `killed after ${Math.round(performance.now() - started)} ms`);
-    assertEquals(out.code, 0, stderr);
-    assertEquals(new TextDecoder().decode(out.stdout), "done\n");
+    assertEquals(out.code, 0, out.stderr);
+    assertEquals(out.stdout, "done\n");
     assertEquals((await Deno.readTextFile(`${dir}/app.log.1`)).split("\n").length, 11);
     assertEquals(await Deno.readTextFile(`${dir}/app.log`), "after rename\n");
   } finally {
@@ -238,10 +211,6 @@ const PARITY_CASES = [
   { encoding: "utf-16", delay: false },
   { encoding: "latin-1", delay: true },
 ];
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 Deno.test({
   name: "write, rename, write, delete, write, replace, write: the same files as CPython's",
@@ -319,24 +288,6 @@ print(json.dumps(out))
     });
   },
 });
-
-/** Runs `source` as `main.ts` in `dir` with exactly `flags` (and no prompt). */
-async function runWith(dir: string, source: string, flags: string[]) {
-  await Deno.writeTextFile(`${dir}/main.ts`, source);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--no-config", ...flags, "main.ts"],
-    cwd: dir,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-    signal: AbortSignal.timeout(10_000),
-  }).output();
-  return {
-    code: out.code,
-    stdout: new TextDecoder().decode(out.stdout),
-    stderr: new TextDecoder().decode(out.stderr),
-  };
-}
 
 Deno.test("WatchedFileHandler without --allow-read for its file refuses at construction, delay or not, naming the flag", async () => {
   const dir = await Deno.makeTempDir();

@@ -3,7 +3,7 @@
  * strings, wide dicts and deep JSON.
  */
 
-import { concat } from "./receiver_peers.ts";
+import { concat } from "./bytes.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,7 @@
 /** A plain TCP server on 127.0.0.1 that reads length-prefixed JSON frames (our handlers' format). */
 
+import { acceptAll } from "./tcp_peer.ts";
+
 /** The server: its port, the records it got (parsed), and `close()`. */
 export interface JsonServer {
   port: number;
@@ -15,42 +17,24 @@ export interface JsonServer {
 export function jsonServer(port = 0): JsonServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port });
   const got: Record<string, unknown>[] = [];
-  const conns: Deno.Conn[] = [];
-  const done = (async () => {
-    for await (const conn of listener) {
-      conns.push(conn);
-      (async () => {
-        let buf = new Uint8Array(0);
-        for await (const chunk of conn.readable) {
-          const next = new Uint8Array(buf.length + chunk.length);
-          next.set(buf);
-          next.set(chunk, buf.length);
-          buf = next;
-          while (buf.length >= 4) {
-            const size = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
-            if (buf.length < 4 + size) break;
-            got.push(JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + size))));
-            buf = buf.subarray(4 + size);
-          }
-        }
-      })().catch(() => {});
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    got,
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch {
-          // closed
+  const peer = acceptAll(listener, (conn) => {
+    (async () => {
+      let buf = new Uint8Array(0);
+      for await (const chunk of conn.readable) {
+        const next = new Uint8Array(buf.length + chunk.length);
+        next.set(buf);
+        next.set(chunk, buf.length);
+        buf = next;
+        while (buf.length >= 4) {
+          const size = new DataView(buf.buffer, buf.byteOffset).getUint32(0);
+          if (buf.length < 4 + size) break;
+          got.push(JSON.parse(new TextDecoder().decode(buf.subarray(4, 4 + size))));
+          buf = buf.subarray(4 + size);
         }
       }
-      return done;
-    },
-  };
+    })().catch(() => {});
+  });
+  return { port: listener.addr.port, got, close: peer.close };
 }
 
 /** Waits until `cond()` holds, polling; fails after `ms`. */

@@ -74,5 +74,17 @@ export function decodePyJson(x: unknown): unknown {
   return x;
 }
 
+/**
+ * Python source of `dec(x)`, the CPython side's way back from the tags {@linkcode decodePyJson}
+ * reads: `{"$big": "123"}` is an int, `{"$float": "1.5"}` a float (also inside lists and dicts).
+ */
+export const PY_DEC = `def dec(x):
+    if isinstance(x, dict):
+        if len(x) == 1 and "$big" in x: return int(x["$big"])
+        if len(x) == 1 and "$float" in x: return float(x["$float"])
+        return {k: dec(v) for k, v in x.items()}
+    if isinstance(x, list): return [dec(v) for v in x]
+    return x`;
+
 /** A Python outcome: the text, or the exception's class name and message. */
 export type PyOutcome = { ok: string } | { err: [string, string] };

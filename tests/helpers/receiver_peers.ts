@@ -5,6 +5,7 @@
 
 import { createSocket } from "node:dgram";
 import type { LogRecord } from "../../core/record.ts";
+import { concat } from "./bytes.ts";
 
 /** Rejects when `promise` has not settled within `ms` milliseconds. */
 export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -47,24 +48,6 @@ export async function sign(key: string, body: Uint8Array<ArrayBuffer>): Promise<
   const out = new Uint8Array(body.length + mac.length);
   out.set(body);
   out.set(mac, body.length);
-  return out;
-}
-
-/** Concatenates byte arrays. */
-export function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Hex to bytes. */
-export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 

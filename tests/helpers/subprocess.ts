@@ -1,4 +1,7 @@
-/** Subprocesses that read JSON on stdin and print JSON on stdout: the oracles' transport. */
+/**
+ * Subprocesses for the tests: the oracles' transport (JSON on stdin, JSON on stdout), and Deno
+ * scripts written into a folder and run or spawned there.
+ */
 
 /**
  * Runs `command args`, writes `input` as JSON to its stdin and parses what it prints.
@@ -65,6 +68,42 @@ export function spawnScript(
   }, limitMs);
   child.status.finally(() => clearTimeout(timer));
   return child;
+}
+
+/** How a script run by {@linkcode runScriptIn} ended, and what it printed. */
+export interface ScriptOutput {
+  code: number;
+  /** The signal that ended it (a script still running at `timeoutMs` is killed), or null. */
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Writes `source` as `main.ts` into `dir` and runs it there (its cwd) with the given Deno flags
+ * and no prompt; with `timeoutMs`, a script still running then is killed.
+ */
+export async function runScriptIn(
+  dir: string,
+  source: string,
+  flags: string[] = ["--allow-all"],
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ScriptOutput> {
+  await Deno.writeTextFile(`${dir}/main.ts`, source);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "--no-config", ...flags, `${dir}/main.ts`],
+    cwd: dir,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...options.env },
+    signal: options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs),
+  }).output();
+  return {
+    code: out.code,
+    signal: out.signal,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
 }
 
 /** Reads `child`'s stdout until a line equal to `word` has been printed; returns what was read. */
