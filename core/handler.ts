@@ -9,6 +9,7 @@ import { Formatter } from "./formatter.ts";
 import { checkLevel, getLevelName, type Level, NOTSET } from "./levels.ts";
 import type { LogRecord } from "./record.ts";
 import { pyRepr, pyStr } from "./text/pystr.ts";
+import { describeValue } from "./text/options.ts";
 import { bumpConfigGeneration, settings } from "./settings.ts";
 import { registerHandler, unregisterHandler } from "./shutdown.ts";
 
@@ -43,8 +44,7 @@ let reporting = false;
  * ```
  */
 export abstract class Handler extends Filterer {
-  /** The handler's name, or `null`. */
-  name: string | null = null;
+  #name: string | null = null;
   #level: number;
   #formatter: Formatter | null = null;
   #closed = false;
@@ -59,6 +59,30 @@ export abstract class Handler extends Filterer {
     super();
     this.#level = checkLevel(level);
     registerHandler(this);
+  }
+
+  /**
+   * The handler's name, or `null` (Python's `Handler.name`). Setting a non-empty name makes
+   * the handler known to {@linkcode getHandlerByName} under it, until the handler is renamed,
+   * closed or garbage-collected; `dictConfig` names each handler after its key. A name set
+   * again on another handler moves to that one.
+   *
+   * @throws {TypeError} When set to anything but a string or `null`.
+   */
+  get name(): string | null {
+    return this.#name;
+  }
+  set name(name: string | null) {
+    if (name === undefined) name = null;
+    if (name !== null && typeof name !== "string") {
+      throw new TypeError(
+        `Cannot set ${this.constructor.name}.name as it must be a string or null: current ` +
+          `value is ${describeValue(name)}`,
+      );
+    }
+    unnameHandler(this, this.#name);
+    this.#name = name;
+    if (name) nameHandler(this, name);
   }
 
   /** The handler's threshold: records below it are not handled. */
@@ -217,6 +241,7 @@ export abstract class Handler extends Filterer {
   close(): Promise<void> {
     this.#closed = true;
     unregisterHandler(this);
+    unnameHandler(this, this.#name);
     return Promise.resolve();
   }
 
@@ -233,6 +258,100 @@ export abstract class Handler extends Filterer {
   override toString(): string {
     return `<${this.constructor.name} (${getLevelName(this.#level)})>`;
   }
+}
+
+/**
+ * The named handlers (Python's `logging._handlers`, a `WeakValueDictionary`): a name maps to a
+ * weak reference, so a handler nobody else holds is still collected, and the finalizer then
+ * drops its name.
+ */
+const named = new Map<string, WeakRef<Handler>>();
+const collected = new FinalizationRegistry<string>((name) => {
+  if (named.get(name)?.deref() === undefined) named.delete(name);
+});
+
+function nameHandler(handler: Handler, name: string): void {
+  named.set(name, new WeakRef(handler));
+  collected.register(handler, name, handler);
+}
+
+/** Drops `name` if it still names `handler` (a name that moved to another handler stays). */
+function unnameHandler(handler: Handler, name: string | null): void {
+  if (!name) return;
+  collected.unregister(handler);
+  const ref = named.get(name);
+  if (ref !== undefined && (ref.deref() === handler || ref.deref() === undefined)) {
+    named.delete(name);
+  }
+}
+
+/**
+ * Returns the live handler named `name` (Python 3.12's `logging.getHandlerByName`): a handler
+ * gets a name by setting {@linkcode Handler.name} (`dictConfig` and `fileConfig` name each
+ * handler after its key) and loses it when it is renamed, closed or garbage-collected.
+ *
+ * @param name The name.
+ * @returns The handler, or `null` (Python's `None`) when no live handler has that name.
+ * @throws {TypeError} When `name` is not a string.
+ *
+ * @example
+ * ```ts
+ * import { getHandlerByName, NullHandler } from "@x/loghandlers";
+ * const h = new NullHandler();
+ * h.name = "doc.audit";
+ * console.assert(getHandlerByName("doc.audit") === h);
+ * await h.close();
+ * console.assert(getHandlerByName("doc.audit") === null);
+ * ```
+ */
+export function getHandlerByName(name: string): Handler | null {
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot look up a handler as its name must be a string: current value is ${
+        describeValue(name)
+      }`,
+    );
+  }
+  return named.get(name)?.deref() ?? null;
+}
+
+/**
+ * Returns the names of the live named handlers (Python 3.12's `logging.getHandlerNames`,
+ * which returns a `frozenset`): a new set on each call, in the order the names were given, so
+ * changing it changes nothing; its type is read-only.
+ *
+ * @returns The names.
+ *
+ * @example
+ * ```ts
+ * import { getHandlerNames, NullHandler } from "@x/loghandlers";
+ * const h = new NullHandler();
+ * h.name = "doc.names";
+ * console.assert(getHandlerNames().has("doc.names"));
+ * h.name = null;
+ * console.assert(!getHandlerNames().has("doc.names"));
+ * ```
+ */
+export function getHandlerNames(): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const [name, ref] of named) {
+    if (ref.deref() === undefined) named.delete(name);
+    else names.add(name);
+  }
+  return names;
+}
+
+/**
+ * Forgets every handler name, as Python's `logging.config` does (`_handlers.clear()`) before a
+ * configuration replaces the handlers. The handlers keep their `name`. Internal: for
+ * `dictConfig` and `fileConfig`.
+ */
+export function clearHandlerNames(): void {
+  for (const ref of named.values()) {
+    const h = ref.deref();
+    if (h !== undefined) collected.unregister(h);
+  }
+  named.clear();
 }
 
 function describeError(error: unknown): string {

@@ -22,6 +22,7 @@ import { percentArgCount } from "./text/percent.ts";
 import { pyRepr, pyStr } from "./text/pystr.ts";
 import { isMapping, type LogArgs, LogRecord } from "./record.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
+import { describeValue } from "./text/options.ts";
 
 /**
  * Python's keyword arguments of a logging call, in TypeScript: pass them with
@@ -196,6 +197,7 @@ let recordFactory: LogRecordFactory = defaultFactory;
  * Sets the function that makes every record, like Python's `logging.setLogRecordFactory`.
  *
  * @param factory The factory; pass the value of {@linkcode getLogRecordFactory} to restore.
+ * @throws {TypeError} When `factory` is not a function.
  *
  * @example
  * ```ts
@@ -212,7 +214,17 @@ let recordFactory: LogRecordFactory = defaultFactory;
  * ```
  */
 export function setLogRecordFactory(factory: LogRecordFactory): void {
+  checkFactory("setLogRecordFactory", factory);
   recordFactory = factory;
+}
+
+function checkFactory(owner: string, factory: unknown): void {
+  if (typeof factory !== "function") {
+    throw new TypeError(
+      `Cannot call ${owner} as 'factory' must be a function that returns a LogRecord: current ` +
+        `value is ${describeValue(factory)}`,
+    );
+  }
 }
 
 /**
@@ -484,6 +496,16 @@ export class Manager {
   readonly root: Logger;
   /** Every logger and placeholder by name. */
   readonly loggerDict: Map<string, Logger | PlaceHolder> = new Map();
+  /**
+   * The class this manager's `getLogger` creates loggers of, or `null` for the module's
+   * ({@linkcode getLoggerClass}). Set it with {@linkcode Manager.setLoggerClass}.
+   */
+  loggerClass: LoggerClass | null = null;
+  /**
+   * The factory that makes the records of this manager's loggers, or `null` for the module's
+   * ({@linkcode getLogRecordFactory}). Set it with {@linkcode Manager.setLogRecordFactory}.
+   */
+  logRecordFactory: LogRecordFactory | null = null;
   #disable = 0;
 
   /**
@@ -514,13 +536,71 @@ export class Manager {
     if (typeof name !== "string") throw new TypeError("A logger name must be a string");
     const existing = this.loggerDict.get(name);
     if (existing instanceof Logger) return existing;
-    const logger = new Logger(name);
+    const logger = new (this.loggerClass ?? loggerClass)(name);
     logger.manager = this;
     this.loggerDict.set(name, logger);
     if (existing !== undefined) this.#fixupChildren(existing, logger);
     this.#fixupParents(logger);
     bumpConfigGeneration();
     return logger;
+  }
+
+  /**
+   * Sets the class this manager's `getLogger` creates new loggers of (Python's
+   * `Manager.setLoggerClass`); it wins over the module's {@linkcode setLoggerClass}. Loggers
+   * that already exist keep their class.
+   *
+   * @param klass `Logger` or a class that extends it, constructible with the name alone; `null`
+   * to use the module's class again.
+   * @throws {TypeError} When `klass` is not `Logger` or a subclass of it (as Python does).
+   *
+   * @example
+   * ```ts
+   * import { getLogger, Logger } from "@x/loghandlers";
+   * class AppLogger extends Logger {}
+   * const manager = getLogger().manager;
+   * manager.setLoggerClass(AppLogger);
+   * console.assert(getLogger("doc.manager.class") instanceof AppLogger);
+   * manager.setLoggerClass(null);
+   * console.assert(!(getLogger("doc.manager.class2") instanceof AppLogger));
+   * ```
+   */
+  setLoggerClass(klass: LoggerClass | null): void {
+    if (klass !== null) checkLoggerClass("Manager.setLoggerClass", klass);
+    this.loggerClass = klass;
+  }
+
+  /**
+   * Sets the factory that makes the records of this manager's loggers (Python's
+   * `Manager.setLogRecordFactory`); it wins over the module's {@linkcode setLogRecordFactory}.
+   * CPython stores it and never calls it, although its documentation says it is used; here it
+   * is used.
+   *
+   * @param factory The factory, or `null` to use the module's again.
+   * @throws {TypeError} When `factory` is neither a function nor `null`.
+   *
+   * @example
+   * ```ts
+   * import { getLogger, getLogRecordFactory, Handler, type LogRecord } from "@x/loghandlers";
+   * const manager = getLogger().manager;
+   * const base = getLogRecordFactory();
+   * manager.setLogRecordFactory((...a) => Object.assign(base(...a), { app: "shop" }));
+   * const seen: LogRecord[] = [];
+   * class Keep extends Handler {
+   *   override emit(r: LogRecord) {
+   *     seen.push(r);
+   *   }
+   * }
+   * const log = getLogger("doc.manager.factory");
+   * log.addHandler(new Keep());
+   * log.warning("hi");
+   * manager.setLogRecordFactory(null);
+   * console.assert(seen[0].app === "shop");
+   * ```
+   */
+  setLogRecordFactory(factory: LogRecordFactory | null): void {
+    if (factory !== null) checkFactory("Manager.setLogRecordFactory", factory);
+    this.logRecordFactory = factory;
   }
 
   #fixupParents(logger: Logger): void {
@@ -612,6 +692,25 @@ export class Logger extends Filterer {
     super();
     this.name = name;
     this.#level = checkLevel(level);
+  }
+
+  /**
+   * The root logger, on every logger (Python's `Logger.root`).
+   *
+   * @example
+   * ```ts
+   * import { getLogger, root } from "@x/loghandlers";
+   * console.assert(getLogger("doc.root.a").root === root);
+   * console.assert(root.root === root);
+   * ```
+   */
+  get root(): RootLogger {
+    return root;
+  }
+
+  /** The root logger (Python's `Logger.root`, read on the class). */
+  static get root(): RootLogger {
+    return root;
   }
 
   /** The level set on this logger (`NOTSET` defers to the parent). */
@@ -1005,9 +1104,10 @@ export class Logger extends Filterer {
     extra: Readonly<Record<string, unknown>> | null = null,
     sinfo: string | null = null,
   ): LogRecord {
-    const rv = recordFactory === defaultFactory
+    const factory = this.manager?.logRecordFactory ?? recordFactory;
+    const rv = factory === defaultFactory
       ? new LogRecord(name, level, fn, lno, msg, args, excInfo, func, sinfo)
-      : recordFactory(name, level, fn, lno, msg, args, excInfo, func, sinfo);
+      : factory(name, level, fn, lno, msg, args, excInfo, func, sinfo);
     if (extra != null) {
       for (const key in extra) {
         const value = extra[key];
@@ -1147,6 +1247,88 @@ export class RootLogger extends Logger {
   constructor(level: Level) {
     super("root", level);
   }
+}
+
+/**
+ * A class {@linkcode getLogger} can create loggers of: `Logger` or a class that extends it,
+ * constructible with the logger's name alone.
+ */
+export type LoggerClass = new (name: string) => Logger;
+
+let loggerClass: LoggerClass = Logger;
+
+function checkLoggerClass(owner: string, klass: unknown): void {
+  let ok = false;
+  try {
+    ok = klass === Logger ||
+      (typeof klass === "function" && klass.prototype instanceof Logger);
+  } catch {
+    // a revoked Proxy, a throwing getter: not a Logger class
+  }
+  if (ok) return;
+  let name: string;
+  try {
+    const n = typeof klass === "function" ? klass.name : undefined;
+    name = typeof n === "string" && n !== "" ? n : describeValue(klass);
+  } catch {
+    name = describeValue(klass);
+  }
+  // CPython's words first, then what to pass instead.
+  throw new TypeError(
+    `logger not derived from logging.Logger: ${name} (${owner} needs Logger or a class that ` +
+      `extends it)`,
+  );
+}
+
+/**
+ * Sets the class {@linkcode getLogger} creates new loggers of (Python's
+ * `logging.setLoggerClass`). Loggers that already exist keep their class, the root logger
+ * included; a manager's own class ({@linkcode Manager.setLoggerClass}) wins over this one.
+ *
+ * @param klass `Logger` or a class that extends it, constructible with the name alone.
+ * @throws {TypeError} When `klass` is not `Logger` or a subclass of it: Python's
+ * `logger not derived from logging.Logger: <name>`.
+ *
+ * @example
+ * ```ts
+ * import { getLogger, getLoggerClass, Logger, setLoggerClass } from "@x/loghandlers";
+ * class AuditLogger extends Logger {
+ *   audit(msg: string) {
+ *     this.warning("AUDIT %s", msg);
+ *   }
+ * }
+ * setLoggerClass(AuditLogger);
+ * const log = getLogger("doc.setLoggerClass");
+ * setLoggerClass(Logger);
+ * console.assert(log instanceof AuditLogger && getLoggerClass() === Logger);
+ * try {
+ *   setLoggerClass(Map as never);
+ * } catch (e) {
+ *   console.assert(e instanceof TypeError && e.message.startsWith("logger not derived"));
+ * }
+ * ```
+ */
+export function setLoggerClass(klass: LoggerClass): void {
+  checkLoggerClass("setLoggerClass", klass);
+  loggerClass = klass;
+}
+
+/**
+ * Returns the class {@linkcode getLogger} creates new loggers of (Python's
+ * `logging.getLoggerClass`): `Logger` unless {@linkcode setLoggerClass} changed it.
+ *
+ * @returns The class.
+ *
+ * @example
+ * ```ts
+ * import { getLoggerClass, Logger } from "@x/loghandlers";
+ * console.assert(getLoggerClass() === Logger);
+ * class MyLogger extends getLoggerClass() {}
+ * console.assert(new MyLogger("x") instanceof Logger);
+ * ```
+ */
+export function getLoggerClass(): LoggerClass {
+  return loggerClass;
 }
 
 /** The handler used when a record finds no handler at all (Python's `lastResort`). */

@@ -1,6 +1,6 @@
 /**
  * The logging model without any handler: levels, records, loggers, the `Handler` base, filters,
- * formatters, `LoggerAdapter`, settings and `shutdown`. It touches no file, socket or other
+ * formatters, `LoggerAdapter`, settings, `captureWarnings` and `shutdown`. It touches no file, socket or other
  * resource and needs no permission, so it also works on Deno Deploy; the handlers are in the
  * package root and in their own subpaths.
  *
@@ -46,27 +46,31 @@ export {
 } from "./formatter.ts";
 export { gmtime, localtime, type TimeStruct } from "./text/strftime.ts";
 export { Filter, Filterer, type FilterLike, type FilterResult } from "./filter.ts";
-export { Handler } from "./handler.ts";
+export { getHandlerByName, getHandlerNames, Handler } from "./handler.ts";
 export { type Delivery, Outbox, type OutboxOptions } from "./io/outbox.ts";
 export { OutboxHandler } from "./outbox_handler.ts";
-export { type LoggingSettings, settings } from "./settings.ts";
+export { BASIC_FORMAT, type LoggingSettings, settings } from "./settings.ts";
 export {
   type CallerInfo,
   disable,
   getLogger,
+  getLoggerClass,
   getLogRecordFactory,
   kw,
   lastResort,
   Logger,
+  type LoggerClass,
   LogKwargs,
   type LogKwargsInit,
   type LogRecordFactory,
   root,
   RootLogger,
   setLastResort,
+  setLoggerClass,
   setLogRecordFactory,
 } from "./logger.ts";
 export { LoggerAdapter, type LoggerAdapterOptions } from "./adapter.ts";
 export { handleSignals, shutdown } from "./shutdown.ts";
+export { captureWarnings, type CaptureWarningsOptions } from "./warnings.ts";
 export type { OptionProblem, OptionRule, OptionRules } from "./text/options.ts";
 export type { FileAccess, SyncWriter } from "./io/files.ts";

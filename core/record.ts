@@ -7,6 +7,7 @@
 import { getLevelName } from "./levels.ts";
 import { percentFormat } from "./text/percent.ts";
 import { pyStr } from "./text/pystr.ts";
+import { settings } from "./settings.ts";
 
 /** Arguments merged into a record's message: a list (Python's tuple) or one mapping for `%(key)s`. */
 export type LogArgs = readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -91,13 +92,16 @@ export class LogRecord {
   msecs: number;
   /** Milliseconds from module load to this event. */
   relativeCreated: number;
-  /** A thread id (0 on the main thread). */
+  /** A thread id (0), or `null` while `settings.logThreads` is false. */
   thread: number | null;
-  /** `"MainThread"`, or the Worker's name. */
+  /** `"MainThread"`, or the Worker's name; `null` while `settings.logThreads` is false. */
   threadName: string | null;
-  /** `"MainProcess"`. */
+  /** `"MainProcess"`, or `null` while `settings.logMultiprocessing` is false. */
   processName: string | null;
-  /** The process id when it can be read without a permission prompt, else `null`. */
+  /**
+   * The process id when it can be read without a permission prompt, else `null`; `null` while
+   * `settings.logProcesses` is false.
+   */
   process: number | null;
   /** The task name (always `null`: Deno has no asyncio tasks). */
   taskName: string | null;
@@ -157,10 +161,19 @@ export class LogRecord {
     this.created = ms / 1000;
     this.msecs = Math.floor(ms % 1000);
     this.relativeCreated = ms - startTime;
-    this.thread = 0;
-    this.threadName = threadName ??= threadNameOf();
-    this.processName = "MainProcess";
-    this.process = pid === undefined ? processId() : pid;
+    // Python's logThreads, logMultiprocessing and logProcesses switches (logAsyncioTasks has
+    // nothing to switch: there are no asyncio tasks). The same fields in the same order either
+    // way, so every record keeps one shape.
+    const s = settings;
+    if (s.logThreads) {
+      this.thread = 0;
+      this.threadName = threadName ??= threadNameOf();
+    } else {
+      this.thread = null;
+      this.threadName = null;
+    }
+    this.processName = s.logMultiprocessing ? "MainProcess" : null;
+    this.process = !s.logProcesses ? null : pid === undefined ? processId() : pid;
     this.taskName = null;
   }
 
