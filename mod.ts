@@ -39,7 +39,7 @@ export {
   info,
   log,
   warning,
-} from "./config.ts";
+} from "./config/basic.ts";
 export { type LogStream, NullHandler, StreamHandler, type TextWriter } from "./handlers/stream.ts";
 export {
   type ErrorPolicy,

@@ -5,14 +5,14 @@
  * @module
  */
 
-import { ValueError } from "./core/text/errors.ts";
-import type { ErrorPolicy } from "./core/text/encoding.ts";
-import { Formatter } from "./core/formatter.ts";
-import type { Handler } from "./core/handler.ts";
-import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./core/levels.ts";
-import { getLogger, root } from "./core/logger.ts";
-import { FileHandler, type FileMode } from "./handlers/file.ts";
-import { type LogStream, StreamHandler } from "./handlers/stream.ts";
+import { ValueError } from "../core/text/errors.ts";
+import type { ErrorPolicy } from "../core/text/encoding.ts";
+import { Formatter } from "../core/formatter.ts";
+import type { Handler } from "../core/handler.ts";
+import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "../core/levels.ts";
+import { getLogger, root } from "../core/logger.ts";
+import { FileHandler, type FileMode } from "../handlers/file.ts";
+import { type LogStream, StreamHandler } from "../handlers/stream.ts";
 
 /** Options of {@linkcode basicConfig}: Python's keyword arguments. */
 export interface BasicConfigOptions {
