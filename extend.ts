@@ -131,6 +131,36 @@ export { urlencode } from "./handlers/http.ts";
 export { encodeHeader, formatMailDate } from "./handlers/smtp.ts";
 export { denoCommandRunner, MAX_EVENT_MESSAGE_LENGTH } from "./handlers/nt_event_log.ts";
 
+export {
+  type ConfigGetOptions,
+  ConfigParser,
+  ConfigParserError,
+  DuplicateOptionError,
+  DuplicateSectionError,
+  InterpolationDepthError,
+  InterpolationError,
+  InterpolationMissingOptionError,
+  InterpolationSyntaxError,
+  MissingSectionHeaderError,
+  NoOptionError,
+  NoSectionError,
+  ParsingError,
+  pyStrip,
+} from "./config/ini.ts";
+export {
+  literalEval,
+  parsePyLiteral,
+  type PyLiteral,
+  type PyLiteralOptions,
+  pyLiteralToJs,
+} from "./config/pyliteral.ts";
+export {
+  FILE_CONFIG_NAMES,
+  type FileConfigDict,
+  type FileConfigOptions,
+  fileConfigToDict,
+} from "./config/file.ts";
+
 // The types this entry point's API refers to, so that it documents itself alone.
 export { Filterer, type FilterLike, type FilterResult } from "./core/filter.ts";
 export { type FormatStyle, Formatter } from "./core/formatter.ts";

@@ -32,14 +32,26 @@ export * from "./core/mod.ts";
 export {
   basicConfig,
   type BasicConfigOptions,
+  type ConfigCallable,
+  type ConfigReference,
   critical,
   debug,
+  type DictConfig,
+  dictConfig,
+  type DictConfigOptions,
   error,
   exception,
+  fileConfig,
+  type FileConfigOptions,
+  type FilterConfig,
+  type FormatterConfig,
+  type HandlerConfig,
   info,
   log,
+  type LoggerConfig,
+  type RootConfig,
   warning,
-} from "./config/basic.ts";
+} from "./config/mod.ts";
 export { type LogStream, NullHandler, StreamHandler, type TextWriter } from "./handlers/stream.ts";
 export {
   type ErrorPolicy,
