@@ -155,6 +155,8 @@ function checkDict(config: unknown, known: ReadonlySet<string>): void {
     const klass = typeof entry.class === "string" ? KNOWN_CLASSES[entry.class] : undefined;
     if (klass === undefined) continue;
     const params = new Set(klass.params.map((p) => p.replace(/^\*/, "")));
+    const rules = (klass.ctor as { optionRules?: object }).optionRules;
+    for (const key of Object.keys(rules ?? {})) params.add(key); // the library's own options
     const queue = String(entry.class).endsWith("QueueHandler");
     for (const key of Object.keys(entry)) {
       if (HANDLER_KEYS.has(key) || params.has(key) || (queue && QUEUE_KEYS.has(key))) continue;

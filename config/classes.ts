@@ -49,8 +49,19 @@ export interface KnownClass {
    * of it that has no constructor of its own.
    * @returns The object.
    */
-  build(args: Readonly<Record<string, unknown>>, ctor?: AnyConstructor): unknown;
+  build(
+    args: Readonly<Record<string, unknown>>,
+    ctor?: AnyConstructor,
+    extra?: Readonly<Record<string, unknown>>,
+  ): unknown;
 }
+
+/**
+ * Options beyond Python's signature (this library's own, such as `compress` or `bufferSize`)
+ * for the object being built: merged into its options object by {@linkcode pick}. Builds are
+ * synchronous, so one variable serves.
+ */
+let extraOptions: Readonly<Record<string, unknown>> = {};
 
 /**
  * Declares a known class: `build` receives the class to construct, typed as the base so that
@@ -66,16 +77,26 @@ function known<C extends AnyConstructor>(
     ctor,
     params,
     required,
-    build: (args, sub) => build(args, (sub ?? ctor) as C),
+    build: (args, sub, extra = {}) => {
+      extraOptions = extra;
+      try {
+        return build(args, (sub ?? ctor) as C);
+      } finally {
+        extraOptions = {};
+      }
+    },
   };
 }
 
-/** Keeps the keys of `args` that are present, renamed by `names` (Python name -> ours). */
+/**
+ * Keeps the keys of `args` that are present, renamed by `names` (Python name -> ours), with the
+ * library's own options of the object being built.
+ */
 function pick(
   args: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>>,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { ...extraOptions };
   for (const [py, ts] of Object.entries(names)) {
     if (args[py] !== undefined) out[ts] = args[py];
   }

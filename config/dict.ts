@@ -1116,9 +1116,18 @@ function buildKnown(
 ): unknown {
   const python = dotted.slice(dotted.lastIndexOf(".") + 1);
   const params = known.params.filter((p) => p !== "*").map((p) => p.replace(/^\*/, ""));
+  // Beyond Python's signature, the library's own options of the class (`compress`,
+  // `bufferSize`, `sendRate`, ...) go to its options object.
+  const rules = (ctor as { optionRules?: unknown }).optionRules;
+  const ownOptions = typeof rules === "object" && rules !== null ? Object.keys(rules) : [];
+  const extra: Dict = {};
   for (const key of Object.keys(kwargs)) {
     if (params.includes(key)) continue;
-    const hint = closestName(key, params);
+    if (ownOptions.includes(key)) {
+      extra[key] = kwargs[key];
+      continue;
+    }
+    const hint = closestName(key, [...params, ...ownOptions]);
     const own = ctor !== known.ctor
       ? ` (${ctor.name} extends ${python} without a constructor of its own, so it takes ` +
         `${python}'s arguments; a constructor of its own gets the arguments as one object)`
@@ -1141,7 +1150,11 @@ function buildKnown(
         `argument${missing.length === 1 ? "" : "s"}: ${list}`,
     );
   }
-  return known.build(kwargs, ctor as AnyConstructor);
+  const pythonArgs: Dict = {};
+  for (const key of Object.keys(kwargs)) {
+    if (!Object.hasOwn(extra, key)) pythonArgs[key] = kwargs[key];
+  }
+  return known.build(pythonArgs, ctor as AnyConstructor, extra);
 }
 
 /**

@@ -403,6 +403,11 @@ interface Unit {
  * ```
  */
 export class HTTPHandler extends OutboxHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = HTTP_RULES;
   /** `host` or `host:port`. */
   readonly host: string;
   /** The path (and query) of the requests. */

@@ -226,6 +226,11 @@ export interface MemoryHandlerOptions {
  * ```
  */
 export class MemoryHandler extends BufferingHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = MEMORY_RULES;
   /** Whether `close()` hands the buffer to the target (else the buffer is dropped). */
   flushOnClose: boolean;
   #flushLevel: number;

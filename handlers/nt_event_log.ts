@@ -278,6 +278,11 @@ function eventText(text: string): string {
  * ```
  */
 export class NTEventLogHandler extends Handler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = RULES;
   /** The event source name. */
   readonly appname: string;
   /** The message resource file registered with the source, if any. */

@@ -368,6 +368,11 @@ function parseOptions(given: SMTPHandlerOptions, own: boolean): ParsedOptions {
  * ```
  */
 export class SMTPHandler extends OutboxHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = RULES;
   /** The mail server's host (Python's `mailhost`). */
   readonly mailhost: string;
   /** The port (Python's `mailport`, here always a number). */

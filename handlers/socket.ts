@@ -321,6 +321,11 @@ function checkArguments(
  * ```
  */
 export class SocketHandler extends OutboxHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = SOCKET_RULES;
   /** The host, or the Unix socket path when `port` is `null`. */
   readonly host: string;
   /** The port, or `null` for a Unix socket. */
@@ -641,6 +646,11 @@ export interface DatagramHandlerOptions extends SocketHandlerOptions {
  * ```
  */
 export class DatagramHandler extends SocketHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static override readonly optionRules: OptionRules = DATAGRAM_RULES;
   /** The most datagrams sent per second (the `sendRate` option). */
   readonly sendRate: number;
   #udp: UdpSender | null = null;

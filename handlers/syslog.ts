@@ -469,6 +469,11 @@ function describe(error: unknown): string {
  * ```
  */
 export class SysLogHandler extends OutboxHandler {
+  /**
+   * The options this class accepts, checked at run time by its constructor (`dictConfig` also
+   * passes these keys, beyond Python's, to the constructor).
+   */
+  static readonly optionRules: OptionRules = SYSLOG_RULES;
   /** System is unusable. */
   static readonly LOG_EMERG = 0;
   /** Action must be taken immediately. */

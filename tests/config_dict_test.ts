@@ -16,6 +16,7 @@ import { QueueHandler, QueueListener } from "../handlers/queue.ts";
 import { AsyncQueue } from "../core/io/queues.ts";
 import { NullHandler, StreamHandler } from "../handlers/stream.ts";
 import { TimedRotatingFileHandler } from "../handlers/timed_rotating.ts";
+import { RotatingFileHandler } from "../handlers/rotating.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
 import { runScript } from "./helpers/collect.ts";
 import { existsSync, withTempDir } from "./helpers/fs.ts";
@@ -561,4 +562,45 @@ Deno.test("ext://sys.stdout and ext://sys.stderr are the program's standard stre
   assertEquals(code, 0);
   assertEquals(stdout, "INFO to stdout\nERROR to both\n");
   assertEquals(stderr, "to both\n");
+});
+
+Deno.test("dictConfig passes the library's own options (compress, bufferSize, ...) beyond Python's to the handler, and names a misspelt one", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    dictConfig({
+      version: 1,
+      handlers: {
+        access: {
+          class: "logging.handlers.RotatingFileHandler",
+          filename: `${dir}/access.log`,
+          maxBytes: 1000,
+          backupCount: 2,
+          compress: "gzip",
+          bufferSize: 4096,
+        },
+      },
+      root: { handlers: ["access"] },
+    });
+    const handler = getHandlerByName("access") as RotatingFileHandler;
+    assertEquals([handler.compress, handler.maxBytes, handler.backupCount], ["gzip", 1000, 2]);
+    const error = assertThrows(
+      () =>
+        dictConfig({
+          version: 1,
+          handlers: {
+            bad: {
+              class: "logging.handlers.RotatingFileHandler",
+              filename: `${dir}/bad.log`,
+              compres: "gzip",
+            },
+          },
+        }),
+      ValueError,
+      "Unable to configure handler 'bad'",
+    );
+    assertStringIncludes(String(error.cause), "Did you mean 'compress'?");
+  } finally {
+    dictConfig({ version: 1, root: { handlers: [] } });
+    await Deno.remove(dir, { recursive: true });
+  }
 });
