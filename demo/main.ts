@@ -5,29 +5,17 @@
 
 import { createSocket } from "node:dgram";
 import {
-  AsyncQueue,
-  DatagramHandler,
+  dictConfig,
   FileHandler,
-  Filter,
   Formatter,
+  getHandlerByName,
   getLogger,
-  HTTPHandler,
   kw,
   LoggerAdapter,
   LogReceiver,
-  MemoryHandler,
-  NullHandler,
-  QueueHandler,
-  QueueListener,
-  RotatingFileHandler,
+  type QueueHandler,
   shutdown,
-  SocketHandler,
-  StreamHandler,
-  SysLogHandler,
-  TimedRotatingFileHandler,
-  WatchedFileHandler,
 } from "../mod.ts";
-import type { LogRecord } from "../mod.ts";
 
 const out = new URL("./out/", import.meta.url);
 await Deno.remove(out, { recursive: true }).catch(() => {});
@@ -54,57 +42,7 @@ const collector = createSocket("udp4");
 await new Promise<void>((resolve) => collector.bind(0, "127.0.0.1", resolve));
 collector.on("message", (datagram) => syslogLines.push(new TextDecoder().decode(datagram)));
 
-const detailed = new Formatter("%(asctime)s %(levelname)-8s %(name)s [%(request)s] %(message)s", {
-  defaults: { request: "-" },
-});
-
-// Everything to the console, INFO and above.
-const console_ = new StreamHandler(Deno.stdout);
-console_.setLevel("INFO");
-console_.setFormatter(new Formatter("{levelname:<8} {name}: {message}", { style: "{" }));
-
-// Everything to app.log, each record in the OS when the call returns.
-const app = new FileHandler(path("app.log"));
-app.setFormatter(detailed);
-
-// Errors only, to errors.log in Latin-1; characters it cannot hold are escaped. The file is
-// watched: when something renames it away (logrotate does), the next record reopens it.
-const errors = new WatchedFileHandler(path("errors.log"), {
-  encoding: "latin-1",
-  errors: "backslashreplace",
-});
-errors.setLevel("ERROR");
-errors.setFormatter(
-  new Formatter("%(asctime)s %(levelname)s %(filename)s:%(lineno)d %(funcName)s: %(message)s"),
-);
-
-// The access log: high volume, so it uses the bounded write buffer; it rotates at 16 KiB, keeps 3
-// backups and gzips them off the logging call.
-const access = new RotatingFileHandler(path("access.log"), {
-  maxBytes: 16 * 1024,
-  backupCount: 3,
-  compress: "gzip",
-  bufferSize: 64 * 1024,
-  flushInterval: 500,
-});
-access.setFormatter(new Formatter("%(asctime)s %(message)s", { datefmt: "%d/%b/%Y:%H:%M:%S %z" }));
-
-// The receiver gets WARNING and above over TCP; with `ack`, a restart of the receiver loses
-// nothing. Metrics go to it as UDP datagrams.
-const remote = new SocketHandler("127.0.0.1", tcpPort, { ack: true });
-remote.setLevel("WARNING");
-const datagrams = new DatagramHandler("127.0.0.1", receiver.udpAddr!.port);
-
-// Errors also go to syslog, as RFC 5424 lines with structured data.
-const syslog = new SysLogHandler({
-  address: ["127.0.0.1", collector.address().port],
-  format: "rfc5424",
-  appName: "shop",
-  facility: "local0",
-});
-syslog.setLevel("ERROR");
-
-// An HTTP collector (a local Deno.serve): HTTPHandler posts JSON batches of ERROR records to it.
+// An HTTP collector (a local Deno.serve): the HTTPHandler posts JSON batches of ERROR records.
 const httpLines: string[] = [];
 const collectorHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
   for (const r of await req.json()) {
@@ -112,61 +50,33 @@ const collectorHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {}
   }
   return new Response(null, { status: 204 });
 });
-const web = new HTTPHandler(`127.0.0.1:${collectorHttp.addr.port}`, "/logs", {
-  method: "POST",
-  format: "json",
-  batch: { maxRecords: 20, maxDelayMs: 200 },
-});
-web.setLevel("ERROR");
 
-// Slow handlers behind a queue: the logging call only enqueues; the listener writes later.
-const queue = new AsyncQueue<LogRecord | null>(10_000);
-const queued = new FileHandler(path("queued.log"));
-queued.setFormatter(new Formatter("%(asctime)s %(name)s %(message)s"));
-const listener = new QueueListener(queue, [queued]).start();
-
-// Debug traces are kept in memory and written to trace.log only when an ERROR shows up.
-const traceFile = new FileHandler(path("trace.log"));
-traceFile.setFormatter(new Formatter("%(levelname)s %(name)s %(message)s"));
-const traces = new MemoryHandler(200, { flushLevel: "ERROR", target: traceFile });
-
-const root = getLogger();
-root.setLevel("DEBUG");
-for (const h of [console_, app, errors, remote, syslog, web]) root.addHandler(h);
-getLogger("shop.db").addHandler(new QueueHandler(queue));
-
-// The audit log rotates every hour (UTC) and keeps the last 2 hours. The demo runs in a second,
-// so it drives the handler with a simulated clock: each request takes a simulated minute.
+// Every handler, formatter, filter and logger of the service comes from logging.json, in Python's
+// dictConfig schema: a Python service's configuration works as it is (and the library's own
+// options, such as the access log's gzip and write buffer, sit beside Python's). What only the
+// running program knows (the receiver's ports, the audit log's simulated clock) is given by name
+// through `resolve` and referred to as `ext://demo...`. The audit log rotates every hour (UTC) and
+// keeps the last 2; the demo runs in a second, so each request takes a simulated minute.
 let clock = Date.UTC(2026, 10, 24, 20, 30) / 1000;
-const audit = new TimedRotatingFileHandler(path("audit.log"), {
-  when: "H",
-  utc: true,
-  backupCount: 2,
-  delay: true,
-  now: () => clock,
+Deno.chdir(new URL(".", import.meta.url)); // the file names in logging.json are relative to it
+dictConfig(JSON.parse(await Deno.readTextFile("logging.json")), {
+  resolve: {
+    "demo.receiver.tcp": tcpPort,
+    "demo.receiver.udp": receiver.udpAddr!.port,
+    "demo.syslog.port": collector.address().port,
+    "demo.http.host": `127.0.0.1:${collectorHttp.addr.port}`,
+    "demo.clock": () => clock,
+  },
 });
-audit.setFormatter(new Formatter("%(message)s"));
-const auditLog = getLogger("shop.audit");
-auditLog.propagate = false;
-auditLog.addHandler(audit);
+// As in CPython 3.13, dictConfig makes the database queue's listener; the program starts it.
+const listener = (getHandlerByName("db") as QueueHandler).listener!.start();
 
 const accessLog = getLogger("shop.access");
-accessLog.propagate = false;
-accessLog.addHandler(access);
-
-// Request counts go to the receiver as UDP datagrams.
+const auditLog = getLogger("shop.audit");
 const metrics = getLogger("shop.metrics");
-metrics.propagate = false;
-metrics.addHandler(datagrams);
-
-// A library that stays quiet unless the application configures it.
-getLogger("vendorlib").addHandler(new NullHandler());
-getLogger("vendorlib").propagate = false;
 
 const db = getLogger("shop.db");
 const http = getLogger("shop.http");
-http.addHandler(traces);
-http.addFilter(new Filter("shop.http"));
 
 function handle(id: number) {
   const log = new LoggerAdapter(http, { request: `r-${id}` });
