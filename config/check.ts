@@ -10,7 +10,9 @@
  */
 
 import { Formatter } from "../core/formatter.ts";
+import { explainFileError } from "../core/io/files.ts";
 import { checkLevel } from "../core/levels.ts";
+import { closestName } from "../core/text/options.ts";
 import { KNOWN_CLASSES } from "./classes.ts";
 import { fileConfigToDict } from "./file.ts";
 import { ConfigParser } from "./ini.ts";
@@ -160,7 +162,12 @@ function checkDict(config: unknown, known: ReadonlySet<string>): void {
     const queue = String(entry.class).endsWith("QueueHandler");
     for (const key of Object.keys(entry)) {
       if (HANDLER_KEYS.has(key) || params.has(key) || (queue && QUEUE_KEYS.has(key))) continue;
-      fail(`${path}.${key}`, `${entry.class}() got an unexpected keyword argument '${key}'`);
+      const hint = closestName(key, params);
+      fail(
+        `${path}.${key}`,
+        `${entry.class}() got an unexpected keyword argument '${key}'` +
+          (hint !== null ? `. Did you mean '${hint}'?` : ""),
+      );
     }
     for (const required of klass.required) {
       if (entry[required] === undefined && !(queue && required === "queue")) {
@@ -231,7 +238,8 @@ export async function checkConfigFile(args: readonly string[]): Promise<number> 
   try {
     text = await Deno.readTextFile(file);
   } catch (error) {
-    console.error(`config: cannot read ${file}: ${(error as Error).message}`);
+    const explained = explainFileError(error, "read logging configuration file", file, "read");
+    console.error(`config: ${explained.name}: ${explained.message}`);
     return 1;
   }
   try {

@@ -66,7 +66,7 @@ Deno.test("--check names the first problem with its key path and exits 1", () =>
             h: { class: "logging.handlers.RotatingFileHandler", filename: "a.log", maxbytes: 1 },
           },
         },
-        "handlers.h.maxbytes: logging.handlers.RotatingFileHandler() got an unexpected keyword argument 'maxbytes'",
+        "handlers.h.maxbytes: logging.handlers.RotatingFileHandler() got an unexpected keyword argument 'maxbytes'. Did you mean 'maxBytes'?",
       ],
       [
         "a missing formatter",

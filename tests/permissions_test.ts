@@ -15,6 +15,7 @@ import { fileLines } from "./helpers/subprocess.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 const RECEIVER = new URL("../receiver.ts", import.meta.url).pathname;
+const CONFIG = new URL("../config/mod.ts", import.meta.url).pathname;
 const decoder = new TextDecoder();
 
 /** What one case knows when it runs: its own folder (the subprocess's cwd) and free ports. */
@@ -299,6 +300,133 @@ const ROWS: Row[] = [
         },
       ];
     })(),
+  },
+  {
+    row: "`dictConfig`",
+    cases: [
+      {
+        name: "a stream handler and a file handler from a dictionary",
+        script: `
+          import { dictConfig, getLogger, shutdown } from MOD;
+          dictConfig({
+            version: 1,
+            formatters: { plain: { format: "%(message)s" } },
+            handlers: {
+              out: { class: "logging.StreamHandler", stream: "ext://sys.stdout", formatter: "plain" },
+              file: { class: "logging.FileHandler", filename: "app.log", formatter: "plain" },
+            },
+            root: { level: "INFO", handlers: ["out", "file"] },
+          });
+          console.log("constructed");
+          for (let i = 0; i < 3; i++) getLogger("configured").info("record %d", i);
+          await shutdown();
+          console.log("done");
+        `,
+        flags: () => ["--allow-write=app.log"],
+        check: (c, out) => {
+          assertEquals(fileLines(`${c.dir}/app.log`), records(3));
+          assertEquals(out.stdout, `constructed\n${records(3).join("\n")}\ndone\n`);
+        },
+        missing: [{
+          without: "--allow-write for the file handler",
+          flags: () => [],
+          names: (c) => `--allow-write=${c.dir}/app.log`,
+        }],
+      },
+    ],
+  },
+  {
+    row: "`fileConfig`",
+    cases: (() => {
+      const ini = [
+        "[loggers]",
+        "keys=root",
+        "[handlers]",
+        "keys=file",
+        "[formatters]",
+        "keys=plain",
+        "[logger_root]",
+        "level=INFO",
+        "handlers=file",
+        "[handler_file]",
+        "class=FileHandler",
+        "formatter=plain",
+        "args=('app.log',)",
+        "[formatter_plain]",
+        "format=%(message)s",
+        "",
+      ].join("\n");
+      const script = (source: string) => `
+        import { fileConfig, getLogger, shutdown } from MOD;
+        fileConfig(${source});
+        console.log("constructed");
+        for (let i = 0; i < 3; i++) getLogger("configured").info("record %d", i);
+        await shutdown();
+        console.log("done");
+      `;
+      const check = (c: Context) => assertEquals(fileLines(`${c.dir}/app.log`), records(3));
+      return [
+        {
+          name: "a file given by path",
+          setup: (c: Context) => Deno.writeTextFile(`${c.dir}/logging.ini`, ini),
+          script: script(`"logging.ini"`),
+          flags: () => ["--allow-read=logging.ini", "--allow-write=app.log"],
+          check,
+          missing: [{
+            without: "--allow-read for the configuration file",
+            flags: () => ["--allow-write=app.log"],
+            names: (c: Context) => `--allow-read=${c.dir}/logging.ini`,
+          }],
+        },
+        {
+          name: "INI text, needing nothing but the handler's flags",
+          script: script(JSON.stringify(ini)),
+          flags: () => ["--allow-write=app.log"],
+          check,
+          missing: [{
+            without: "--allow-write for the file handler",
+            flags: () => [],
+            names: (c: Context) => `--allow-write=${c.dir}/app.log`,
+          }],
+        },
+      ];
+    })(),
+  },
+  {
+    row: "`deno run jsr:@x/loghandlers/config --check <file>`",
+    cases: [{
+      name: "checking a JSON configuration",
+      setup: (c) =>
+        Deno.writeTextFile(
+          `${c.dir}/logging.json`,
+          JSON.stringify({
+            version: 1,
+            handlers: { file: { class: "logging.FileHandler", filename: "app.log" } },
+            root: { handlers: ["file"] },
+          }),
+        ),
+      run: async (c, flags) => {
+        const out = await runChild(
+          c,
+          [...flags, CONFIG, "--check", "logging.json"],
+          "null",
+          "\n",
+          () => Promise.resolve(),
+        );
+        return { ...out, started: out.stdout === "logging.json: ok\n" };
+      },
+      flags: () => ["--allow-read=logging.json"],
+      check: async (c) => {
+        // Checked, not loaded: the handler's file was never created.
+        const entries = await Array.fromAsync(Deno.readDir(c.dir));
+        assertEquals(entries.map((e) => e.name), ["logging.json"]);
+      },
+      missing: [{
+        without: "--allow-read",
+        flags: () => [],
+        names: (c) => `--allow-read=${c.dir}/logging.json`,
+      }],
+    }],
   },
   {
     row: "`FileHandler`",
