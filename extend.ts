@@ -104,6 +104,7 @@ export {
   type OptionRules,
   satisfies,
   string,
+  unknownOption,
 } from "./core/text/options.ts";
 export { percentFormat } from "./core/text/percent.ts";
 export { pyRepr, pyStr } from "./core/text/pystr.ts";

@@ -17,7 +17,7 @@
 
 import { KeyError, ValueError } from "../core/text/errors.ts";
 import { pyRepr, pyTypeName } from "../core/text/pystr.ts";
-import { closestName, describeValue } from "../core/text/options.ts";
+import { closestName, describeValue, unknownOption } from "../core/text/options.ts";
 import { normalizeEncoding } from "../core/text/encoding.ts";
 import { explainFileError, toAbsolutePath } from "../core/io/files.ts";
 import { CRITICAL, DEBUG, ERROR, FATAL, INFO, NOTSET, WARN, WARNING } from "../core/levels.ts";
@@ -759,14 +759,7 @@ function checkFileConfigOptions(options: FileConfigOptions): void {
     );
   }
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.includes(key)) {
-      const near = closestName(key, OPTION_NAMES);
-      throw new TypeError(
-        `Cannot run fileConfig as '${key}' is not one of its options${
-          near === null ? "" : `: did you mean '${near}'?`
-        } (known: ${OPTION_NAMES.join(", ")})`,
-      );
-    }
+    if (!OPTION_NAMES.includes(key)) throw unknownOption("run fileConfig", key, OPTION_NAMES);
   }
   const o = options as Record<string, unknown>;
   const must = (key: string, ok: boolean, what: string) => {

@@ -9,7 +9,7 @@ import { Handler } from "./handler.ts";
 import { getLogger, kw, type Logger } from "./logger.ts";
 import type { LogRecord } from "./record.ts";
 import { runExitHooksSync } from "./shutdown.ts";
-import { closestName, describeValue } from "./text/options.ts";
+import { describeValue, unknownOption } from "./text/options.ts";
 
 /** Options of {@linkcode captureWarnings}. */
 export interface CaptureWarningsOptions {
@@ -128,14 +128,7 @@ function checkCaptureOptions(options: unknown): { logger: string; errors: boolea
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key)) {
-      const near = closestName(key, OPTION_KEYS);
-      throw new TypeError(
-        `Cannot call captureWarnings as '${key}' is not one of its options${
-          near === null ? "" : `: did you mean '${near}'?`
-        } (known: ${OPTION_KEYS.join(", ")})`,
-      );
-    }
+    if (!OPTION_KEYS.includes(key)) throw unknownOption("call captureWarnings", key, OPTION_KEYS);
   }
   const logger = o.logger ?? "py.warnings";
   if (typeof logger !== "string") {

@@ -109,6 +109,33 @@ export function closestName(name: string, known: Iterable<string>): string | nul
 }
 
 /**
+ * The error for an option key that is not known: it names the key, the closest known key when
+ * one is close enough to be what was meant, and every known key.
+ *
+ * @param action What could not be done, after "Cannot" (`"create RotatingFileHandler"`).
+ * @param key The unknown key.
+ * @param known The known keys.
+ * @returns The `TypeError` to throw.
+ *
+ * @example
+ * ```ts
+ * import { unknownOption } from "@x/loghandlers/extend";
+ * const error = unknownOption("run fileConfig", "default", ["defaults", "encoding"]);
+ * console.assert(error.message.startsWith(
+ *   "Cannot run fileConfig as 'default' is not one of its options: did you mean 'defaults'?",
+ * ));
+ * ```
+ */
+export function unknownOption(action: string, key: string, known: readonly string[]): TypeError {
+  const near = closestName(key, known);
+  return new TypeError(
+    `Cannot ${action} as '${key}' is not one of its options${
+      near === null ? "" : `: did you mean '${near}'?`
+    } (known: ${known.join(", ")})`,
+  );
+}
+
+/**
  * Checks the options object of `owner`'s constructor against `rules` and returns it (`{}` for
  * `undefined`).
  *
@@ -158,14 +185,7 @@ export function checkOptions<T extends object>(
   for (const key of Object.keys(options)) {
     const rule = Object.hasOwn(rules, key) ? rules[key] : undefined;
     if (rule === undefined && unknownKeys === "allow") continue;
-    if (rule === undefined) {
-      const near = closestName(key, Object.keys(rules));
-      throw new TypeError(
-        `Cannot create ${owner} as '${key}' is not one of its options${
-          near === null ? "" : `: did you mean '${near}'?`
-        } (known: ${Object.keys(rules).join(", ")})`,
-      );
-    }
+    if (rule === undefined) throw unknownOption(`create ${owner}`, key, Object.keys(rules));
     checkOption(owner, key, (options as Record<string, unknown>)[key], rule);
   }
   return options;
