@@ -157,17 +157,53 @@ export abstract class BaseRotatingHandler extends FileHandler {
   /** The options this class accepts: {@linkcode BaseRotatingHandlerOptions}. */
   static override readonly optionRules: OptionRules = BASE_ROTATING_RULES;
   /**
-   * Turns a default rotated-file name (`/logs/app.log.1`) into the one to use; `null` keeps it.
+   * Python's `namer`: turns a default rotated-file name (`/logs/app.log.1`) into the one to
+   * use. Unset by default, which keeps the default name. As in Python, define it as a method
+   * of a subclass or assign a function to a handler; assigning `undefined` (or `null`, Python's
+   * `None`) unsets it again.
    *
-   * @default {null}
+   * @param defaultName The default name, e.g. `/logs/app.log.1`.
+   * @returns The name to use.
+   *
+   * @example
+   * ```ts
+   * import { RotatingFileHandler } from "@x/loghandlers";
+   * class DatedNames extends RotatingFileHandler {
+   *   override namer(defaultName: string): string {
+   *     return defaultName.replace(/\.log\.(\d+)$/, ".$1.log");
+   *   }
+   * }
+   * const dir = await Deno.makeTempDir();
+   * using h = new DatedNames(`${dir}/app.log`, { maxBytes: 100, backupCount: 2, delay: true });
+   * console.assert(h.rotationFilename(`${dir}/app.log.1`) === `${dir}/app.1.log`);
+   * h.namer = (name) => `${name}.old`; // on one handler, as in Python
+   * console.assert(h.rotationFilename(`${dir}/app.log.1`) === `${dir}/app.log.1.old`);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
-  namer: ((defaultName: string) => string) | null = null;
+  namer?(defaultName: string): string;
   /**
-   * Moves the live file to its rotated name (`rotator(source, dest)`); `null` renames it.
+   * Python's `rotator`: moves the live file `source` to its rotated name `dest`. Unset by
+   * default, which renames it (and compresses it with `compress: "gzip"`). Older backups are
+   * renamed, not passed to it (Python's rule). Define it as a method of a subclass or assign a
+   * function; assigning `undefined` (or `null`) unsets it again.
    *
-   * @default {null}
+   * @param source The live file's name.
+   * @param dest The rotated name, from {@linkcode BaseRotatingHandler.rotationFilename}.
+   *
+   * @example
+   * ```ts
+   * import { makeLogRecord, RotatingFileHandler } from "@x/loghandlers";
+   * const dir = await Deno.makeTempDir();
+   * using h = new RotatingFileHandler(`${dir}/app.log`, { maxBytes: 1, backupCount: 1 });
+   * h.rotator = (source, dest) => Deno.renameSync(source, `${dest}.done`);
+   * h.handle(makeLogRecord({ msg: "one" }));
+   * h.handle(makeLogRecord({ msg: "two" }));
+   * console.assert(Deno.readTextFileSync(`${dir}/app.log.1.done`) === "one\n");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
-  rotator: ((source: string, dest: string) => void) | null = null;
+  rotator?(source: string, dest: string): void;
   /** Whether writes and rollovers hold the shared lock (`lock` option). */
   readonly lock: boolean;
   /** The compression of rotated files (`compress` option). */
@@ -337,7 +373,8 @@ export abstract class BaseRotatingHandler extends FileHandler {
    * @returns The name to use.
    */
   rotationFilename(defaultName: string): string {
-    const name = this.namer === null ? defaultName : this.namer(defaultName);
+    // Python calls `namer` only when it is callable: unset, `None` and `null` keep the name.
+    const name = typeof this.namer === "function" ? this.namer(defaultName) : defaultName;
     return this.compress === "gzip" ? `${name}.gz` : name;
   }
 
@@ -350,7 +387,7 @@ export abstract class BaseRotatingHandler extends FileHandler {
    * @param dest The rotated name, from {@linkcode BaseRotatingHandler.rotationFilename}.
    */
   rotate(source: string, dest: string): void {
-    if (this.rotator !== null) {
+    if (typeof this.rotator === "function") {
       this.rotator(source, dest);
       return;
     }

@@ -395,7 +395,7 @@ export class TimedRotatingFileHandler extends BaseRotatingHandler {
     for (const entry of Deno.readDirSync(dirName || sep)) {
       // A file still being compressed counts under the name it will have.
       const fileName = gz && entry.name.endsWith(".gz.raw") ? entry.name.slice(0, -4) : entry.name;
-      if (this.namer === null) {
+      if (typeof this.namer !== "function") {
         if (!fileName.startsWith(prefix)) continue;
         let suffix = fileName.slice(prefix.length);
         if (gz) {

@@ -147,6 +147,64 @@ Deno.test("a subclass may define namer and rotator; the rotator moves only the l
     rh.closeSync();
   }));
 
+Deno.test("namer: a subclass's method, a function assigned over it, and undefined or null to unset it, as in Python", () =>
+  withTempDir(async (dir) => {
+    class Numbered extends RotatingFileHandler {
+      override namer(name: string): string {
+        return `${name}.sub`;
+      }
+    }
+    const fn = `${dir}/app.log`;
+    const h = new Numbered(fn, { maxBytes: 1, backupCount: 2 });
+    assertEquals(h.rotationFilename(`${fn}.1`), `${fn}.1.sub`);
+    h.namer = (name) => `${name}.own`; // the instance's function hides the method
+    assertEquals(h.rotationFilename(`${fn}.1`), `${fn}.1.own`);
+    (h as RotatingFileHandler).namer = undefined; // Python's `h.namer = None`: the default name
+    assertEquals(h.rotationFilename(`${fn}.1`), `${fn}.1`);
+    (h as { namer: unknown }).namer = null; // what JavaScript callers and configurations pass
+    assertEquals(h.rotationFilename(`${fn}.1`), `${fn}.1`);
+    delete (h as { namer?: unknown }).namer; // the subclass's method again
+    h.handle(makeLogRecord({ msg: "one" }));
+    h.handle(makeLogRecord({ msg: "two" }));
+    await h.close();
+    assertEquals(Deno.readTextFileSync(`${fn}.1.sub`), "one\n");
+    assertEquals(Deno.readTextFileSync(fn), "two\n");
+  }));
+
+Deno.test("compress gzip with a subclass's namer: the backups are the namer's names plus .gz; its rotator, when it has one, replaces the compression", () =>
+  withTempDir(async (dir) => {
+    class Named extends RotatingFileHandler {
+      override namer(name: string): string {
+        return name.replace(/\.log\.(\d+)$/, ".$1.log");
+      }
+    }
+    const fn = `${dir}/app.log`;
+    const h = new Named(fn, { maxBytes: 1, backupCount: 2, compress: "gzip" });
+    for (const msg of ["one", "two", "three"]) h.handle(makeLogRecord({ msg }));
+    await h.close();
+    assertEquals([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "app.1.log.gz",
+      "app.2.log.gz",
+      "app.log",
+    ]);
+    assertEquals(await gunzip(`${dir}/app.2.log.gz`), "one\n");
+    assertEquals(await gunzip(`${dir}/app.1.log.gz`), "two\n");
+
+    const moved: [string, string][] = [];
+    class Moved extends Named {
+      override rotator(source: string, dest: string): void {
+        moved.push([source, dest]);
+        Deno.renameSync(source, `${dest}.mine`);
+      }
+    }
+    const m = new Moved(`${dir}/other.log`, { maxBytes: 1, backupCount: 1, compress: "gzip" });
+    for (const msg of ["one", "two"]) m.handle(makeLogRecord({ msg }));
+    assertEquals(m.pending, false); // nothing to compress: the rotator moved the file
+    await m.close();
+    assertEquals(moved, [[`${dir}/other.log`, `${dir}/other.1.log.gz`]]);
+    assertEquals(Deno.readTextFileSync(`${dir}/other.1.log.gz.mine`), "one\n");
+  }));
+
 Deno.test("a rotator that compresses: older backups are renamed, not compressed again", () =>
   withTempDir(async (dir) => {
     const fn = `${dir}/app.log`;

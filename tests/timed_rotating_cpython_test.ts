@@ -281,8 +281,8 @@ Deno.test("CPython's daily and weekly atTime tables in UTC", async () => {
 // getFilesToDelete
 
 /** Namers both sides know by name. */
-const NAMERS: Record<string, ((name: string) => string) | null> = {
-  none: null,
+const NAMERS: Record<string, ((name: string) => string) | undefined> = {
+  none: undefined,
   // test_compute_files_to_delete's "d.e" namer: a.log.<suffix> -> a.<suffix>.log
   ext: (name) => {
     const cut = name.lastIndexOf("/");
@@ -355,7 +355,7 @@ Deno.test({
             const produce = (s: string) => {
               const full = `${dir}/${base}.${s}`;
               const f = NAMERS[namer];
-              return (f === null ? full : f(full)).slice(dir.length + 1);
+              return (f === undefined ? full : f(full)).slice(dir.length + 1);
             };
             for (let i = 0; i < 15; i++) names.add(produce(suffix(i)));
             // Decoys: digits glued to the suffix, other bases, other units' suffixes, extra

@@ -389,6 +389,32 @@ Deno.test("backupCount deletes the oldest rotated files at each rollover", () =>
     assertEquals(names(dir), ["app.log", "app.log.2024-05-01_03", "app.log.2024-05-01_04"]);
   }));
 
+Deno.test("a subclass's namer method names the rotated files, and getFilesToDelete finds them by it", () =>
+  withTempDir((dir) => {
+    // CPython's getFilesToDelete takes the namer's path when `namer` is not None, a method too.
+    class Dotted extends TimedRotatingFileHandler {
+      override namer(name: string): string {
+        const cut = name.lastIndexOf("/") + 1;
+        return name.slice(0, cut) + name.slice(cut).replace(".log", "") + ".log";
+      }
+    }
+    let now = Date.UTC(2024, 4, 1) / 1000;
+    const h = new Dotted(`${dir}/app.log`, {
+      when: "H",
+      backupCount: 2,
+      utc: true,
+      delay: true,
+      now: () => now,
+    });
+    for (let i = 0; i < 4; i++) {
+      h.emit(rec(`hour ${i}`));
+      now += 3600;
+    }
+    h.closeSync();
+    assertEquals(names(dir), ["app.2024-05-01_01.log", "app.2024-05-01_02.log", "app.log"]);
+    assertEquals(Deno.readTextFileSync(`${dir}/app.2024-05-01_02.log`), "hour 2\n");
+  }));
+
 Deno.test("compress gzip: rotated files end in .gz, pass gzip -t, and backupCount counts them", () =>
   withTempDir(async (dir) => {
     let now = Date.UTC(2024, 4, 1) / 1000;
