@@ -184,7 +184,8 @@ export abstract class BaseRotatingHandler extends FileHandler {
   namer?(defaultName: string): string;
   /**
    * Python's `rotator`: moves the live file `source` to its rotated name `dest`. Unset by
-   * default, which renames it (and compresses it with `compress: "gzip"`). Older backups are
+   * default, which renames it (and compresses it with `compress: "gzip"`; with a rotator,
+   * `dest` still ends in `.gz` and the rotator does the compressing). Older backups are
    * renamed, not passed to it (Python's rule). Define it as a method of a subclass or assign a
    * function; assigning `undefined` (or `null`) unsets it again.
    *
