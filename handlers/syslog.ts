@@ -130,9 +130,10 @@ export interface SysLogHandlerOptions extends OutboxOptions {
   address?: readonly [string, number] | string;
   /**
    * The facility: a number (`SysLogHandler.LOG_LOCAL0`) or a name of
-   * `SysLogHandler.facility_names` (`"local0"`).
+   * `SysLogHandler.facility_names` (`"local0"`). The handler's `facility` property holds its
+   * number either way, as Python's does for the constants.
    *
-   * @default {"user"}
+   * @default {SysLogHandler.LOG_USER}
    */
   facility?: SysLogFacility;
   /**
@@ -547,8 +548,6 @@ export class SysLogHandler extends OutboxHandler {
 
   /** The address: `[host, port]` or a Unix socket path. */
   readonly address: readonly [string, number] | string;
-  /** The facility, a number or a name; may be changed. */
-  facility: number | string;
   /**
    * `"udp"` or `"tcp"`; for a Unix socket path `null` until the first connection picked one
    * (datagram first, then stream).
@@ -570,6 +569,7 @@ export class SysLogHandler extends OutboxHandler {
   readonly maxDatagramBytes: number;
   /** Level names mapped to priority names; add custom levels here (Python's `priority_map`). */
   priority_map: Record<string, string>;
+  #facility: number;
   #mode: Mode;
   #target: StreamTarget;
   #host = "";
@@ -616,8 +616,7 @@ export class SysLogHandler extends OutboxHandler {
         );
       }
     }
-    const facility = options.facility ?? "user";
-    checkFacility(facility);
+    const facility = facilityNumber(options.facility ?? SysLogHandler.LOG_USER, "create");
     const socktype = options.socktype;
     if (socktype !== undefined && socktype !== "udp" && socktype !== "tcp") {
       throw new RangeError(
@@ -677,7 +676,7 @@ export class SysLogHandler extends OutboxHandler {
     );
     this.#sendRate = sendRate;
     this.address = unixsocket ? address : [address[0], address[1]];
-    this.facility = facility;
+    this.#facility = facility;
     this.unixsocket = unixsocket;
     this.socktype = unixsocket ? socktype ?? null : tls !== undefined ? "tcp" : socktype ?? "udp";
     this.timeout = timeout;
@@ -702,6 +701,29 @@ export class SysLogHandler extends OutboxHandler {
     const app = options.appName ?? this.ident.replace(/[:\s]+$/, "");
     this.#appName = app === "" ? "-" : headerField(app, 48);
     this.#procid = options.procid === undefined ? null : headerField(String(options.procid), 128);
+  }
+
+  /**
+   * The facility's number (Python's `facility`, compared with `SysLogHandler.LOG_USER` and the
+   * other constants). It may be set to a number or to a name of `facility_names`, which is
+   * stored as its number.
+   *
+   * @throws {RangeError} When set to an unknown name or a number outside 0-127.
+   *
+   * @example
+   * ```ts
+   * import { SysLogHandler } from "@x/loghandlers";
+   * await using h = new SysLogHandler({ facility: "local0" });
+   * console.assert(h.facility === SysLogHandler.LOG_LOCAL0);
+   * h.facility = "daemon";
+   * console.assert(h.facility === SysLogHandler.LOG_DAEMON);
+   * ```
+   */
+  get facility(): number {
+    return this.#facility;
+  }
+  set facility(facility: SysLogFacility) {
+    this.#facility = facilityNumber(facility, "set");
   }
 
   /** How many messages were truncated to `maxDatagramBytes`. */
@@ -781,7 +803,7 @@ export class SysLogHandler extends OutboxHandler {
    * ```
    */
   encodeRecord(record: LogRecord): Uint8Array {
-    const pri = this.encodePriority(this.facility, this.mapPriority(record.levelname));
+    const pri = this.encodePriority(this.#facility, this.mapPriority(record.levelname));
     const msg = this.format(record);
     const end = this.appendNul ? "\0" : "";
     let text: string;
@@ -1087,14 +1109,18 @@ async function sendEach(
   }
 }
 
-function checkFacility(facility: unknown): void {
-  if (
-    typeof facility === "string" ? Object.hasOwn(FACILITY_NAMES, facility) : (
-      Number.isInteger(facility) && (facility as number) >= 0 && (facility as number) < 128
-    )
-  ) return;
+/** The number of a facility given as a number or a name; `verb` says when, for the error. */
+function facilityNumber(facility: unknown, verb: "create" | "set"): number {
+  if (typeof facility === "string" && Object.hasOwn(FACILITY_NAMES, facility)) {
+    return FACILITY_NAMES[facility];
+  }
+  if (Number.isInteger(facility) && (facility as number) >= 0 && (facility as number) < 128) {
+    return facility as number;
+  }
   throw new RangeError(
-    `Cannot create SysLogHandler as 'facility' must be a number 0-127 or one of ${
+    `Cannot ${verb} SysLogHandler${verb === "set" ? ".facility" : ""} as ${
+      verb === "set" ? "it" : "'facility'"
+    } must be a number 0-127 or one of ${
       Object.keys(FACILITY_NAMES).join(", ")
     }: current value is ${Deno.inspect(facility)}`,
   );

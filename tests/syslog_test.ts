@@ -305,6 +305,47 @@ print(json.dumps({
   }
 });
 
+Deno.test("SysLogHandler.facility is the facility's number, as CPython's, whether given by number or by name", async () => {
+  if (!(await pythonAvailable())) return;
+  // What a Python user reads: h.facility compared with the LOG_* constants.
+  const py = await runPython<Record<string, number>>(`
+import json, logging.handlers as H
+S = H.SysLogHandler
+print(json.dumps({"default": S(("127.0.0.1", 9)).facility,
+                  "local0": S(("127.0.0.1", 9), S.LOG_LOCAL0).facility,
+                  "encoded": S(("127.0.0.1", 9), S.LOG_DAEMON).encodePriority(S.LOG_DAEMON, "err")}))
+`);
+  const h = new SysLogHandler({ address: ["127.0.0.1", 9] });
+  const local0 = new SysLogHandler({ address: ["127.0.0.1", 9], facility: "local0" });
+  try {
+    assertEquals(h.facility, py.default);
+    assertEquals(h.facility, SysLogHandler.LOG_USER);
+    assertEquals(local0.facility, py.local0);
+    assertEquals(local0.facility, SysLogHandler.LOG_LOCAL0);
+    assertEquals(
+      new SysLogHandler({ address: ["127.0.0.1", 9], facility: SysLogHandler.LOG_LOCAL0 })
+        .facility,
+      py.local0,
+    );
+    h.facility = "daemon";
+    assertEquals(h.facility, SysLogHandler.LOG_DAEMON);
+    assertEquals(h.encodePriority(h.facility, "err"), py.encoded);
+    assertEquals(h.encodeRecord(makeLogRecord({ msg: "m", levelname: "ERROR" }))[1], 0x32); // "<27>"
+    h.facility = SysLogHandler.LOG_LOCAL7;
+    assertEquals(h.facility, 23);
+    assertThrows(
+      () => h.facility = "nosuch" as SysLogFacility,
+      RangeError,
+      "Cannot set SysLogHandler.facility as it must be a number 0-127 or one of",
+    );
+    assertThrows(() => h.facility = 128, RangeError, "current value is 128");
+    assertEquals(h.facility, 23);
+  } finally {
+    await h.close();
+    await local0.close();
+  }
+});
+
 Deno.test("SysLogHandler rejects a bad facility, socktype, format or address when created", () => {
   assertThrows(
     () => new SysLogHandler({ facility: "nosuch" as SysLogFacility }),
