@@ -342,12 +342,6 @@ export class SocketHandler extends OutboxHandler {
   readonly callerInfo: boolean;
   /** Connection and stall timeout in seconds. */
   readonly timeout: number;
-  /** Python's back-off settings, as given (the outbox applies them). */
-  readonly retryStart: number;
-  /** See {@linkcode SocketHandler.retryStart}. */
-  readonly retryFactor: number;
-  /** See {@linkcode SocketHandler.retryStart}. */
-  readonly retryMax: number;
   #conn: Deno.Conn | null = null;
   #key: Promise<CryptoKey> | null;
   /** Ack mode: frames written on this connection, and acknowledged. */
@@ -385,9 +379,6 @@ export class SocketHandler extends OutboxHandler {
     this.ack = options.ack ?? false;
     this.callerInfo = options.callerInfo ?? true;
     this.timeout = options.timeout ?? 1;
-    this.retryStart = options.retryStart ?? 1;
-    this.retryFactor = options.retryFactor ?? 2;
-    this.retryMax = options.retryMax ?? 30;
     this.#key = options.key == null ? null : importKey(options.key);
   }
 
@@ -397,12 +388,72 @@ export class SocketHandler extends OutboxHandler {
   }
 
   /**
-   * When the next connection attempt may be made, in seconds since the epoch, after failures;
-   * `null` while delivery works (Python's `retryTime`).
+   * When the next connection attempt is due, in seconds since the epoch, after a failure: the
+   * time of the failure plus the back-off (Python's `retryTime`). `null` while delivery works.
+   *
+   * @example
+   * ```ts
+   * import { makeLogRecord, SocketHandler } from "@x/loghandlers";
+   * const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+   * probe.close(); // a port nothing listens on
+   * const handler = new SocketHandler("127.0.0.1", probe.addr.port, { closeTimeout: 100 });
+   * const failed = Promise.withResolvers<number>();
+   * handler.handleError = () => failed.resolve(Date.now() / 1000);
+   * console.assert(handler.retryTime === null);
+   * handler.handle(makeLogRecord({ msg: "waits in the outbox" }));
+   * const at = await failed.promise;
+   * console.assert(Math.abs(handler.retryTime! - (at + handler.retryStart)) < 0.1);
+   * await handler.close();
+   * ```
    */
   get retryTime(): number | null {
-    const delay = this.outbox.retryDelay;
-    return delay === 0 ? null : Date.now() / 1000 + delay;
+    return this.outbox.retryTime;
+  }
+
+  /**
+   * Seconds to wait after the failure that starts an outage (Python's `retryStart`; the
+   * `retryStart` option). May be changed, as in Python: it applies from the next outage.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   *
+   * @example
+   * ```ts
+   * import { SocketHandler } from "@x/loghandlers";
+   * await using handler = new SocketHandler("127.0.0.1", 9020);
+   * console.assert(handler.retryStart === 1);
+   * handler.retryStart = 2.5;
+   * console.assert(handler.retryStart === 2.5);
+   * ```
+   */
+  get retryStart(): number {
+    return this.outbox.retryStart;
+  }
+  set retryStart(seconds: number) {
+    this.outbox.retryStart = seconds;
+  }
+
+  /**
+   * What each further failure multiplies the wait by (Python's `retryFactor`). May be changed.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   */
+  get retryFactor(): number {
+    return this.outbox.retryFactor;
+  }
+  set retryFactor(factor: number) {
+    this.outbox.retryFactor = factor;
+  }
+
+  /**
+   * The longest wait between attempts, in seconds (Python's `retryMax`). May be changed.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   */
+  get retryMax(): number {
+    return this.outbox.retryMax;
+  }
+  set retryMax(seconds: number) {
+    this.outbox.retryMax = seconds;
   }
 
   /**

@@ -6,7 +6,14 @@
  */
 
 import { isPermissionDenial } from "./files.ts";
-import { checkOption, integer, number, oneOf, type OptionRules } from "../text/options.ts";
+import {
+  checkOption,
+  describeValue,
+  integer,
+  number,
+  oneOf,
+  type OptionRules,
+} from "../text/options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
 /** Bounds, back-off and batching of an {@linkcode Outbox}. */
@@ -92,6 +99,16 @@ function isPermanent(error: unknown): boolean {
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** `value` when it is a number > 0; else a RangeError that names the setting. */
+function positive(name: string, value: unknown, unit: string): number {
+  if (typeof value === "number" && value > 0) return value;
+  throw new RangeError(
+    `Cannot set '${name}' as it must be a number > 0${unit}: current value is ${
+      describeValue(value)
+    }`,
+  );
 }
 
 /** A `flush()` caller: resolved once `upTo` records are finished (or an attempt fails). */
@@ -197,6 +214,8 @@ export class Outbox {
   #pump: Promise<void> | null = null;
   /** Back-off: the current wait in seconds (0 when the last delivery worked). */
   #retryDelay = 0;
+  /** Back-off: when the next attempt is due, in ms since the epoch. */
+  #retryAt = 0;
   #stalled = false;
   #timer: TimerId | undefined;
   #wake: (() => void) | null = null;
@@ -251,6 +270,54 @@ export class Outbox {
   /** The current back-off in seconds after failed deliveries, `0` when delivery works. */
   get retryDelay(): number {
     return this.#retryDelay;
+  }
+
+  /**
+   * When the next delivery attempt is due after a failed one, in seconds since the epoch, or
+   * `null` when the last delivery worked (Python's `retryTime`). It is set once per failure:
+   * the time of the failure plus the back-off.
+   */
+  get retryTime(): number | null {
+    return this.#retryDelay === 0 ? null : this.#retryAt / 1000;
+  }
+
+  /**
+   * Seconds to wait after the failure that starts an outage (Python's `retryStart`). May be
+   * changed: it applies from the next outage.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   */
+  get retryStart(): number {
+    return this.#retryStart;
+  }
+  set retryStart(seconds: number) {
+    this.#retryStart = positive("retryStart", seconds, " seconds");
+  }
+
+  /**
+   * What each further failure multiplies the wait by (Python's `retryFactor`). May be changed:
+   * it applies from the next failure.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   */
+  get retryFactor(): number {
+    return this.#retryFactor;
+  }
+  set retryFactor(factor: number) {
+    this.#retryFactor = positive("retryFactor", factor, "");
+  }
+
+  /**
+   * The longest wait in seconds (Python's `retryMax`). May be changed: it applies from the
+   * next failure.
+   *
+   * @throws {RangeError} When set to anything but a number > 0.
+   */
+  get retryMax(): number {
+    return this.#retryMax;
+  }
+  set retryMax(seconds: number) {
+    this.#retryMax = positive("retryMax", seconds, " seconds");
   }
 
   /**
@@ -429,7 +496,9 @@ export class Outbox {
             ? this.#retryStart
             : Math.min(this.#retryDelay * this.#retryFactor, this.#retryMax);
           this.#stalled = true;
-          await this.#sleep(this.#closing ? CLOSE_RETRY_MS : this.#retryDelay * 1000);
+          const wait = this.#closing ? CLOSE_RETRY_MS : this.#retryDelay * 1000;
+          this.#retryAt = Date.now() + wait;
+          await this.#sleep(wait);
           this.#stalled = false;
         }
       }
