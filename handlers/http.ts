@@ -412,8 +412,6 @@ export class HTTPHandler extends OutboxHandler {
   readonly host: string;
   /** The path (and query) of the requests. */
   readonly url: string;
-  /** `"GET"` or `"POST"`. */
-  readonly method: "GET" | "POST";
   /** Whether HTTPS is used. */
   readonly secure: boolean;
   /** `[user, password]` or `null`. */
@@ -433,7 +431,13 @@ export class HTTPHandler extends OutboxHandler {
   #shownUrl: string;
   /** What `--allow-net` needs: the host, with the port when it is not the default. */
   #netHost: string;
-  #headers: Record<string, string>;
+  /** The method, and the method records were prepared for when the handler was made. */
+  #method: "GET" | "POST";
+  #firstMethod: "GET" | "POST";
+  /** The method of each record prepared after `method` was changed from the first one. */
+  #methodOf: WeakMap<Uint8Array, "GET" | "POST"> | null = null;
+  #getHeaders: Record<string, string>;
+  #postHeaders: Record<string, string>;
   #client: Deno.HttpClient | undefined;
   #caCerts: string[] | undefined;
   #batchMax: number;
@@ -563,7 +567,7 @@ export class HTTPHandler extends OutboxHandler {
       }
       this.host = host;
       this.url = url;
-      this.method = method;
+      this.#method = this.#firstMethod = method;
       this.secure = secure;
       this.credentials = credentials;
       this.context = context;
@@ -585,14 +589,16 @@ export class HTTPHandler extends OutboxHandler {
       } catch {
         // fetch reports the bad host
       }
-      this.#headers = {};
-      if (method === "POST") {
-        this.#headers["Content-Type"] = format === "json"
+      this.#getHeaders = {};
+      this.#postHeaders = {
+        "Content-Type": format === "json"
           ? "application/json"
-          : "application/x-www-form-urlencoded";
-      }
+          : "application/x-www-form-urlencoded",
+      };
       if (credentials !== null) {
-        this.#headers["Authorization"] = basicAuth(credentials);
+        this.#getHeaders["Authorization"] = this.#postHeaders["Authorization"] = basicAuth(
+          credentials,
+        );
       }
       if (context !== null) {
         if (isHttpClient(context)) {
@@ -620,6 +626,50 @@ export class HTTPHandler extends OutboxHandler {
       void Handler.prototype.close.call(this);
       throw error;
     }
+  }
+
+  /**
+   * `"GET"` (the record in the query string) or `"POST"` (in the body, as
+   * `application/x-www-form-urlencoded`). It may be changed, as in Python: records handled
+   * afterwards are sent with the new method, those handled before with theirs.
+   *
+   * @throws {RangeError} When set to another method, or to `"GET"` with `format: "json"`.
+   *
+   * @example
+   * ```ts
+   * import { HTTPHandler, makeLogRecord } from "@x/loghandlers";
+   * const seen: string[] = [];
+   * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+   *   seen.push(`${req.method} ${req.headers.get("content-type")}`);
+   *   return new Response("ok");
+   * });
+   * const handler = new HTTPHandler(`127.0.0.1:${server.addr.port}`, "/log");
+   * handler.handle(makeLogRecord({ msg: "sent with GET" }));
+   * handler.method = "POST";
+   * handler.handle(makeLogRecord({ msg: "sent with POST" }));
+   * await handler.close();
+   * await server.shutdown();
+   * console.assert(seen.join() === "GET null,POST application/x-www-form-urlencoded");
+   * ```
+   */
+  get method(): "GET" | "POST" {
+    return this.#method;
+  }
+  set method(method: HTTPMethod) {
+    const upper = typeof method === "string" ? method.toUpperCase() : method;
+    if (upper !== "GET" && upper !== "POST") {
+      throw new RangeError(
+        `Cannot set HTTPHandler.method as it must be "GET" or "POST": current value is '${
+          pyStr(method)
+        }'`,
+      );
+    }
+    if (upper === "GET" && this.wireFormat === "json") {
+      throw new RangeError(
+        `Cannot set HTTPHandler.method as 'format' "json" needs "POST": current value is 'GET'`,
+      );
+    }
+    this.#method = upper;
   }
 
   /** Records wait for delivery; the exit hooks wait for them. */
@@ -654,7 +704,11 @@ export class HTTPHandler extends OutboxHandler {
   override emit(record: LogRecord): void {
     const dict = this.mapLogRecord(record);
     if (this.wireFormat === "urlencoded") {
-      this.outbox.push(utf8.encode(encodeFields(dict, dict === record as unknown)));
+      const bytes = utf8.encode(encodeFields(dict, dict === record as unknown));
+      if (this.#method !== this.#firstMethod) {
+        (this.#methodOf ??= new WeakMap()).set(bytes, this.#method);
+      }
+      this.outbox.push(bytes);
       return;
     }
     const fields: Record<string, unknown> = { ...dict };
@@ -760,7 +814,7 @@ export class HTTPHandler extends OutboxHandler {
         }
         units.push(unit);
         running++;
-        this.#request(body).then(
+        this.#request(body, this.#methodOf?.get(item) ?? this.#firstMethod).then(
           () => {
             unit.ok = true;
             answered(unit, null);
@@ -797,14 +851,14 @@ export class HTTPHandler extends OutboxHandler {
     return body;
   }
 
-  async #request(body: Uint8Array): Promise<void> {
+  async #request(body: Uint8Array, method: "GET" | "POST"): Promise<void> {
     const init: RequestInit & { client?: Deno.HttpClient } = {
-      method: this.method,
-      headers: this.#headers,
+      method,
+      headers: method === "GET" ? this.#getHeaders : this.#postHeaders,
       signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.timeout * 1000)]),
     };
     let target = this.#target;
-    if (this.method === "GET") target = this.#getPrefix + utf8Decoder.decode(body);
+    if (method === "GET") target = this.#getPrefix + utf8Decoder.decode(body);
     else init.body = body as Uint8Array<ArrayBuffer>;
     if (this.#caCerts !== undefined) {
       this.#client ??= Deno.createHttpClient({ caCerts: this.#caCerts });
@@ -819,16 +873,16 @@ export class HTTPHandler extends OutboxHandler {
       const name = (error as { name?: unknown } | null)?.name;
       if (name === "TimeoutError") {
         throw new Error(
-          `${this.method} ${this.#shownUrl} timed out after ${this.timeout} s`,
+          `${method} ${this.#shownUrl} timed out after ${this.timeout} s`,
           { cause: error },
         );
       }
       if (name === "AbortError") {
-        throw new Error(`${this.method} ${this.#shownUrl} was abandoned by close()`, {
+        throw new Error(`${method} ${this.#shownUrl} was abandoned by close()`, {
           cause: error,
         });
       }
-      throw new Error(`${this.method} ${this.#shownUrl} failed`, { cause: error });
+      throw new Error(`${method} ${this.#shownUrl} failed`, { cause: error });
     }
     try {
       await response.body?.cancel();
@@ -837,7 +891,7 @@ export class HTTPHandler extends OutboxHandler {
     }
     if (response.ok) return;
     const error = new HTTPStatusError(
-      this.method,
+      method,
       this.#shownUrl,
       response.status,
       response.statusText,

@@ -485,6 +485,54 @@ Deno.test("HTTPHandler warns once that credentials go in clear text over plain H
   }
 });
 
+Deno.test("HTTPHandler.method may be changed, as in Python: each record goes with the method it was handled with", async () => {
+  // CPython sends from the logging call, so setting `method` affects the records handled
+  // afterwards only. Here the requests go out later: each record still goes with its method.
+  const seen: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = req.method === "POST" ? await req.text() : new URL(req.url).search.slice(1);
+    const msg = new URLSearchParams(body).get("msg");
+    seen.push(`${req.method} ${req.headers.get("content-type")} ${msg}`);
+    return new Response(null);
+  });
+  const h = new HTTPHandler(`127.0.0.1:${server.addr.port}`, "/frob", { maxInFlight: 1 });
+  try {
+    h.handle(makeLogRecord({ msg: "one" }));
+    h.method = "POST";
+    h.handle(makeLogRecord({ msg: "two" }));
+    h.method = "get";
+    assertEquals(h.method, "GET");
+    h.handle(makeLogRecord({ msg: "three" }));
+    await h.flush();
+    assertEquals(seen, [
+      "GET null one",
+      "POST application/x-www-form-urlencoded two",
+      "GET null three",
+    ]);
+  } finally {
+    await h.close();
+    await server.shutdown();
+  }
+});
+
+Deno.test("HTTPHandler.method refuses another method, and GET with format json", async () => {
+  const h = new HTTPHandler("127.0.0.1:9", "/log");
+  const json = new HTTPHandler("127.0.0.1:9", "/log", { method: "POST", format: "json" });
+  try {
+    assertThrows(
+      () => h.method = "PUT" as HTTPMethod,
+      RangeError,
+      `Cannot set HTTPHandler.method as it must be "GET" or "POST": current value is 'PUT'`,
+    );
+    assertEquals(h.method, "GET");
+    assertThrows(() => json.method = "GET", RangeError, `'format' "json" needs "POST"`);
+    assertEquals(json.method, "POST");
+  } finally {
+    await h.close();
+    await json.close();
+  }
+});
+
 Deno.test("HTTPHandler refuses an invalid method or option at construction", () => {
   assertThrows(
     () => new HTTPHandler("localhost", "/log", { method: "PUT" as HTTPMethod }),
