@@ -247,7 +247,8 @@ function reportError(record: LogRecord | null, error: unknown): void {
  * for records the listener does not keep the program alive.
  *
  * `start()` twice is an error (Python 3.14); `stop()` is idempotent, lets the listener handle
- * everything queued before it, and waits for the handlers' `flush()`. `await using` stops it:
+ * everything queued before it, and waits for the deliveries the network handlers still have
+ * under way (it flushes no handler, as in CPython). `await using` stops it:
  * `await using listener = new QueueListener(queue, handlers).start()`.
  *
  * @example
@@ -451,11 +452,40 @@ export class QueueListener {
   }
 
   /**
+   * Waits for the deliveries still under way of the handlers that deliver in the background
+   * (`pending`: the network handlers' outboxes), without flushing any other handler.
+   */
+  async #awaitDeliveries(): Promise<void> {
+    await Promise.all(this.handlers.map(async (h) => {
+      try {
+        if (h.pending) await h.flush();
+      } catch (error) {
+        h.handleError(null, error);
+      }
+    }));
+  }
+
+  /**
    * Stops the listener: puts the sentinel on the queue, waits until everything queued before
-   * it has been handled, then waits for the handlers' `flush()`. Calling it again (or on a
-   * listener never started) does nothing. A full queue is waited on, not reported.
+   * it has been handled, then waits for the deliveries that handlers such as `SocketHandler`
+   * still have under way (those whose `pending` is true; one backing off after a failure is
+   * not waited for). Like CPython's `stop()`, it flushes no handler: a `BufferingHandler` or
+   * `MemoryHandler` keeps its buffer. Calling it again (or on a listener never started) does
+   * nothing. A full queue is waited on, not reported.
    *
    * @returns A promise that resolves when the listener has stopped.
+   *
+   * @example
+   * ```ts
+   * import { AsyncQueue, BufferingHandler, LogRecord, QueueListener } from "@x/loghandlers";
+   * const queue = new AsyncQueue<LogRecord | null>();
+   * const buffering = new BufferingHandler(100);
+   * const listener = new QueueListener(queue, [buffering]).start();
+   * queue.put_nowait(new LogRecord("app", 20, "", 0, "kept", null, null));
+   * await listener.stop();
+   * console.assert(buffering.buffer.length === 1); // still buffered, as in CPython
+   * await buffering.close();
+   * ```
    */
   stop(): Promise<void> {
     if (this.#loop === null) return this.#stopping ?? Promise.resolve();
@@ -471,7 +501,7 @@ export class QueueListener {
         }
       }
       await loop;
-      await this.#flushHandlers();
+      await this.#awaitDeliveries();
       this.#loop = null;
       this.#stopping = null;
       for (const w of this.#waiters) w.resolve();
