@@ -5,9 +5,8 @@
  * @module
  */
 
-import { Handler } from "./handler.ts";
 import { getLogger, kw, type Logger } from "./logger.ts";
-import type { LogRecord } from "./record.ts";
+import { NullHandler } from "./null_handler.ts";
 import { runExitHooksSync } from "./shutdown.ts";
 import { describeValue, unknownOption } from "./text/options.ts";
 
@@ -32,11 +31,6 @@ export interface CaptureWarningsOptions {
 }
 
 const OPTION_KEYS = ["logger", "errors"];
-
-/** A handler that drops everything: what Python puts on `py.warnings` when it has none. */
-class DropHandler extends Handler {
-  override emit(_record: LogRecord): void {}
-}
 
 type WarnFunction = (...data: unknown[]) => void;
 
@@ -65,8 +59,8 @@ let listening = false;
  * the `console.warn` call's. With `options.errors`, uncaught errors and unhandled rejections
  * are logged too (see {@linkcode CaptureWarningsOptions.errors}).
  *
- * As in Python, a logger without handlers gets one that drops everything the first time a
- * warning reaches it, so that warnings are not printed by the last-resort handler: configure
+ * As in Python, a logger without handlers gets a `NullHandler` the first time a warning
+ * reaches it, so that warnings are not printed by the last-resort handler: configure
  * a handler (on the logger or an ancestor) to see them.
  *
  * `captureWarnings(false)` puts the previous `console.warn` back (when something has wrapped
@@ -209,7 +203,7 @@ function logWarning(name: string, text: string, error: unknown): boolean {
   busy = true;
   try {
     const log: Logger = getLogger(name);
-    if (log.handlers.length === 0) log.addHandler(new DropHandler());
+    if (log.handlers.length === 0) log.addHandler(new NullHandler());
     if (error instanceof Error) log.warning(text, kw({ exc_info: error }));
     else log.warning(text);
     return true;

@@ -195,35 +195,7 @@ export class StreamHandler extends Handler {
   }
 }
 
-/**
- * Python's `logging.NullHandler`: does nothing. A library adds one to its top logger so that
- * its records are not reported by the last-resort handler when the application configures none.
- *
- * @example
- * ```ts
- * import { getLogger, NullHandler } from "@x/loghandlers";
- * getLogger("mylib").addHandler(new NullHandler());
- * console.assert(getLogger("mylib").hasHandlers());
- * ```
- */
-export class NullHandler extends Handler {
-  /**
-   * Does nothing.
-   *
-   * @param _record The record.
-   * @returns `true`.
-   */
-  override handle(_record: LogRecord): boolean {
-    return true;
-  }
-
-  /**
-   * Does nothing.
-   *
-   * @param _record The record.
-   */
-  override emit(_record: LogRecord): void {}
-}
+export { NullHandler } from "../core/null_handler.ts";
 
 // The types this entry point's API refers to, so that it documents itself alone.
 export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
