@@ -252,11 +252,13 @@ type Frame = {
 };
 /** `file:` URLs of frames, turned into paths (a cache: the same few files recur). */
 const paths = new Map<string, string>();
-// Frames in these folders belong to the library and are skipped when looking for the caller.
+// Frames in these folders belong to the library and are skipped when looking for the caller
+// (config/ holds the module-level debug() ... critical(), which log for their caller).
 // V8 names a frame's file by URL or, for local modules in newer Deno, by plain path.
 const INTERNAL_PREFIXES: readonly string[] = [
   new URL("./", import.meta.url).href,
   new URL("../handlers/", import.meta.url).href,
+  new URL("../config/", import.meta.url).href,
 ].flatMap((href) => href.startsWith("file://") ? [href, pathOf(href)] : [href]);
 
 function isInternal(file: string): boolean {
