@@ -194,14 +194,25 @@ const defaultFactory: LogRecordFactory = (
 let recordFactory: LogRecordFactory = defaultFactory;
 
 /**
- * Sets the function that makes every record, like Python's `logging.setLogRecordFactory`.
+ * A record class: `LogRecord` or a class that extends it, with `LogRecord`'s constructor
+ * arguments. {@linkcode setLogRecordFactory} takes one in place of a factory, as Python takes
+ * any callable (a class included), and makes the records with `new`.
+ */
+export type LogRecordClass = new (...args: Parameters<LogRecordFactory>) => LogRecord;
+
+/**
+ * Sets the function that makes every record, like Python's `logging.setLogRecordFactory`. A
+ * record class (`LogRecord` or a class that extends it) may be given instead, as in Python:
+ * every record is then made with `new`, and {@linkcode getLogRecordFactory} returns a factory
+ * that does that (`setLogRecordFactory(LogRecord)` restores the default factory).
  *
- * @param factory The factory; pass the value of {@linkcode getLogRecordFactory} to restore.
+ * @param factory The factory or record class; pass the value of {@linkcode getLogRecordFactory}
+ * to restore.
  * @throws {TypeError} When `factory` is not a function.
  *
  * @example
  * ```ts
- * import { getLogRecordFactory, setLogRecordFactory } from "@x/loghandlers";
+ * import { getLogRecordFactory, LogRecord, setLogRecordFactory } from "@x/loghandlers";
  * const old = getLogRecordFactory();
  * setLogRecordFactory((...a) => {
  *   const r = old(...a);
@@ -211,19 +222,40 @@ let recordFactory: LogRecordFactory = defaultFactory;
  * console.assert(getLogRecordFactory() !== old);
  * setLogRecordFactory(old);
  * console.assert(getLogRecordFactory() === old);
+ * class AuditRecord extends LogRecord {}
+ * setLogRecordFactory(AuditRecord);
+ * const r = getLogRecordFactory()("x", 20, "", 0, "hi", null, null, null, null);
+ * console.assert(r instanceof AuditRecord);
+ * setLogRecordFactory(old);
  * ```
  */
-export function setLogRecordFactory(factory: LogRecordFactory): void {
-  checkFactory("setLogRecordFactory", factory);
-  recordFactory = factory;
+export function setLogRecordFactory(factory: LogRecordFactory | LogRecordClass): void {
+  recordFactory = toFactory("setLogRecordFactory", factory);
 }
 
-function checkFactory(owner: string, factory: unknown): void {
+/**
+ * Checks a factory given to `owner`; a record class becomes a factory that calls it with `new`
+ * (a class cannot be called without it).
+ */
+function toFactory(owner: string, factory: unknown): LogRecordFactory {
   if (typeof factory !== "function") {
     throw new TypeError(
       `Cannot call ${owner} as 'factory' must be a function that returns a LogRecord: current ` +
         `value is ${describeValue(factory)}`,
     );
+  }
+  if (!isRecordClass(factory)) return factory as LogRecordFactory;
+  if (factory === LogRecord) return defaultFactory;
+  const RecordClass = factory as LogRecordClass;
+  return (...args) => new RecordClass(...args);
+}
+
+/** Whether `f` is `LogRecord` or a class that extends it; false where asking throws. */
+function isRecordClass(f: unknown): boolean {
+  try {
+    return f === LogRecord || (f as { prototype?: unknown }).prototype instanceof LogRecord;
+  } catch {
+    return false;
   }
 }
 
@@ -578,7 +610,8 @@ export class Manager {
    * CPython stores it and never calls it, although its documentation says it is used; here it
    * is used.
    *
-   * @param factory The factory, or `null` to use the module's again.
+   * @param factory The factory or record class (see {@linkcode setLogRecordFactory}), or `null` to
+   * use the module's again.
    * @throws {TypeError} When `factory` is neither a function nor `null`.
    *
    * @example
@@ -600,9 +633,10 @@ export class Manager {
    * console.assert(seen[0].app === "shop");
    * ```
    */
-  setLogRecordFactory(factory: LogRecordFactory | null): void {
-    if (factory !== null) checkFactory("Manager.setLogRecordFactory", factory);
-    this.logRecordFactory = factory;
+  setLogRecordFactory(factory: LogRecordFactory | LogRecordClass | null): void {
+    this.logRecordFactory = factory === null
+      ? null
+      : toFactory("Manager.setLogRecordFactory", factory);
   }
 
   #fixupParents(logger: Logger): void {

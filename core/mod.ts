@@ -62,6 +62,7 @@ export {
   type LoggerClass,
   LogKwargs,
   type LogKwargsInit,
+  type LogRecordClass,
   type LogRecordFactory,
   root,
   RootLogger,
