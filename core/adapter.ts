@@ -4,7 +4,7 @@
  * @module
  */
 
-import { CRITICAL, DEBUG, ERROR, INFO, type Level, WARNING } from "./levels.ts";
+import { CRITICAL, DEBUG, ERROR, getLevelName, INFO, type Level, WARNING } from "./levels.ts";
 import { checkLevel } from "./levels.ts";
 import { boolean, checkOption, checkOptions, nullable, object, satisfies } from "./text/options.ts";
 import {
@@ -28,8 +28,29 @@ export interface LoggerAdapterOptions {
 }
 
 /**
+ * What a {@linkcode LoggerAdapter} wraps: a `Logger`, or another `LoggerAdapter` (adapters
+ * nest, as in Python).
+ *
+ * @example
+ * ```ts
+ * import { type AdaptedLogger, getLogger, LoggerAdapter } from "@x/loghandlers";
+ * const inner = new LoggerAdapter(getLogger("doc.adapted"), { request: "r-1" });
+ * const wrapped: AdaptedLogger[] = [getLogger("doc.adapted"), inner];
+ * console.assert(wrapped.every((l) => l.name === "doc.adapted"));
+ * ```
+ */
+export type AdaptedLogger = Logger | LoggerAdapter<AdaptedLogger>;
+
+/**
  * Python's `logging.LoggerAdapter`: wraps a logger and adds `extra` to every record it logs.
  * Override {@linkcode LoggerAdapter.process} to change the message or keyword arguments.
+ *
+ * Adapters nest: the logger may be another adapter, whose `process` then runs after this
+ * one's. A subclass that wraps adapters too declares it with the type parameter:
+ * `class PrefixAdapter extends LoggerAdapter<AdaptedLogger>`.
+ *
+ * @typeParam L What the adapter wraps: a `Logger` (the default) or any
+ * {@linkcode AdaptedLogger}.
  *
  * @example
  * ```ts
@@ -45,9 +66,9 @@ export interface LoggerAdapterOptions {
  * console.assert(seen[0].request === "r-17");
  * ```
  */
-export class LoggerAdapter {
-  /** The wrapped logger. */
-  readonly logger: Logger;
+export class LoggerAdapter<L extends AdaptedLogger = Logger> {
+  /** The wrapped logger (or adapter). */
+  readonly logger: L;
   /** The attributes added to every record. */
   extra: Readonly<Record<string, unknown>> | null;
   /** Whether a call's own `extra` is merged over the adapter's. */
@@ -56,14 +77,14 @@ export class LoggerAdapter {
   /**
    * Wraps `logger` so that every record carries `extra`.
    *
-   * @param logger The logger to wrap.
+   * @param logger The logger (or adapter) to wrap.
    * @param extra The attributes to add to every record.
    * @param options See {@linkcode LoggerAdapterOptions}.
    * @throws {TypeError} When `logger` cannot log, `extra` is not an object, or an option is
    * unknown or of the wrong type.
    */
   constructor(
-    logger: Logger,
+    logger: L,
     extra: Readonly<Record<string, unknown>> | null = null,
     options: LoggerAdapterOptions = {},
   ) {
@@ -158,6 +179,16 @@ export class LoggerAdapter {
   }
 
   /**
+   * Logs at WARNING (Python's deprecated alias of {@linkcode LoggerAdapter.warning}).
+   *
+   * @param msg The message.
+   * @param args The arguments, optionally followed by `kw(...)`.
+   */
+  warn(msg: unknown, ...args: unknown[]): void {
+    this.log(WARNING, msg, ...args);
+  }
+
+  /**
    * Logs at ERROR.
    *
    * @param msg The message.
@@ -243,16 +274,44 @@ export class LoggerAdapter {
   }
 
   /**
-   * The wrapped logger's manager (see `Logger.manager`).
+   * The wrapped logger's manager (see `Logger.manager`); setting it sets the wrapped logger's,
+   * as in Python.
    *
    * @ignore
    */
   get manager(): Manager {
     return this.logger.manager;
   }
+  /**
+   * Sets the wrapped logger's manager.
+   *
+   * @ignore
+   */
+  set manager(value: Manager) {
+    this.logger.manager = value;
+  }
 
   /** The wrapped logger's name. */
   get name(): string {
     return this.logger.name;
+  }
+
+  /**
+   * Python's repr: `<ClassName loggerName (LEVEL)>`, with the wrapped logger's name and
+   * effective level.
+   *
+   * @returns The description.
+   *
+   * @example
+   * ```ts
+   * import { getLogger, LoggerAdapter } from "@x/loghandlers";
+   * const adapter = new LoggerAdapter(getLogger("doc.adapter.repr"));
+   * console.assert(String(adapter) === "<LoggerAdapter doc.adapter.repr (WARNING)>");
+   * ```
+   */
+  toString(): string {
+    return `<${this.constructor.name} ${this.logger.name} (${
+      getLevelName(this.logger.getEffectiveLevel())
+    })>`;
   }
 }

@@ -70,7 +70,7 @@ export {
   setLoggerClass,
   setLogRecordFactory,
 } from "./logger.ts";
-export { LoggerAdapter, type LoggerAdapterOptions } from "./adapter.ts";
+export { type AdaptedLogger, LoggerAdapter, type LoggerAdapterOptions } from "./adapter.ts";
 export { handleSignals, shutdown } from "./shutdown.ts";
 export { captureWarnings, type CaptureWarningsOptions } from "./warnings.ts";
 export type { OptionProblem, OptionRule, OptionRules } from "./text/options.ts";
