@@ -41,6 +41,7 @@ export {
   type DictConfigOptions,
   error,
   exception,
+  fatal,
   fileConfig,
   type FileConfigOptions,
   type FilterConfig,
@@ -50,6 +51,7 @@ export {
   log,
   type LoggerConfig,
   type RootConfig,
+  warn,
   warning,
 } from "./config/mod.ts";
 export { type LogStream, NullHandler, StreamHandler, type TextWriter } from "./handlers/stream.ts";

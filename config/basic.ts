@@ -201,6 +201,27 @@ export function warning(msg: unknown, ...args: unknown[]): void {
 }
 
 /**
+ * Logs at WARNING on the root logger (Python's deprecated alias of {@linkcode warning}).
+ *
+ * @param msg The message.
+ * @param args The arguments, optionally followed by `kw(...)`.
+ *
+ * @example
+ * ```ts
+ * import { basicConfig, warn } from "@x/loghandlers";
+ * const lines: string[] = [];
+ * basicConfig({ stream: { write: (t: string) => lines.push(t) }, force: true });
+ * warn("disk at %d%%", 91);
+ * console.assert(lines[0] === "WARNING:root:disk at 91%\n");
+ * basicConfig({ force: true, handlers: [] });
+ * ```
+ */
+export function warn(msg: unknown, ...args: unknown[]): void {
+  ensureConfigured();
+  getLogger().log(WARNING, msg, ...args);
+}
+
+/**
  * Logs at ERROR on the root logger, calling {@linkcode basicConfig} first if it has no handler.
  *
  * @param msg The message.
@@ -247,6 +268,27 @@ export function exception(msg: unknown, ...args: unknown[]): void {
  * ```
  */
 export function critical(msg: unknown, ...args: unknown[]): void {
+  ensureConfigured();
+  getLogger().log(CRITICAL, msg, ...args);
+}
+
+/**
+ * Logs at CRITICAL on the root logger (Python's alias `fatal` of {@linkcode critical}).
+ *
+ * @param msg The message.
+ * @param args The arguments, optionally followed by `kw(...)`.
+ *
+ * @example
+ * ```ts
+ * import { basicConfig, fatal } from "@x/loghandlers";
+ * const lines: string[] = [];
+ * basicConfig({ stream: { write: (t: string) => lines.push(t) }, force: true });
+ * fatal("cannot open %s", "db");
+ * console.assert(lines[0] === "CRITICAL:root:cannot open db\n");
+ * basicConfig({ force: true, handlers: [] });
+ * ```
+ */
+export function fatal(msg: unknown, ...args: unknown[]): void {
   ensureConfigured();
   getLogger().log(CRITICAL, msg, ...args);
 }

@@ -44,8 +44,10 @@ export {
   debug,
   error,
   exception,
+  fatal,
   info,
   log,
+  warn,
   warning,
 } from "./basic.ts";
 export {
