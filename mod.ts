@@ -131,4 +131,11 @@ export {
   type WorkerQueueOptions,
   WorkerQueueReader,
 } from "./handlers/queue.ts";
+export {
+  DEFAULT_HTTP_LOGGING_PORT,
+  DEFAULT_TCP_LOGGING_PORT,
+  DEFAULT_UDP_LOGGING_PORT,
+  SYSLOG_TCP_PORT,
+  SYSLOG_UDP_PORT,
+} from "./handlers/ports.ts";
 export { LogReceiver, type LogReceiverOptions, type LogReceiverRejections } from "./receiver.ts";
