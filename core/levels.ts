@@ -4,6 +4,8 @@
  * @module
  */
 
+import { describeValue } from "./text/options.ts";
+
 /** Serious errors: the program may not be able to go on. Python's `CRITICAL` (50). */
 export const CRITICAL = 50;
 /** Alias of {@linkcode CRITICAL}, as in Python. */
@@ -109,11 +111,13 @@ export function getLevelName(level: number | string): number | string {
 /**
  * Associates `name` with the level number `level`, in both directions, like Python's
  * `logging.addLevelName`. The name is used when records of that level are formatted, and may
- * be passed wherever a level is accepted.
+ * be passed wherever a level is accepted. As in Python, the name may be empty: records of that
+ * level then print an empty `%(levelname)s`. The level's previous name stays a name of the
+ * level, as in Python.
  *
  * @param level The level number.
  * @param name The level's name.
- * @throws {TypeError} If `level` is not an integer or `name` is empty.
+ * @throws {TypeError} If `level` is not an integer or `name` is not a string.
  *
  * @example
  * ```ts
@@ -126,14 +130,35 @@ export function getLevelName(level: number | string): number | string {
 export function addLevelName(level: number, name: string): void {
   if (!Number.isInteger(level)) {
     throw new TypeError(
-      `Cannot add level name as 'level' must be an integer: current value is ${String(level)}`,
+      `Cannot add level name as 'level' must be an integer: current value is ${
+        describeValue(level)
+      }`,
     );
   }
-  if (typeof name !== "string" || name === "") {
-    throw new TypeError("Cannot add level name as 'name' must be a non-empty string");
+  if (typeof name !== "string") {
+    throw new TypeError(
+      `Cannot add level name as 'name' must be a string: current value is ${describeValue(name)}`,
+    );
   }
   levelToName.set(level, name);
   nameToLevel.set(name, level);
+}
+
+/**
+ * Saves both tables of level names and returns a function that puts them back as they are now,
+ * dropping the names added since (what CPython's tests restore after each test).
+ *
+ * @returns The function that restores the tables.
+ */
+export function saveLevelNames(): () => void {
+  const names = [...levelToName];
+  const levels = [...nameToLevel];
+  return () => {
+    levelToName.clear();
+    for (const [level, name] of names) levelToName.set(level, name);
+    nameToLevel.clear();
+    for (const [name, level] of levels) nameToLevel.set(name, level);
+  };
 }
 
 /**
@@ -159,7 +184,8 @@ export function getLevelNamesMapping(): Record<string, number> {
  * @param level A level number or a registered level name.
  * @returns The level number.
  * @throws {RangeError} If `level` is a name that is not registered; the message lists the known names.
- * @throws {TypeError} If `level` is neither an integer nor a string.
+ * @throws {TypeError} If `level` is neither an integer nor a string: CPython's
+ * `Level not an integer or a valid string: <value>`.
  *
  * @example
  * ```ts
@@ -169,10 +195,7 @@ export function getLevelNamesMapping(): Record<string, number> {
  * ```
  */
 export function checkLevel(level: Level): number {
-  if (typeof level === "number") {
-    if (Number.isInteger(level)) return level;
-    throw new TypeError(`Level must be an integer or a level name: current value is ${level}`);
-  }
+  if (typeof level === "number" && Number.isInteger(level)) return level;
   if (typeof level === "string") {
     const n = nameToLevel.get(level);
     if (n !== undefined) return n;
@@ -181,7 +204,9 @@ export function checkLevel(level: Level): number {
         "a number, or register the name first with addLevelName()",
     );
   }
+  // CPython's words first, then what to pass instead.
   throw new TypeError(
-    `Level must be an integer or a level name: current value is ${String(level)}`,
+    `Level not an integer or a valid string: ${describeValue(level)} (pass an integer or a ` +
+      `level name such as "INFO")`,
   );
 }
