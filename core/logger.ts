@@ -13,6 +13,7 @@ import {
   DEBUG,
   ERROR,
   getLevelName,
+  getLevelNamesMapping,
   INFO,
   type Level,
   NOTSET,
@@ -526,8 +527,8 @@ export class PlaceHolder {
  * Python's `logging.Manager`: holds the logger tree. There is one, `root.manager` (Python's `Logger.manager`).
  */
 export class Manager {
-  /** The root logger. */
-  readonly root: Logger;
+  /** The root logger (`null` for a manager made without one, as Python's `Manager(None)`). */
+  readonly root: Logger | null;
   /** Every logger and placeholder by name. */
   readonly loggerDict: Map<string, Logger | PlaceHolder> = new Map();
   /**
@@ -540,14 +541,21 @@ export class Manager {
    * ({@linkcode getLogRecordFactory}). Set it with {@linkcode Manager.setLogRecordFactory}.
    */
   logRecordFactory: LogRecordFactory | null = null;
+  /**
+   * Whether the one-time notice `No handlers could be found for logger "<name>"` has been
+   * written to stderr (Python's `emittedNoHandlerWarning`). A record that finds no handler while
+   * {@linkcode lastResort} is `null` writes it once per manager, while
+   * `settings.raiseExceptions` is true; set this back to `false` to see it again.
+   */
+  emittedNoHandlerWarning = false;
   #disable = 0;
 
   /**
    * Creates the tree below `root`.
    *
-   * @param root The root logger.
+   * @param root The root logger, or `null`.
    */
-  constructor(root: Logger) {
+  constructor(root: Logger | null) {
     this.root = root;
   }
 
@@ -703,14 +711,7 @@ export class Logger extends Filterer {
   parent: Logger | null = null;
   /** The handlers attached to this logger. */
   handlers: Handler[] = [];
-  /**
-   * The manager of the tree this logger belongs to (Python's `Logger.manager`; its
-   * `loggerDict` maps every name to its logger). An internal of Python's that some programs
-   * read; not part of this library's documented API.
-   *
-   * @ignore
-   */
-  manager!: Manager;
+  #manager: Manager | undefined;
   #level: number;
   #propagate = true;
   #disabled = false;
@@ -728,6 +729,22 @@ export class Logger extends Filterer {
     super();
     this.name = name;
     this.#level = checkLevel(level);
+  }
+
+  /**
+   * The manager of the tree this logger belongs to (Python's `Logger.manager`; its
+   * `loggerDict` maps every name to its logger). A logger made with `new Logger(name)` has the
+   * root logger's manager, as in Python, so {@linkcode disable} applies to it too. An internal
+   * of Python's that some programs read; not part of this library's documented API.
+   *
+   * @ignore
+   */
+  get manager(): Manager {
+    return this.#manager ?? root.manager;
+  }
+  set manager(manager: Manager) {
+    this.#manager = manager;
+    bumpConfigGeneration();
   }
 
   /**
@@ -789,7 +806,7 @@ export class Logger extends Filterer {
   #refresh(): void {
     this.#generation = configGeneration();
     const effective = this.getEffectiveLevel();
-    const disable = this.manager?.disable ?? 0;
+    const disable = this.manager.disable;
     this.#threshold = this.#disabled ? Infinity : Math.max(effective, disable + 1);
     let needs = false;
     let found = false;
@@ -803,7 +820,10 @@ export class Logger extends Filterer {
         }
       }
     }
-    if (!found && lastResort !== null) needs = lastResort.needsCallerInfo;
+    if (!found) {
+      ensureLastResort();
+      if (lastResort !== null) needs = lastResort.needsCallerInfo;
+    }
     this.#needsCaller = needs;
   }
 
@@ -925,14 +945,21 @@ export class Logger extends Filterer {
    * @param msg The message, with `%` placeholders.
    * @param args The arguments, optionally followed by {@linkcode kw}`(...)`.
    * @throws {TypeError} For a level that is neither, while `settings.raiseExceptions` is true
-   * (as Python does).
+   * (CPython's `TypeError: level must be an integer`); otherwise the call does nothing.
    */
   log(level: Level, msg: unknown, ...args: unknown[]): void {
     let n: number;
     try {
       n = checkLevel(level);
-    } catch (error) {
-      if (settings.raiseExceptions) throw error;
+    } catch {
+      if (settings.raiseExceptions) {
+        // CPython's words first, then what this library also accepts.
+        throw new TypeError(
+          `level must be an integer: current value is ${describeValue(level)}. Pass a level ` +
+            `number or one of ${Object.keys(getLevelNamesMapping()).join(", ")}, or register ` +
+            "the name first with addLevelName()",
+        );
+      }
       return;
     }
     if (this.isEnabledFor(n)) this.#log(n, msg, args, null, this.log);
@@ -1054,8 +1081,11 @@ export class Logger extends Filterer {
         if (record.levelno >= h.level) reportTo(h, record, error);
       }
     }
-    if (found === 0 && lastResort !== null && record.levelno >= lastResort.level) {
-      reportTo(lastResort, record, error);
+    if (found === 0) {
+      ensureLastResort();
+      if (lastResort !== null && record.levelno >= lastResort.level) {
+        reportTo(lastResort, record, error);
+      }
     }
   }
 
@@ -1140,7 +1170,7 @@ export class Logger extends Filterer {
     extra: Readonly<Record<string, unknown>> | null = null,
     sinfo: string | null = null,
   ): LogRecord {
-    const factory = this.manager?.logRecordFactory ?? recordFactory;
+    const factory = this.manager.logRecordFactory ?? recordFactory;
     const rv = factory === defaultFactory
       ? new LogRecord(name, level, fn, lno, msg, args, excInfo, func, sinfo)
       : factory(name, level, fn, lno, msg, args, excInfo, func, sinfo);
@@ -1178,7 +1208,10 @@ export class Logger extends Filterer {
 
   /**
    * Hands `record` to every handler of this logger and, while `propagate` holds, of its
-   * ancestors; to the last-resort handler when there is none.
+   * ancestors; to the last-resort handler when there is none. When there is none and
+   * {@linkcode lastResort} is `null`, writes Python's one-time notice
+   * `No handlers could be found for logger "<name>"` to stderr, while `settings.raiseExceptions`
+   * is true (once per manager: see `Manager.emittedNoHandlerWarning`).
    *
    * @param record The record.
    */
@@ -1193,8 +1226,24 @@ export class Logger extends Filterer {
         if (record.levelno >= h.level) h.handle(record);
       }
     }
-    if (found === 0 && lastResort !== null && record.levelno >= lastResort.level) {
-      lastResort.handle(record);
+    if (found === 0) this.#noHandler(record);
+  }
+
+  /** What `callHandlers` does with a record that found no handler. */
+  #noHandler(record: LogRecord): void {
+    ensureLastResort();
+    if (lastResort !== null) {
+      if (record.levelno >= lastResort.level) lastResort.handle(record);
+      return;
+    }
+    const manager = this.manager;
+    if (settings.raiseExceptions && !manager.emittedNoHandlerWarning) {
+      try {
+        writeStderr(`No handlers could be found for logger "${this.name}"\n`);
+      } catch {
+        // stderr itself failed: nothing more can be done
+      }
+      manager.emittedNoHandlerWarning = true;
     }
   }
 
@@ -1376,14 +1425,18 @@ class LastResortHandler extends Handler {
 
 /**
  * The handler that gets records for which no handler was found: WARNING and above, written to
- * stderr as `%(message)s` (Python's `logging.lastResort`). Set it to `null` to drop such records.
+ * stderr as `%(message)s` (Python's `logging.lastResort`). Set it to `null` with
+ * {@linkcode setLastResort} to drop such records: then, as in Python, the first record that finds
+ * no handler writes `No handlers could be found for logger "<name>"` to stderr instead (once,
+ * while `settings.raiseExceptions` is true).
  */
 export let lastResort: Handler | null = null;
 
 /**
  * Replaces the last-resort handler.
  *
- * @param handler The new handler, or `null` to drop records that find no handler.
+ * @param handler The new handler, or `null` to drop records that find no handler (after a
+ * one-time notice on stderr, as in Python).
  *
  * @example
  * ```ts
@@ -1395,6 +1448,7 @@ export let lastResort: Handler | null = null;
  * ```
  */
 export function setLastResort(handler: Handler | null): void {
+  lastResortMade = true;
   lastResort = handler;
   bumpConfigGeneration();
 }
@@ -1418,8 +1472,8 @@ function ensureLastResort(): void {
 
 /**
  * Returns the logger called `name`, creating it if needed, like Python's `logging.getLogger`:
- * dotted names form a tree (`"app.db"` is a child of `"app"`); no name, `""` or `"root"` gives
- * the root logger.
+ * dotted names form a tree (`"app.db"` is a child of `"app"`); no name, `null` (Python's
+ * `None`), `""` or `"root"` gives the root logger.
  *
  * @param name The dotted name.
  * @returns The logger; the same object for the same name.
@@ -1434,9 +1488,9 @@ function ensureLastResort(): void {
  * console.assert(getLogger("app.db") === db);
  * ```
  */
-export function getLogger(name?: string): Logger {
+export function getLogger(name?: string | null): Logger {
   ensureLastResort();
-  if (name === undefined || name === "" || name === root.name) return root;
+  if (name == null || name === "" || name === root.name) return root;
   return root.manager.getLogger(name);
 }
 

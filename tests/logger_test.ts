@@ -98,7 +98,11 @@ Deno.test("an unknown level name is an error that lists the known names", () => 
   const e = assertThrows(() => log.setLevel("VERBOSE" as LevelName), RangeError, "'VERBOSE'");
   assertStringIncludes(e.message, "DEBUG");
   assertStringIncludes(e.message, "addLevelName");
-  assertThrows(() => log.log("VERBOSE" as LevelName, "x"), RangeError);
+  // log() raises CPython's TypeError ("level must be an integer"), also listing the names.
+  const l = assertThrows(() => log.log("VERBOSE" as LevelName, "x"), TypeError, '"VERBOSE"');
+  assertStringIncludes(l.message, "level must be an integer");
+  assertStringIncludes(l.message, "DEBUG");
+  assertStringIncludes(l.message, "addLevelName");
 });
 
 Deno.test("handler levels filter independently of logger levels", () => {
