@@ -4,6 +4,9 @@
  * @module
  */
 
+import { settings } from "./settings.ts";
+import { ValueError } from "./text/errors.ts";
+
 /**
  * What the registry needs of a handler (every `Handler` has it). Declared here so that this
  * module, which `handler.ts` imports, imports nothing back.
@@ -64,14 +67,24 @@ const CLOSE_GRACE_MS = 1000;
 
 /**
  * Flushes and closes every live handler, newest first, like Python's `logging.shutdown()`.
- * A handler that fails to flush or close is reported through its `handleError` and the others
- * are still closed. The wait is bounded: a handler with a `closeTimeout` (the network handlers)
- * delivers what it can within it (its `close()` reports what it drops); any other handler gets
- * 5 s, after which it is reported and left behind. It runs by itself when the program's event
- * loop drains; call it yourself before `Deno.exit()` if network handlers still have records to
- * deliver.
+ *
+ * Errors are Python's: an `OSError` (any of `Deno.errors`, or a `node:` system error with a
+ * `code` such as `"EPIPE"`) or a `ValueError` thrown by a handler's `flush()` or `close()` is
+ * ignored, as the handler may have been closed already; any other error is thrown by
+ * `shutdown()` while `settings.raiseExceptions` is true (the first one, once every handler has
+ * been closed; later ones go to their handler's `handleError`), and goes to the handler's
+ * `handleError` (which stays silent) otherwise. A handler whose `flush()` fails is still closed,
+ * and the handlers after it are too (CPython stops at the error it raises). The library's own
+ * handlers report their failures through `handleError` and never throw here.
+ *
+ * The wait is bounded: a handler with a `closeTimeout` (the network handlers) delivers what it
+ * can within it (its `close()` reports what it drops); any other handler gets 5 s, after which it
+ * is reported and left behind. It runs by itself when the program's event loop drains; call it
+ * yourself before `Deno.exit()` if network handlers still have records to deliver.
  *
  * @returns A promise that resolves when every handler is closed or has been given up on.
+ * @throws {Error} The first error, other than an `OSError` or a `ValueError`, that a handler's
+ * `flush()` or `close()` threw, while `settings.raiseExceptions` is true.
  *
  * @example
  * ```ts
@@ -84,25 +97,34 @@ const CLOSE_GRACE_MS = 1000;
  * ```
  */
 export async function shutdown(): Promise<void> {
+  let raised: { error: unknown } | undefined;
   for (const h of liveHandlers()) {
     const own = closeTimeoutOf(h);
     const limit = (own ?? DEFAULT_CLOSE_MS) + CLOSE_GRACE_MS;
-    if (!await within(closeHandler(h, own !== null), limit)) {
-      h.handleError(
-        null,
+    const outcome = await within(closeHandler(h, own !== null), limit);
+    if (outcome === TIMED_OUT) {
+      reportTo(
+        h,
         new Error(`${h} did not finish flushing and closing within ${limit} ms; shutdown went on`),
       );
+    } else if (outcome !== null) {
+      if (settings.raiseExceptions && raised === undefined) raised = outcome;
+      else reportTo(h, outcome.error);
     }
   }
+  if (raised !== undefined) throw raised.error;
 }
 
-/** Whether `work` settles within `ms` (it goes on either way). */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+/** What {@linkcode within} gives when the work did not settle in time. */
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** What `work` resolves to, or `TIMED_OUT` when it does not settle within `ms` (it goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await Promise.race([
-      work.then(() => true, () => true),
-      new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), ms)),
+      work,
+      new Promise<typeof TIMED_OUT>((resolve) => timer = setTimeout(() => resolve(TIMED_OUT), ms)),
     ]);
   } finally {
     clearTimeout(timer);
@@ -125,18 +147,70 @@ export function flushWithin(handler: Handler): Promise<boolean> {
     handler.handleError(null, error);
     return Promise.resolve(true);
   }
-  return within(flushed, closeTimeoutOf(handler) ?? DEFAULT_CLOSE_MS);
+  return within(flushed.then(() => true, () => true), closeTimeoutOf(handler) ?? DEFAULT_CLOSE_MS)
+    .then((outcome) => outcome !== TIMED_OUT);
 }
 
-async function closeHandler(h: Handler, closeDelivers: boolean): Promise<void> {
+/**
+ * Flushes and closes `h`; never rejects. Returns the first error of its `flush()` and `close()`
+ * that `shutdown()` does not ignore (Python ignores `OSError` and `ValueError`), or `null`.
+ */
+async function closeHandler(
+  h: Handler,
+  closeDelivers: boolean,
+): Promise<{ error: unknown } | null> {
+  let failure: { error: unknown } | null = null;
   try {
     // Python: a handler with `flushOnClose` false (MemoryHandler) is closed without a flush. A
     // handler with a `closeTimeout` delivers within it on close(): its flush(), which waits
     // for delivery without a bound, is not awaited first.
     if (flushesOnClose(h) && !closeDelivers) await h.flush();
+  } catch (error) {
+    if (!isIgnoredAtShutdown(error)) failure = { error };
+  }
+  // Closed even when its flush failed: shutdown() may run long before the program ends.
+  try {
     await h.close();
   } catch (error) {
+    if (!isIgnoredAtShutdown(error)) {
+      if (failure === null) failure = { error };
+      else reportTo(h, error);
+    }
+  }
+  return failure;
+}
+
+/** The `code` of a `node:` system error: `EBADF`, `EPIPE`, `ECONNRESET`, ... */
+const SYSTEM_ERROR_CODE = /^E[A-Z0-9]+$/;
+
+/** `h.handleError(null, error)`, which must not throw; a handler whose does is ignored. */
+function reportTo(h: Handler, error: unknown): void {
+  try {
     h.handleError(null, error);
+  } catch {
+    // the report itself failed: nothing more can be done
+  }
+}
+
+/**
+ * Whether `shutdown()` ignores `error`, as Python's ignores `OSError` and `ValueError` ("the
+ * handler was closed already"): one of `Deno.errors` (Python's `OSError` family), a `node:`
+ * system error (a `code` such as `"EBADF"` or `"EPIPE"`), or a `ValueError`.
+ */
+function isIgnoredAtShutdown(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  try {
+    if (error instanceof ValueError) return true;
+    const errors = typeof Deno === "object" ? Deno.errors : undefined;
+    if (errors !== undefined) {
+      for (const cls of Object.values(errors)) {
+        if (typeof cls === "function" && error instanceof cls) return true;
+      }
+    }
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && SYSTEM_ERROR_CODE.test(code);
+  } catch {
+    return false;
   }
 }
 
@@ -252,7 +326,8 @@ export function handleSignals(
       // still writes out the buffers and reports what was not delivered).
       if (stopping) Deno.exit(code);
       stopping = true;
-      shutdown().finally(() => Deno.exit(code));
+      shutdown().catch((error) => console.error("shutdown() failed:", error))
+        .finally(() => Deno.exit(code));
     };
     Deno.addSignalListener(signal, listener);
     return [signal, listener] as const;
