@@ -742,6 +742,11 @@ export class Logger extends Filterer {
   get manager(): Manager {
     return this.#manager ?? root.manager;
   }
+  /**
+   * Sets the manager; the manager whose `getLogger` creates a logger sets itself.
+   *
+   * @ignore
+   */
   set manager(manager: Manager) {
     this.#manager = manager;
     bumpConfigGeneration();
