@@ -13,11 +13,13 @@ import {
   getLogRecordFactory,
   INFO,
   kw,
+  log,
   Logger,
   type LogRecord,
   NullHandler,
   root,
   settings,
+  WARNING,
   warning,
 } from "../mod.ts";
 import { Manager } from "../core/logger.ts";
@@ -592,4 +594,24 @@ Logger("direct").warning("hi"); mark(3)
 `),
     );
   },
+);
+
+Deno.test(
+  "the module-level warning() and log() report their caller, not themselves, as CPython's do",
+  baseTest(function calls_module_level(t) {
+    const saved = settings.callerInfo;
+    settings.callerInfo = "always";
+    t.addCleanup(() => settings.callerInfo = saved);
+    const recording = new RecordingHandler();
+    t.rootLogger.addHandler(recording);
+    warning("w");
+    log(WARNING, "l");
+    for (const record of recording.records) {
+      assertEquals([record.funcName, record.filename], [
+        "calls_module_level",
+        "cpython_logger_test.ts",
+      ]);
+    }
+    assertEquals(recording.records.length, 2);
+  }),
 );

@@ -5,7 +5,7 @@
  * puts back what CPython's puts back (the root's handlers and level, the level names, the loggers
  * created by the test, `disable`, the loggers' `disabled`).
  *
- * ```ts
+ * ```ts ignore
  * Deno.test("Family.test_x: what a user notices", baseTest((t) => {
  *   getLogger("ERR").error(t.nextMessage());
  *   t.assertLogLines([["ERR", "ERROR", "1"]]);
