@@ -64,6 +64,7 @@ export { WriteBuffer } from "./core/io/write_buffer.ts";
 export type { SyncWriter } from "./core/io/files.ts";
 export { SmtpClient, type SmtpConnectOptions, SmtpError } from "./core/io/smtp_client.ts";
 export {
+  type CodePageName,
   createEncoder,
   type Encoder,
   encodeText,

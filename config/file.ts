@@ -19,6 +19,7 @@ import { KeyError, ValueError } from "../core/text/errors.ts";
 import { pyRepr, pyTypeName } from "../core/text/pystr.ts";
 import { closestName, describeValue, unknownOption } from "../core/text/options.ts";
 import { normalizeEncoding } from "../core/text/encoding.ts";
+import { CODE_PAGES, type CodePageName, decodeCodePage } from "../core/text/codepages.ts";
 import { explainFileError, toAbsolutePath } from "../core/io/files.ts";
 import { CRITICAL, DEBUG, ERROR, FATAL, INFO, NOTSET, WARN, WARNING } from "../core/levels.ts";
 import { BASIC_FORMAT } from "../core/settings.ts";
@@ -232,6 +233,13 @@ function decode(bytes: Uint8Array, codec: string, name: string): string {
       return out;
     }
     default: {
+      if ((CODE_PAGES as readonly string[]).includes(codec)) {
+        try {
+          return decodeCodePage(bytes, codec as CodePageName);
+        } catch (error) {
+          throw fail((error as Error).message);
+        }
+      }
       // UTF-32: a byte order mark picks the order (little-endian without one, as on x86).
       let little = codec !== "utf-32-be";
       let start = 0;

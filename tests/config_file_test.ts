@@ -16,6 +16,7 @@ import { ConfigParser } from "../config/ini.ts";
 import { parsePyLiteral, type PyLiteral } from "../config/pyliteral.ts";
 import { floatRepr } from "../core/text/float_format.ts";
 import { KeyError, ValueError } from "../core/text/errors.ts";
+import { createEncoder } from "../core/text/encoding.ts";
 import { getLogger, type Logger, Logger as LoggerClass, root } from "../core/logger.ts";
 import { Formatter } from "../core/formatter.ts";
 import { getHandlerByName, type Handler } from "../core/handler.ts";
@@ -1667,6 +1668,30 @@ Deno.test("fileConfig decodes the file with its encoding, and keeps a UTF-8 BOM 
       assertStringIncludes(b.message, "File contains no section headers.");
       fileConfig(`${dir}/bom.ini`, { encoding: "utf-8-sig" });
       assertEquals(root.handlers[0].formatter!.fmt, "%(levelname)s é %(message)s");
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fileConfig decodes a file in a single-byte code page, strictly, as Python does", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await withLogging(() => {
+      const text = config0.replace("%(levelname)s ++", "%(levelname)s до");
+      const cp1251 = createEncoder("cp1251").encode(text).slice();
+      Deno.writeFileSync(`${dir}/cp1251.ini`, cp1251);
+      fileConfig(`${dir}/cp1251.ini`, { encoding: "windows-1251" });
+      assertEquals(root.handlers[0].formatter!.fmt, "%(levelname)s до %(message)s");
+      // 0x98 is the one byte cp1251 leaves undefined.
+      Deno.writeFileSync(`${dir}/bad.ini`, Uint8Array.from([...cp1251.subarray(0, 20), 0x98]));
+      const e = assertThrows(
+        () => fileConfig(`${dir}/bad.ini`, { encoding: "cp1251" }),
+        ValueError,
+        "is not valid cp1251: 'charmap' codec can't decode byte 0x98 in position 20: " +
+          "character maps to <undefined>. Pass the file's encoding",
+      );
+      assertStringIncludes(e.message, `${dir}/bad.ini`);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });

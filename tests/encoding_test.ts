@@ -7,10 +7,16 @@ import {
   normalizeEncoding,
   UnicodeEncodeError,
 } from "../core/text/encoding.ts";
+import {
+  CODE_PAGES,
+  type CodePageName,
+  decodeCodePage,
+  decodingTable,
+} from "../core/text/codepages.ts";
 import { FileHandler } from "../handlers/file.ts";
 import { makeLogRecord } from "../core/record.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
-import { hex } from "./helpers/bytes.ts";
+import { fromHex, hex } from "./helpers/bytes.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
 const hasPython = await pythonAvailable();
@@ -111,6 +117,89 @@ Deno.test({
   },
 });
 
+const CODE_PAGE_SCRIPT = `
+import json, sys
+out = {}
+bmp = "".join(chr(c) for c in range(0x80, 0x10000) if not 0xd800 <= c <= 0xdfff)
+for name in json.load(sys.stdin):
+    decoded = bytes(range(256)).decode(name, "replace")
+    encoded = bmp.encode(name, "replace")
+    out[name] = {
+        "decoded": [ord(c) for c in decoded],
+        # The encoding map over the whole BMP: each character the code page holds, and its byte.
+        "map": [[ord(c), b] for c, b in zip(bmp, encoded) if b != 0x3f or c == "?"],
+    }
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "every code page decodes all 256 bytes and encodes the whole BMP as CPython's codec does",
+  ignore: !hasPython,
+  fn: async () => {
+    const expected = await runPython<Record<string, { decoded: number[]; map: number[][] }>>(
+      CODE_PAGE_SCRIPT,
+      CODE_PAGES,
+    );
+    let bmp = "";
+    for (let c = 0x80; c < 0x10000; c++) {
+      if (c < 0xd800 || c > 0xdfff) bmp += String.fromCharCode(c);
+    }
+    for (const name of CODE_PAGES) {
+      const decoded = Array.from(decodingTable(name), (cp) => cp < 0 ? 0xfffd : cp);
+      assertEquals(decoded, expected[name].decoded, `${name}: bytes(range(256)).decode()`);
+      const encoded = createEncoder(name, "replace").encode(bmp);
+      const map: number[][] = [];
+      for (let i = 0; i < bmp.length; i++) {
+        if (encoded[i] !== 0x3f) map.push([bmp.charCodeAt(i), encoded[i]]);
+      }
+      assertEquals(map, expected[name].map, `${name}: the encoding map`);
+    }
+  },
+});
+
+Deno.test({
+  name: "a code page's text encodes (and decodes strictly) to CPython's bytes and errors",
+  ignore: !hasPython,
+  fn: async () => {
+    const cases: [CodePageName, string, string][] = [
+      ["cp1251", "\u0434\u043e \u0441\u0432\u0438\u0434\u0430\u043d\u0438\u044f", ""],
+      ["cp1251", "", "6162988a"],
+      ["cp1252", "price 5€, naïve", "81"],
+      ["koi8-r", "Привет, мир", "ff"],
+      ["koi8-u", "Ґанок ╝╬", "ae"],
+      ["iso8859-9", "İstanbul ığdır", "80"],
+      ["cp437", "╔═╗ 25°C ±1", "ff"],
+      ["mac-roman", "Café ƒ ∂", "7f"],
+      ["tis-620", "ภาษาไทย", "a0"],
+      ["cp1255", "שלום", "ca"],
+    ];
+    const expected = await runPython<[string, string][]>(
+      `
+import json, sys
+out = []
+for name, text, data in json.load(sys.stdin):
+    try:
+        decoded = bytes.fromhex(data).decode(name)
+    except UnicodeDecodeError as e:
+        decoded = str(e)
+    out.append([text.encode(name).hex(), decoded])
+print(json.dumps(out))
+`,
+      cases,
+    );
+    const got = cases.map(([name, text, data]) => {
+      let decoded: string;
+      try {
+        decoded = decodeCodePage(fromHex(data), name);
+      } catch (e) {
+        decoded = (e as Error).message;
+      }
+      return [hex(createEncoder(name).encode(text)), decoded];
+    });
+    assertEquals(got, expected);
+  },
+});
+
 Deno.test("UnicodeEncodeError carries Python's attributes and message forms", () => {
   const one = assertThrows(() => createEncoder("ascii").encode("abcé"), UnicodeEncodeError);
   assertEquals(
@@ -157,18 +246,13 @@ Deno.test("replace writes '?' (not U+FFFD) in every encoding, like Python", () =
 });
 
 Deno.test("the BOM belongs to utf-16, utf-32 and utf-8-sig only", () => {
-  const boms = Object.fromEntries(ENCODINGS.map((e) => [e, hex(createEncoder(e).bom)]));
+  const boms = Object.fromEntries(
+    ENCODINGS.map((e) => [e, hex(createEncoder(e).bom)]).filter(([, bom]) => bom !== ""),
+  );
   assertEquals(boms, {
-    "utf-8": "",
     "utf-8-sig": "efbbbf",
     "utf-16": "fffe",
-    "utf-16-le": "",
-    "utf-16-be": "",
     "utf-32": "fffe0000",
-    "utf-32-le": "",
-    "utf-32-be": "",
-    "latin-1": "",
-    "ascii": "",
   });
   // Each encoder owns its BOM array.
   createEncoder("utf-16").bom[0] = 0;
@@ -214,18 +298,40 @@ const SPELLINGS = [
   "klingon",
   "",
   "unicode-1-1-utf-8",
+  "cp-1251",
+  "CP_1251",
+  "win1251",
+  "Windows-1251",
+  "windows 1252",
+  "latin_2",
+  "Latin-9",
+  "ISO-8859-16",
+  "iso8859-12",
+  "KOI8-U",
+  "koi8 r",
+  "MacRoman",
+  "mac_roman",
+  "Macintosh",
+  "windows-874",
+  "ibm-437",
+  "IBM437",
+  "cp858",
+  "TIS-620",
+  "shift_jis",
+  "gbk",
+  "cp037",
+  "koi8-t",
 ];
 
 const LOOKUP_SCRIPT = `
 import codecs, json, sys
 from encodings.aliases import aliases
-# Python's codec names for the codecs we support; the others (cp1252, utf-7, ...) we reject.
-names = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "utf-16": "utf-16", "utf-16-le": "utf-16-le",
-         "utf-16-be": "utf-16-be", "utf-32": "utf-32", "utf-32-le": "utf-32-le",
-         "utf-32-be": "utf-32-be", "iso8859-1": "latin-1", "ascii": "ascii"}
-ours = {"utf_8", "utf_8_sig", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le",
-        "utf_32_be", "latin_1", "ascii"}
-spellings = json.load(sys.stdin)
+# Python's codec names for the codecs we support (our names are Python's, but for latin-1);
+# the others (utf-7, shift_jis, cp037, ...) we reject.
+spellings, supported = json.load(sys.stdin)
+names = {name: name for name in supported if name != "latin-1"}
+names["iso8859-1"] = "latin-1"
+ours = {name.replace("-", "_") for name in supported}
 for alias, module in aliases.items():
     if module in ours:
         spellings += [alias, alias.upper(), alias.replace("_", "-"), alias.replace("_", " ")]
@@ -243,8 +349,11 @@ Deno.test({
   name: "normalizeEncoding accepts the spellings and aliases CPython's registry accepts for them",
   ignore: !hasPython,
   fn: async () => {
-    const expected = await runPython<[string, string | null][]>(LOOKUP_SCRIPT, SPELLINGS);
-    assert(expected.length > SPELLINGS.length + 100, "Python listed its aliases");
+    const expected = await runPython<[string, string | null][]>(LOOKUP_SCRIPT, [
+      SPELLINGS,
+      ENCODINGS,
+    ]);
+    assert(expected.length > SPELLINGS.length + 500, "Python listed its aliases");
     const got = expected.map(([name]) => {
       try {
         return [name, normalizeEncoding(name)];
@@ -288,14 +397,34 @@ Deno.test("an unknown encoding is a RangeError naming the subject and the suppor
     e.message,
     "Cannot create FileHandler as 'encoding' is not supported: current value is 'klingon'. " +
       "Use one of utf-8, utf-8-sig, utf-16, utf-16-le, utf-16-be, utf-32, utf-32-le, " +
-      "utf-32-be, latin-1, ascii (Python's aliases such as utf8, latin1 and us-ascii work too)",
+      "utf-32-be, latin-1, ascii, cp1250, cp1251, cp1252, cp1253, cp1254, cp1255, cp1256, " +
+      "cp1257, cp1258, cp874, cp437, cp850, cp852, cp858, cp866, iso8859-2, iso8859-3, " +
+      "iso8859-4, iso8859-5, iso8859-6, iso8859-7, iso8859-8, iso8859-9, iso8859-10, " +
+      "iso8859-11, iso8859-13, iso8859-14, iso8859-15, iso8859-16, koi8-r, koi8-u, " +
+      "mac-roman, mac-cyrillic, tis-620 (Python's aliases such as utf8, latin1, windows-1251 " +
+      "and latin2 work too)",
   );
   assertThrows(
-    () => createEncoder("cp1252", "strict", "RotatingFileHandler"),
+    () => createEncoder("utf-7", "strict", "RotatingFileHandler"),
     RangeError,
     "Cannot create RotatingFileHandler as 'encoding' is not supported: current value is " +
-      "'cp1252'",
+      "'utf-7'. Use one of utf-8,",
   );
+  // A spelling CPython's registry refuses too, but one that names a supported code page.
+  assertThrows(
+    () => normalizeEncoding("cp-1251", "FileHandler"),
+    RangeError,
+    "current value is 'cp-1251'. Did you mean 'cp1251'? Use one of",
+  );
+  assertThrows(() => normalizeEncoding("latin_2"), RangeError, "Did you mean 'latin2'?");
+  for (const name of ["shift_jis", "Shift-JIS", "gbk", "EUC-KR", "big5", "cp932", "iso2022_jp"]) {
+    assertThrows(
+      () => normalizeEncoding(name, "FileHandler"),
+      RangeError,
+      `current value is '${name}'. Multibyte codecs (shift_jis, gbk, euc-kr, big5, ...) are ` +
+        "not provided: use utf-8. Use one of",
+    );
+  }
   assertThrows(() => normalizeEncoding("utf-8\0"), RangeError, "Cannot create encoder as");
   assertThrows(() => normalizeEncoding(8 as unknown as string), TypeError, "must be a string");
 });

@@ -9,7 +9,20 @@
  * @module
  */
 
-/** A canonical encoding name, as returned by {@linkcode normalizeEncoding}. */
+import {
+  CODE_PAGES,
+  codePageAliases,
+  codePageModules,
+  type CodePageName,
+  encodingTable,
+} from "./codepages.ts";
+
+export type { CodePageName };
+
+/**
+ * A canonical encoding name, as returned by {@linkcode normalizeEncoding}: Python's Unicode
+ * codecs, Latin-1, ASCII and the single-byte code pages ({@linkcode CodePageName}).
+ */
 export type EncodingName =
   | "utf-8"
   | "utf-8-sig"
@@ -20,9 +33,13 @@ export type EncodingName =
   | "utf-32-le"
   | "utf-32-be"
   | "latin-1"
-  | "ascii";
+  | "ascii"
+  | CodePageName;
 
-/** The canonical names of the supported encodings (Python's Unicode codecs, Latin-1 and ASCII). */
+/**
+ * The canonical names of the supported encodings: Python's Unicode codecs, Latin-1, ASCII and
+ * the single-byte code pages.
+ */
 export const ENCODINGS: readonly EncodingName[] = [
   "utf-8",
   "utf-8-sig",
@@ -34,6 +51,7 @@ export const ENCODINGS: readonly EncodingName[] = [
   "utf-32-be",
   "latin-1",
   "ascii",
+  ...CODE_PAGES,
 ];
 
 /**
@@ -251,30 +269,63 @@ function pythonNormalize(name: string): string {
   return out;
 }
 
+/** Module name to canonical name, and alias to module name: the built-in codecs' and the code pages'. */
+let registry: { modules: Map<string, EncodingName>; aliases: Map<string, string> } | undefined;
+
+function codecRegistry(): NonNullable<typeof registry> {
+  return registry ??= {
+    modules: new Map<string, EncodingName>([
+      ...Object.entries(MODULES),
+      ...codePageModules(),
+    ]),
+    aliases: new Map([...Object.entries(ALIASES), ...codePageAliases()]),
+  };
+}
+
 function lookup(name: string): EncodingName | undefined {
   // Python's open() takes "locale" (exactly) for the locale's encoding; Deno's text is UTF-8.
   if (name === "locale") return "utf-8";
   if (name.includes("\0")) return undefined;
+  const { modules, aliases } = codecRegistry();
   const norm = pythonNormalize(name);
-  const aliased = Object.hasOwn(ALIASES, norm) ? ALIASES[norm] : ALIASES[norm.replaceAll(".", "_")];
+  const aliased = aliases.get(norm) ?? aliases.get(norm.replaceAll(".", "_"));
   for (const module of aliased === undefined ? [norm] : [aliased, norm]) {
-    if (module !== "" && !module.includes(".") && Object.hasOwn(MODULES, module)) {
-      return MODULES[module];
+    if (module !== "" && !module.includes(".") && modules.has(module)) {
+      return modules.get(module);
     }
   }
   return undefined;
+}
+
+// Python's multibyte (CJK) codecs and their common aliases, after pythonNormalize.
+const MULTIBYTE =
+  /^(big5(hkscs)?|big5_?tw|csbig5|cp9(32|36|49|50)|ms9(32|36|49|50)|ms_?kanji|s_?jis|shift_?jis(_?2004|x0213)?|euc_?(jp|kr|cn|jis_?2004|jisx0213|gb2312_cn)|eucgb2312_cn|gb(2312(_1980|_80)?|k|18030(_2000)?)|uhc|johab|hz(_gb(_2312)?)?|ks_?c_?5601(_1987)?|ksx1001|ks_x_1001|iso_?2022_?(jp(_[123]|_2004|_ext)?|kr)|csiso2022(jp2?|kr)|chinese|936|949|950|932)$/;
+
+/** A known spelling that differs from `name` only in punctuation, such as `cp1251` for `cp-1251`. */
+function spellingOf(name: string): string | null {
+  const bare = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const wanted = bare(name);
+  if (wanted === "") return null;
+  const { modules, aliases } = codecRegistry();
+  for (const known of [...ENCODINGS, ...modules.keys(), ...aliases.keys()]) {
+    if (bare(known) === wanted) return known;
+  }
+  return null;
 }
 
 /**
  * Resolves an encoding name the way Python's codec registry does: case-insensitive, any run
  * of `-`, `_`, spaces or other punctuation counts as one separator, and Python's aliases work
  * (`utf8`, `u8`, `UTF_8`, `latin1`, `iso-8859-1`, `l1`, `us-ascii`, `646`, `utf16`,
- * `utf_16le`, ...). `"locale"` means UTF-8, the encoding of Deno's text APIs.
+ * `utf_16le`, `windows-1251`, `1251`, `latin2`, `koi8_r`, `macintosh`, ...). `"locale"` means
+ * UTF-8, the encoding of Deno's text APIs. As in Python, a name its registry refuses is refused
+ * (`cp-1251`: the error suggests `cp1251`).
  *
  * @param name The encoding name as a user wrote it.
  * @param subject What is being created, for the error message, such as `"FileHandler"`.
  * @returns The canonical name, one of {@linkcode ENCODINGS}.
- * @throws {RangeError} For an encoding that is unknown or not supported, listing the supported ones.
+ * @throws {RangeError} For an encoding that is unknown or not supported, listing the supported
+ *   ones (and the spelling meant, for a name that differs from one only in punctuation).
  * @throws {TypeError} When `name` is not a string.
  */
 export function normalizeEncoding(name: string, subject = "encoder"): EncodingName {
@@ -285,10 +336,17 @@ export function normalizeEncoding(name: string, subject = "encoder"): EncodingNa
   }
   const found = lookup(name);
   if (found !== undefined) return found;
+  const meant = name.includes("\0") ? null : spellingOf(name);
+  const multibyte = MULTIBYTE.test(pythonNormalize(name));
   throw new RangeError(
-    `Cannot create ${subject} as 'encoding' is not supported: current value is '${name}'. ` +
-      `Use one of ${ENCODINGS.join(", ")} (Python's aliases such as utf8, latin1 and ` +
-      `us-ascii work too)`,
+    `Cannot create ${subject} as 'encoding' is not supported: current value is '${name}'` +
+      (meant !== null
+        ? `. Did you mean '${meant}'?`
+        : multibyte
+        ? ". Multibyte codecs (shift_jis, gbk, euc-kr, big5, ...) are not provided: use utf-8."
+        : ".") +
+      ` Use one of ${ENCODINGS.join(", ")} (Python's aliases such as utf8, latin1, ` +
+      `windows-1251 and latin2 work too)`,
   );
 }
 
@@ -318,6 +376,7 @@ const UTF8 = 0;
 const UCS1 = 1;
 const UTF16 = 2;
 const UTF32 = 3;
+const CHARMAP = 4;
 
 interface Codec {
   /** The name in UnicodeEncodeError messages. */
@@ -328,6 +387,8 @@ interface Codec {
   readonly littleEndian: boolean;
   readonly reason: string;
   readonly bom: readonly number[];
+  /** CHARMAP: each code point's byte from U+0080 to U+FFFF, 0 for none (see encodingTable). */
+  readonly table: Uint8Array | null;
 }
 
 const NATIVE_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -340,14 +401,14 @@ function codec(
   limit = 0,
   reason = "surrogates not allowed",
 ): Codec {
-  return { pyName, kind, littleEndian, bom, limit, reason };
+  return { pyName, kind, littleEndian, bom, limit, reason, table: null };
 }
 
 const NATIVE_BOM16 = NATIVE_LE ? [0xff, 0xfe] : [0xfe, 0xff];
 const NATIVE_BOM32 = NATIVE_LE ? [0xff, 0xfe, 0, 0] : [0, 0, 0xfe, 0xff];
 
 // Python's "utf-16" and "utf-32" use the machine's byte order, with a BOM.
-const CODECS: Readonly<Record<EncodingName, Codec>> = {
+const CODECS: Readonly<Record<Exclude<EncodingName, CodePageName>, Codec>> = {
   "utf-8": codec("utf-8", UTF8, true),
   "utf-8-sig": codec("utf-8", UTF8, true, [0xef, 0xbb, 0xbf]),
   "utf-16": codec("utf-16", UTF16, NATIVE_LE, NATIVE_BOM16),
@@ -359,6 +420,23 @@ const CODECS: Readonly<Record<EncodingName, Codec>> = {
   "latin-1": codec("latin-1", UCS1, true, [], 0x100, "ordinal not in range(256)"),
   "ascii": codec("ascii", UCS1, true, [], 0x80, "ordinal not in range(128)"),
 };
+
+const codePageCodecs = new Map<EncodingName, Codec>();
+
+/** The codec of `name`; a code page's encoding map is built the first time it is asked for. */
+function codecOf(name: EncodingName): Codec {
+  if (Object.hasOwn(CODECS, name)) return CODECS[name as keyof typeof CODECS];
+  let found = codePageCodecs.get(name);
+  if (found === undefined) {
+    // Python's charmap codecs report themselves as 'charmap'.
+    found = {
+      ...codec("charmap", CHARMAP, true, [], 0, "character maps to <undefined>"),
+      table: encodingTable(name as CodePageName),
+    };
+    codePageCodecs.set(name, found);
+  }
+  return found;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The general path: every policy, any text. Used when the fast path meets a character the
@@ -396,6 +474,9 @@ function writeCodePoint(out: ByteList, codec: Codec, cp: number): void {
   switch (codec.kind) {
     case UCS1:
       out.push(cp);
+      return;
+    case CHARMAP:
+      out.push(cp < 0x80 ? cp : codec.table![cp]);
       return;
     case UTF8:
       if (cp < 0x80) {
@@ -458,29 +539,43 @@ function backslashEscape(cp: number): string {
   return `\\U${hex.padStart(8, "0")}`;
 }
 
+/** Whether the codec can hold `cp` (a UTF codec holds all but lone surrogates). */
+function holds(codec: Codec, cp: number): boolean {
+  switch (codec.kind) {
+    case UCS1:
+      return cp < codec.limit;
+    case CHARMAP:
+      return cp < 0x80 || (cp < 0x10000 && codec.table![cp] !== 0);
+    default:
+      return !isSurrogate(cp);
+  }
+}
+
 /**
  * Encodes any text under any policy, reproducing CPython's encoders: which characters form one
- * failing run (consecutive unencodable characters for Latin-1/ASCII, consecutive surrogates
- * for UTF-8, one surrogate at a time for UTF-16/32) and what each policy does with it.
+ * failing run (consecutive unencodable characters for Latin-1/ASCII and the code pages,
+ * consecutive surrogates for UTF-8, one surrogate at a time for UTF-16/32) and what each
+ * policy does with it.
  */
 function encodeGeneral(text: string, codec: Codec, policy: ErrorPolicy): Uint8Array {
   const cps: number[] = [];
   for (const ch of text) cps.push(ch.codePointAt(0)!);
   const n = cps.length;
-  const out = new ByteList(text.length * (codec.kind === UCS1 ? 1 : 4));
+  const singleByte = codec.kind === UCS1 || codec.kind === CHARMAP;
+  const out = new ByteList(text.length * (singleByte ? 1 : 4));
   const fail = (start: number, end: number) =>
     new UnicodeEncodeError(codec.pyName, text, start, end, codec.reason);
   let i = 0;
   while (i < n) {
     const cp = cps[i];
-    if (codec.kind === UCS1 ? cp < codec.limit : !isSurrogate(cp)) {
+    if (holds(codec, cp)) {
       writeCodePoint(out, codec, cp);
       i++;
       continue;
     }
     let end = i + 1;
-    if (codec.kind === UCS1) {
-      while (end < n && cps[end] >= codec.limit) end++;
+    if (singleByte) {
+      while (end < n && !holds(codec, cps[end])) end++;
     } else if (codec.kind === UTF8) {
       while (end < n && isSurrogate(cps[end])) end++;
     }
@@ -502,14 +597,16 @@ function encodeGeneral(text: string, codec: Codec, policy: ErrorPolicy): Uint8Ar
         // U+DC80..U+DCFF become the bytes 0x80..0xFF; the first other character fails with
         // the rest of the run. UTF-16/32 cannot take a single byte, so every surrogate fails.
         if (codec.kind === UTF16 || codec.kind === UTF32) throw fail(i, end);
+        // Latin-1/ASCII escape a run's leading U+DC80..U+DCFF before they fail (CPython's fast
+        // path); a code page (Python's generic handler) fails the whole run.
         for (let k = i; k < end; k++) {
-          if (cps[k] < 0xdc80 || cps[k] > 0xdcff) throw fail(k, end);
+          if (cps[k] < 0xdc80 || cps[k] > 0xdcff) throw fail(codec.kind === CHARMAP ? i : k, end);
           out.push(cps[k] - 0xdc00);
         }
         break;
       case "surrogatepass":
         // Only the UTF codecs can pass a surrogate through.
-        if (codec.kind === UCS1) throw fail(i, end);
+        if (singleByte) throw fail(i, end);
         for (let k = i; k < end; k++) writeCodePoint(out, codec, cps[k]);
         break;
     }
@@ -545,7 +642,7 @@ abstract class BaseEncoder implements Encoder {
   constructor(encoding: EncodingName, errors: ErrorPolicy) {
     this.encoding = encoding;
     this.errors = errors;
-    this.codec = CODECS[encoding];
+    this.codec = codecOf(encoding);
     this.bom = Uint8Array.from(this.codec.bom);
   }
 
@@ -589,6 +686,32 @@ class Ucs1Encoder extends BaseEncoder {
       const c = text.charCodeAt(i);
       if (c >= limit) return this.general(text);
       buffer[i] = c;
+    }
+    return view(buffer, n);
+  }
+}
+
+class CharmapEncoder extends BaseEncoder {
+  encode(text: string): Uint8Array {
+    const n = text.length;
+    const buffer = this.room(n);
+    // ASCII text (the usual log line) is the same in every code page: one native call.
+    const { read, written } = utf8.encodeInto(text, buffer);
+    if (read === n && written === n) return view(buffer, n);
+    // The ASCII prefix is already in place; the encoding map takes over at the first other
+    // character. A character it lacks (an astral one, a lone surrogate) takes the general path.
+    const table = this.codec.table!;
+    let i = 0;
+    while (i < written && buffer[i] < 0x80) i++;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        buffer[i] = c;
+        continue;
+      }
+      const b = table[c];
+      if (b === 0) return this.general(text);
+      buffer[i] = b;
     }
     return view(buffer, n);
   }
@@ -645,9 +768,11 @@ class Utf32Encoder extends BaseEncoder {
 
 /**
  * Creates an encoder for one stream, choosing its code path once. UTF-8 (the default) encodes
- * well-formed text with one native `TextEncoder.encodeInto` call into a reused buffer; Latin-1
- * and ASCII take the same call for ASCII text and a tight loop otherwise; only text that the
- * encoding cannot hold takes the general path that applies the error policy.
+ * well-formed text with one native `TextEncoder.encodeInto` call into a reused buffer; Latin-1,
+ * ASCII and the code pages (`cp1251`, `iso8859-2`, `koi8-r`, ...) take the same call for ASCII
+ * text and a tight loop otherwise (a code page's encoding map is built the first time an
+ * encoder for it is created); only text that the encoding cannot hold takes the general path
+ * that applies the error policy.
  *
  * The bytes equal Python's `text.encode(encoding, errors)` without the BOM, which
  * {@linkcode Encoder.bom} holds for the caller to write at the start of a new file. Error
@@ -673,6 +798,9 @@ class Utf32Encoder extends BaseEncoder {
  * const utf16 = createEncoder("utf-16");
  * console.assert(utf16.bom.join() === "255,254");
  * console.assert(utf16.encode("a").join() === "97,0");
+ * const cyrillic = createEncoder("windows-1251");
+ * console.assert(cyrillic.encoding === "cp1251");
+ * console.assert(cyrillic.encode("до").join() === "228,238");
  * ```
  */
 export function createEncoder(
@@ -682,11 +810,13 @@ export function createEncoder(
 ): Encoder {
   const name = normalizeEncoding(encoding, subject);
   const policy = checkErrorPolicy(errors, subject);
-  switch (CODECS[name].kind) {
+  switch (codecOf(name).kind) {
     case UTF8:
       return new Utf8Encoder(name, policy);
     case UCS1:
       return new Ucs1Encoder(name, policy);
+    case CHARMAP:
+      return new CharmapEncoder(name, policy);
     case UTF16:
       return new Utf16Encoder(name, policy);
     default:
