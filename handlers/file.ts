@@ -21,7 +21,13 @@ import {
 } from "../core/io/files.ts";
 import { getLevelName } from "../core/levels.ts";
 import type { OptionRules } from "../core/text/options.ts";
-import { checkFileOptions, FILE_RULES } from "../core/file_options.ts";
+import {
+  checkFileOptions,
+  FILE_RULES,
+  type OpenMode,
+  parseOpenMode,
+} from "../core/file_options.ts";
+import { ValueError } from "../core/text/errors.ts";
 import type { LogRecord } from "../core/record.ts";
 import { endingReason, registerHandler } from "../core/shutdown.ts";
 import { WriteBuffer } from "../core/io/write_buffer.ts";
@@ -29,33 +35,47 @@ import { StreamHandler } from "./stream.ts";
 
 export type { FileAccess };
 
-/** How a {@linkcode FileHandler} opens its file, as in Python: append, truncate, or create new. */
-export type FileMode = "a" | "w" | "x";
+/**
+ * How a {@linkcode FileHandler} opens its file: a mode of Python's `open()` that can write.
+ * `"a"` appends, `"w"` truncates, `"x"` creates a new file, `"r+"` writes over an existing file
+ * from its start; `"+"` (also for reading) changes nothing for a handler, and `"b"` opens a
+ * binary file, which takes no text (as in CPython, every record is then a logging error).
+ * Python's other spellings of the same modes (`"at"`, `"ab+"`, `"rb+"`, ...) are accepted too.
+ */
+export type FileMode = "a" | "w" | "x" | "r+" | "a+" | "w+" | "x+" | "ab" | "wb" | "xb";
 
 /** Options of {@linkcode FileHandler}; the keys are Python's parameter names. */
 export interface FileHandlerOptions {
   /**
    * `"a"` appends, `"w"` truncates the file when it is opened (and never reopens it after
-   * `close()`), `"x"` fails if the file exists.
+   * `close()`), `"x"` fails if the file exists, `"r+"` writes over an existing file from its
+   * start. With `"b"` (`"wb"`, ...) the file is binary, as in CPython: it takes no `encoding`
+   * or `errors`, and every record is a logging error (`a bytes-like object is required, not
+   * 'str'`). See {@linkcode FileMode}.
    *
    * @default {"a"}
    */
   mode?: FileMode;
   /**
-   * The text encoding: `utf-8`, `utf-16` (with a BOM at the start of a new file),
-   * `utf-16-le`, `utf-16-be`, `latin-1` or `ascii`, with Python's aliases.
+   * The text encoding, by any of Python's names for it: `utf-8`, `utf-8-sig`, `utf-16` and
+   * `utf-32` (with a BOM at the start of a new file), `utf-16-le`, `utf-16-be`, `utf-32-le`,
+   * `utf-32-be`, `latin-1`, `ascii`, and the single-byte code pages `cp1250` ... `cp1258`,
+   * `cp874`, `cp437`, `cp850`, `cp852`, `cp858`, `cp866`, `iso8859-2` ... `iso8859-16`,
+   * `koi8-r`, `koi8-u`, `mac-roman`, `mac-cyrillic` and `tis-620` (`windows-1251`, `latin2`,
+   * `ibm866`, ... work too). `null` is Python's `None`: the default.
    *
    * @default {"utf-8"}
    */
-  encoding?: string;
+  encoding?: string | null;
   /**
    * What to do with a character the encoding cannot hold: `strict` (the record is reported
-   * through `handleError` and not written), `ignore`, `replace`, `backslashreplace` or
-   * `xmlcharrefreplace`.
+   * through `handleError` and not written), `ignore`, `replace`, `backslashreplace`,
+   * `xmlcharrefreplace`, `surrogateescape` or `surrogatepass`. `null` is Python's `None`:
+   * the default.
    *
    * @default {"strict"}
    */
-  errors?: ErrorPolicy;
+  errors?: ErrorPolicy | null;
   /**
    * Open the file on the first record instead of in the constructor.
    *
@@ -81,10 +101,38 @@ export interface FileHandlerOptions {
   flushInterval?: number;
 }
 
-function openOptions(mode: FileMode): Deno.OpenOptions {
-  if (mode === "w") return { write: true, create: true, truncate: true };
-  if (mode === "x") return { write: true, createNew: true };
-  return { write: true, append: true, create: true };
+/**
+ * How Deno opens a file for `mode`: for writing only, since a handler never reads (so `"+"`
+ * needs no `--allow-read`).
+ */
+function openOptions(mode: OpenMode): Deno.OpenOptions {
+  switch (mode.kind) {
+    case "w":
+      return { write: true, create: true, truncate: true };
+    case "x":
+      return { write: true, createNew: true };
+    case "r":
+      return { write: true };
+    default:
+      return { write: true, append: true, create: true };
+  }
+}
+
+/** What a binary file (mode `"wb"`, ...) does with a record's text: refuses it, as in CPython. */
+function binaryFile(mode: string, path: string): Encoder {
+  return {
+    encoding: "utf-8",
+    errors: "strict",
+    bom: new Uint8Array(0),
+    encode(): Uint8Array {
+      throw new TypeError(
+        `a bytes-like object is required, not 'str' (log file '${path}' was opened in binary ` +
+          `mode '${mode}', which takes no text: use a text mode such as '${
+            mode.replace(/[bt]/, "")
+          }')`,
+      );
+    },
+  };
 }
 
 /**
@@ -124,8 +172,11 @@ export class FileHandler extends StreamHandler {
   static readonly optionExample: string = `{ mode: "w", encoding: "utf-8" }`;
   /** The absolute path of the file. */
   readonly baseFilename: string;
-  /** The open mode. */
+  /** The open mode, as given (Python's `mode`). */
   readonly mode: FileMode;
+  #openMode: OpenMode;
+  /** A binary mode: every record fails, as in CPython. */
+  #binary: boolean;
   /** The canonical encoding name. */
   readonly encoding: string;
   /** The error policy. */
@@ -181,6 +232,8 @@ export class FileHandler extends StreamHandler {
    * @param filename The file's path or `file:` URL.
    * @param options See {@linkcode FileHandlerOptions}.
    * @throws {RangeError} For an unknown mode, encoding or error policy, or a negative buffer size.
+   * @throws {ValueError} For an `encoding` or `errors` with a binary mode (`"wb"`, ...), as
+   * Python's `open()` refuses them.
    * @throws {Deno.errors.NotCapable} When Deno does not grant the access the handler needs (with
    * `delay` too), naming the flag to add: `Cannot create FileHandler for 'app.log' as write
    * access is not granted: run Deno with --allow-write=/srv/app.log (or a folder above it)`.
@@ -189,14 +242,31 @@ export class FileHandler extends StreamHandler {
   constructor(filename: string | URL, options: FileHandlerOptions = {}) {
     checkFileOptions(new.target, options);
     const mode = options.mode ?? "a";
-    const encoder = createEncoder(
-      options.encoding ?? "utf-8",
-      options.errors ?? "strict",
-      "FileHandler",
-    );
+    const openMode = parseOpenMode(mode) as OpenMode; // checked by checkFileOptions
+    const baseFilename = toAbsolutePath(filename);
+    let encoder: Encoder;
+    if (openMode.binary) {
+      // Python's open() refuses both for a binary file, before it opens anything.
+      for (const key of ["encoding", "errors"] as const) {
+        if (options[key] !== undefined && options[key] !== null) {
+          throw new ValueError(
+            `Cannot create ${new.target.name} with mode '${mode}' as binary mode doesn't take ` +
+              `an ${key} argument: leave '${key}' out, or use a text mode such as '${
+                mode.replace(/[bt]/, "")
+              }'`,
+          );
+        }
+      }
+      encoder = binaryFile(mode, baseFilename);
+    } else {
+      encoder = createEncoder(
+        options.encoding ?? "utf-8",
+        options.errors ?? "strict",
+        "FileHandler",
+      );
+    }
     const bufferSize = options.bufferSize ?? 0;
     const flushInterval = options.flushInterval ?? 1000;
-    const baseFilename = toAbsolutePath(filename);
     checkFileAccess(
       new.target.name,
       typeof filename === "string" ? filename : baseFilename,
@@ -207,16 +277,23 @@ export class FileHandler extends StreamHandler {
     super(nowhere);
     this.baseFilename = baseFilename;
     this.mode = mode;
+    this.#openMode = openMode;
+    this.#binary = openMode.binary;
     this.encoding = encoder.encoding;
     this.errors = encoder.errors;
     this.delay = options.delay ?? false;
     this.#encoder = encoder;
     this.#bufferSize = bufferSize;
     this.#flushInterval = flushInterval;
-    this.#textBuffered = bufferSize > 0 && encoder.encoding.startsWith("utf-8");
+    this.#textBuffered = bufferSize > 0 && !openMode.binary &&
+      encoder.encoding.startsWith("utf-8");
     this.#separatorOf = this.terminator;
     // The code unit is the size of an encoded newline: 1, 2 for UTF-16, 4 for UTF-32.
-    this.#lines = new LineGuard(nowhere, this.#separator(), encoder.encode("\n").length);
+    this.#lines = new LineGuard(
+      nowhere,
+      this.#separator(),
+      openMode.binary ? 1 : encoder.encode("\n").length,
+    );
     if (!this.delay) this.#file = this._open();
   }
 
@@ -234,14 +311,17 @@ export class FileHandler extends StreamHandler {
   _open(): Deno.FsFile {
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(this.baseFilename, openOptions(this.mode));
+      file = Deno.openSync(this.baseFilename, openOptions(this.#openMode));
     } catch (error) {
       throw explainFileError(error, "open log file", this.baseFilename, "write");
     }
     if (this.#encoder.bom.length !== 0) {
-      // The size by seeking, which needs no --allow-read (an fstat would).
+      // Python writes the BOM when the file's position is 0 when opened: always but in
+      // append mode, where the size tells (by seeking, which needs no --allow-read as an
+      // fstat would).
       try {
-        this.#bomPending = file.seekSync(0, Deno.SeekMode.End) === 0;
+        this.#bomPending = this.#openMode.kind !== "a" ||
+          file.seekSync(0, Deno.SeekMode.End) === 0;
       } catch {
         this.#bomPending = true;
       }
@@ -347,13 +427,15 @@ export class FileHandler extends StreamHandler {
   /**
    * Opens the file if it is not open (after `delay`, or after {@linkcode FileHandler.closeStream}).
    *
-   * @returns The open file, or `null` after `close()` in mode `"w"`, which never reopens.
+   * @returns The open file, or `null` after `close()` in a mode that truncates (`"w"`, `"w+"`,
+   *   `"wb"`), which never reopens.
    * @throws {Error} When the file cannot be opened, naming the path and what to change.
    */
   ensureStream(): Deno.FsFile | null {
     if (this.#file === null) {
-      // Python: a file opened with mode "w" is never reopened after close().
-      if (this.mode === "w" && this.#wasClosed) return null;
+      // Python: a file opened with mode "w" is never reopened after close() (nor here with
+      // "w+" or "wb", which truncate it too).
+      if (this.#openMode.kind === "w" && this.#wasClosed) return null;
       this.#file = this._open();
       if (this.#wasClosed) registerHandler(this);
     }
@@ -366,7 +448,7 @@ export class FileHandler extends StreamHandler {
    * @param record The record.
    */
   override emit(record: LogRecord): void {
-    if (this.#file === null && this.mode === "w" && this.#wasClosed) return;
+    if (this.#file === null && this.#openMode.kind === "w" && this.#wasClosed) return;
     if (this.#textBuffered) {
       // Well-formed text is valid UTF-8 under every error policy: it waits as text.
       const text = this.format(record) + this.terminator;
@@ -374,6 +456,8 @@ export class FileHandler extends StreamHandler {
       else this.writeBytes(this.#encoder.encode(text));
       return;
     }
+    // A binary file: CPython opens it (after `delay`), then fails to write text to it.
+    if (this.#binary) this.ensureStream();
     this.writeBytes(this.encodeRecord(record));
   }
 

@@ -89,7 +89,21 @@ Deno.test("bad options are errors at construction that name the valid values", (
   assertThrows(
     () => new FileHandler("x.log", { mode: "r" as "a" }),
     RangeError,
-    `'mode' must be one of "a", "w" or "x": current value is "r"`,
+    `'mode' must be a mode of Python's open() that can write: "a" (append), "w" (truncate), ` +
+      `"x" (create a new file) or "r+" (write over the file from its start), with "b" for a ` +
+      `binary file if wanted (here: "r" opens the file read-only, so no record could be ` +
+      `written; CPython accepts it and reports each record as not writable): current value ` +
+      `is "r"`,
+  );
+  assertThrows(
+    () => new FileHandler("x.log", { mode: "rw" as "a" }),
+    RangeError,
+    `(here: must have exactly one of create/read/write/append mode): current value is "rw"`,
+  );
+  assertThrows(
+    () => new FileHandler("x.log", { mode: 1 as unknown as "a" }),
+    TypeError,
+    "'mode' must be a mode of Python's open()",
   );
   assertThrows(
     () => new FileHandler("x.log", { encoding: "klingon", delay: true }),
@@ -313,8 +327,22 @@ const ENCODING_TEXTS = [
   "emoji 🎉 done",
   "lone \ud800 high",
   "lone \udc00 low",
+  "до свидания",
 ];
-const ENCODINGS = ["utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "ascii"];
+const ENCODINGS = [
+  "utf-8",
+  "utf-16",
+  "utf-16-le",
+  "utf-16-be",
+  "latin-1",
+  "ascii",
+  "cp1251",
+  "windows-1252",
+  "koi8-r",
+  "iso8859-15",
+  "cp437",
+  "mac-roman",
+];
 const POLICIES = ["strict", "ignore", "replace", "backslashreplace", "xmlcharrefreplace"];
 
 Deno.test({
@@ -374,6 +402,139 @@ print(json.dumps(out))
       assertEquals(compared, ENCODINGS.length * POLICIES.length);
     });
   },
+});
+
+// Each case: the file's bytes before (null: absent), the mode, the encoding.
+type ModeCase = [string | null, string, string | null];
+
+const MODE_SCRIPT = `
+import json, logging, os, sys, tempfile
+out = []
+with tempfile.TemporaryDirectory() as d:
+    for i, (before, mode, encoding) in enumerate(json.load(sys.stdin)):
+        path = os.path.join(d, f"{i}.log")
+        if before is not None:
+            with open(path, "wb") as f:
+                f.write(bytes.fromhex(before))
+        errors = []
+        try:
+            h = logging.FileHandler(path, mode=mode, encoding=encoding)
+        except Exception as e:
+            out.append({"refused": f"{type(e).__name__}: {e}".replace(d + "/", "")})
+            continue
+        h.handleError = lambda record: errors.append(f"{type(sys.exception()).__name__}: {sys.exception()}")
+        for m in ["one", "two é"]:
+            h.handle(logging.makeLogRecord({"msg": m}))
+        h.close()
+        if "w" not in mode and "x" not in mode:
+            # After close(), CPython reopens a file in any mode but "w"; here no mode that
+            # truncates reopens it (see the test below). Reopening with "x" fails, and the
+            # FileExistsError escapes CPython's handle(); here it is a logging error.
+            h.handle(logging.makeLogRecord({"msg": "after close"}))
+            h.close()
+        with open(path, "rb") as f:
+            out.append({"bytes": f.read().hex(), "errors": errors})
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name: "FileHandler opens, writes and refuses each open() mode as CPython's does",
+  ignore: !hasPython,
+  fn: async () => {
+    const cases: ModeCase[] = [];
+    for (const mode of ["a", "w", "x", "r+", "a+", "w+", "x+", "at", "+a", "ab", "wb", "xb"]) {
+      for (const before of [null, "", "6f6c640a"]) {
+        for (const encoding of mode.includes("b") ? [null, "utf-8"] : ["utf-8", "utf-16"]) {
+          cases.push([before, mode, encoding]);
+        }
+      }
+    }
+    cases.push(["6f6c640a", "rb+", null], ["6f6c640a", "w+b", null]);
+    const expected = await runPython<unknown[]>(MODE_SCRIPT, cases);
+    await withTempDir(async (dir) => {
+      const got: unknown[] = [];
+      for (const [i, [before, mode, encoding]] of cases.entries()) {
+        const path = `${dir}/${i}.log`;
+        if (before !== null) {
+          await Deno.writeFile(
+            path,
+            Uint8Array.from(before.match(/../g) ?? [], (b) => parseInt(b, 16)),
+          );
+        }
+        const errors: string[] = [];
+        let h: FileHandler;
+        try {
+          h = new FileHandler(path, { mode: mode as "a", encoding });
+        } catch (e) {
+          // CPython's exception: its class and text (ours adds the option and what to do).
+          const error = e as Error;
+          got.push({
+            refused: error.name === "AlreadyExists"
+              ? `FileExistsError: [Errno 17] File exists: '${i}.log'`
+              : error.name === "NotFound"
+              ? `FileNotFoundError: [Errno 2] No such file or directory: '${i}.log'`
+              : `${error.name}: ${error.message}`,
+          });
+          continue;
+        }
+        h.handleError = (_record, error) => {
+          const e = error as Error;
+          errors.push(`${e.name}: ${e.message.replace(/ \(log file .*$/, "")}`);
+        };
+        for (const msg of ["one", "two é"]) h.handle(makeLogRecord({ msg }));
+        await h.close();
+        if (!mode.includes("w") && !mode.includes("x")) {
+          h.handle(makeLogRecord({ msg: "after close" }));
+          await h.close();
+        }
+        got.push({ bytes: hex(await Deno.readFile(path)), errors });
+      }
+      // The refusals of binary modes with an encoding: CPython's ValueError text, in ours.
+      for (const [i, want] of expected.entries()) {
+        const refused = (want as { refused?: string }).refused;
+        if (refused?.startsWith("ValueError: binary mode")) {
+          const ours = (got[i] as { refused: string }).refused;
+          assertStringIncludes(ours, refused.replace("ValueError: ", ""));
+          got[i] = want;
+        }
+      }
+      const diffs = cases.flatMap((c, i) =>
+        JSON.stringify(got[i]) === JSON.stringify(expected[i]) ? [] : [
+          `${JSON.stringify(c)}:\n  ours ${JSON.stringify(got[i])}\n  py   ${
+            JSON.stringify(expected[i])
+          }`,
+        ]
+      );
+      assertEquals(diffs, []);
+    });
+  },
+});
+
+Deno.test("no mode that truncates reopens the file after close(): CPython's 'w' rule, for 'w+' and 'wb' too", async () => {
+  await withTempDir(async (dir) => {
+    for (const mode of ["w", "w+", "wt", "w+b"] as const) {
+      const path = `${dir}/${mode}.log`;
+      const h = new FileHandler(path, { mode: mode as "w" });
+      if (!mode.includes("b")) h.handle(record("kept"));
+      await h.close();
+      const before = await Deno.readFile(path);
+      h.handle(record("after close"));
+      await h.close();
+      // CPython compares the mode with "w" literally: "w+" would be opened again, truncated,
+      // and "kept" lost.
+      assertEquals(await Deno.readFile(path), before, mode);
+    }
+  });
+});
+
+Deno.test("encoding and errors null are Python's None: the defaults", async () => {
+  await withTempDir(async (dir) => {
+    const h = new FileHandler(`${dir}/n.log`, { encoding: null, errors: null });
+    assertEquals([h.encoding, h.errors], ["utf-8", "strict"]);
+    h.handle(record("é"));
+    await h.close();
+    assertEquals(await Deno.readTextFile(`${dir}/n.log`), "é\n");
+  });
 });
 
 Deno.test("reopen() follows a moved file and closeStream() lets the next record reopen it", async () => {
