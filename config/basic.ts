@@ -16,10 +16,11 @@ import { type LogStream, StreamHandler } from "../handlers/stream.ts";
 
 /** Options of {@linkcode basicConfig}: Python's keyword arguments. */
 export interface BasicConfigOptions {
-  /** Log to this file through a `FileHandler`. */
-  filename?: string | URL;
+  /** Log to this file through a `FileHandler` (`null` or `""`: to `stream`, as in Python). */
+  filename?: string | URL | null;
   /**
-   * The file's mode.
+   * The file's mode, passed to `FileHandler` (a binary mode such as `"wb"` takes no
+   * `encoding`, and its file takes no record, as in CPython). Only with `filename`.
    *
    * @default {"a"}
    */
@@ -40,8 +41,8 @@ export interface BasicConfigOptions {
   style?: "%" | "{" | "$";
   /** The root logger's level. */
   level?: Level;
-  /** Log to this stream through a `StreamHandler` (not with `filename`). */
-  stream?: LogStream;
+  /** Log to this stream through a `StreamHandler` (not with `filename`; `null`: stderr). */
+  stream?: LogStream | null;
   /** Attach these handlers (not with `filename` or `stream`); those without a formatter get the default one. */
   handlers?: Handler[];
   /**
@@ -50,14 +51,15 @@ export interface BasicConfigOptions {
    * @default {false}
    */
   force?: boolean;
-  /** The file's encoding. */
-  encoding?: string;
+  /** The file's encoding (`null` is Python's `None`: UTF-8). */
+  encoding?: string | null;
   /**
-   * The file's error policy.
+   * The file's error policy (`null` is Python's `None`: `"strict"`). Not used with a binary
+   * `filemode`.
    *
    * @default {"backslashreplace"}
    */
-  errors?: ErrorPolicy;
+  errors?: ErrorPolicy | null;
 }
 
 const DEFAULT_FORMATS = {
@@ -99,6 +101,10 @@ const KNOWN_KEYS = new Set([
  */
 export function basicConfig(options: BasicConfigOptions = {}): void {
   const unknown = Object.keys(options).filter((k) => !KNOWN_KEYS.has(k));
+  // Python takes filemode only where it opens a file: given with handlers, it is unknown.
+  if (options.handlers != null && options.filemode !== undefined) {
+    unknown.push("filemode");
+  }
   if (options.force) {
     for (const h of [...root.handlers]) {
       root.removeHandler(h);
@@ -106,7 +112,7 @@ export function basicConfig(options: BasicConfigOptions = {}): void {
     }
   }
   if (root.handlers.length !== 0) return;
-  let handlers = options.handlers;
+  let handlers = options.handlers ?? undefined;
   if (handlers === undefined) {
     if (options.stream !== undefined && options.filename !== undefined) {
       throw new ValueError("'stream' and 'filename' should not be specified together");
@@ -126,21 +132,27 @@ export function basicConfig(options: BasicConfigOptions = {}): void {
     style,
   });
   if (handlers === undefined) {
+    const mode = options.filemode ?? "a";
     handlers = [
       options.filename
         ? new FileHandler(options.filename, {
-          mode: options.filemode ?? "a",
+          mode,
           encoding: options.encoding,
-          errors: options.errors ?? "backslashreplace",
+          // Python: a binary file takes no errors (and refuses an encoding).
+          errors: mode.includes("b")
+            ? undefined
+            : options.errors === undefined
+            ? "backslashreplace"
+            : options.errors,
         })
-        : new StreamHandler(options.stream),
+        : new StreamHandler(options.stream ?? undefined),
     ];
   }
   for (const h of handlers) {
     if (h.formatter === null) h.setFormatter(formatter);
     root.addHandler(h);
   }
-  if (options.level !== undefined) root.setLevel(options.level);
+  if (options.level != null) root.setLevel(options.level);
 }
 
 function ensureConfigured(): void {
