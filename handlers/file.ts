@@ -448,7 +448,11 @@ export class FileHandler extends StreamHandler {
    * @param record The record.
    */
   override emit(record: LogRecord): void {
-    if (this.#file === null && this.#openMode.kind === "w" && this.#wasClosed) return;
+    if (this.#file === null) {
+      if (this.#openMode.kind === "w" && this.#wasClosed) return;
+      // A binary file: CPython opens it (after `delay`), then fails to write text to it.
+      if (this.#binary) this.ensureStream();
+    }
     if (this.#textBuffered) {
       // Well-formed text is valid UTF-8 under every error policy: it waits as text.
       const text = this.format(record) + this.terminator;
@@ -456,8 +460,6 @@ export class FileHandler extends StreamHandler {
       else this.writeBytes(this.#encoder.encode(text));
       return;
     }
-    // A binary file: CPython opens it (after `delay`), then fails to write text to it.
-    if (this.#binary) this.ensureStream();
     this.writeBytes(this.encodeRecord(record));
   }
 

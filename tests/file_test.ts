@@ -527,6 +527,27 @@ Deno.test("no mode that truncates reopens the file after close(): CPython's 'w' 
   });
 });
 
+Deno.test("a binary mode with delay makes the file at the first record, then reports it, as CPython", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/b.log`;
+    const h = new FileHandler(path, { mode: "wb", delay: true });
+    const errors: unknown[] = [];
+    h.handleError = (_record, error) => errors.push(error);
+    assert(!existsSync(path));
+    h.handle(record("text"));
+    assert(existsSync(path));
+    assertEquals(Deno.readFileSync(path).length, 0);
+    assertEquals(errors.length, 1);
+    assert(errors[0] instanceof TypeError);
+    assertStringIncludes(
+      errors[0].message,
+      `a bytes-like object is required, not 'str' (log file '${path}' was opened in binary ` +
+        `mode 'wb', which takes no text: use a text mode such as 'w')`,
+    );
+    await h.close();
+  });
+});
+
 Deno.test("encoding and errors null are Python's None: the defaults", async () => {
   await withTempDir(async (dir) => {
     const h = new FileHandler(`${dir}/n.log`, { encoding: null, errors: null });
