@@ -429,6 +429,37 @@ Deno.test("an unknown encoding is a RangeError naming the subject and the suppor
   assertThrows(() => normalizeEncoding(8 as unknown as string), TypeError, "must be a string");
 });
 
+Deno.test({
+  name: "every name of CPython's multibyte codecs is refused with the advice to use utf-8",
+  ignore: !hasPython,
+  fn: async () => {
+    const names = await runPython<string[]>(`
+import importlib, json, pkgutil, encodings
+from encodings.aliases import aliases
+# The codec modules built on _multibytecodec (import _multibytecodec as mbc).
+multibyte = set()
+for module in pkgutil.iter_modules(encodings.__path__):
+    try:
+        if hasattr(importlib.import_module("encodings." + module.name), "mbc"):
+            multibyte.add(module.name)
+    except ImportError:
+        pass
+names = sorted(multibyte | {a for a, m in aliases.items() if m in multibyte})
+print(json.dumps(names + [n.upper().replace("_", "-") for n in names]))
+`);
+    assert(names.length > 150, `Python listed its multibyte codecs: ${names.length}`);
+    const missed = names.filter((name) => {
+      try {
+        normalizeEncoding(name);
+        return true;
+      } catch (e) {
+        return !(e as Error).message.includes("Multibyte codecs (shift_jis, gbk, euc-kr, big5");
+      }
+    });
+    assertEquals(missed, []);
+  },
+});
+
 Deno.test("an unknown error policy is a RangeError listing the supported ones", () => {
   const e = assertThrows(() => createEncoder("utf-8", "bogus", "FileHandler"), RangeError);
   assertEquals(
