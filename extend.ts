@@ -118,6 +118,8 @@ export {
   strftime,
   timegm,
   type TimeStruct,
+  type TimezoneInfo,
+  timezoneInfo,
   tzset,
 } from "./core/text/strftime.ts";
 export {

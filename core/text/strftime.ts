@@ -1,20 +1,27 @@
 /**
  * Python's `time` module slice that logging needs: `struct_time` ({@linkcode TimeStruct}),
  * {@linkcode localtime}, {@linkcode gmtime}, {@linkcode mktime}, {@linkcode timegm},
- * {@linkcode tzset} and {@linkcode strftime}, printing exactly what CPython prints on Linux (glibc,
- * C/POSIX locale): every directive of Python's documentation, the glibc extensions (`%e %k %l %s
- * %P %G %V ...`), the flags `_ - 0 ^ #`, field widths, the `E`/`O` modifiers, and unknown
- * directives copied through as text (so `%f` prints `%f`, as `time.strftime` does in 3.13).
+ * {@linkcode tzset}, {@linkcode timezoneInfo} and {@linkcode strftime}, printing exactly what
+ * CPython prints on Linux (glibc, C/POSIX locale): every directive of Python's documentation, the
+ * glibc extensions (`%e %k %l %s %P %G %V ...`), the flags `_ - 0 ^ #`, field widths, the `E`/`O`
+ * modifiers, and unknown directives copied through as text (so `%f` prints `%f`, as
+ * `time.strftime` does in 3.13).
  *
- * Local time follows the JavaScript `Date`, which honours the `TZ` environment variable. The
- * zone abbreviation (`tm_zone`, `%Z`) and `tm_isdst` come from the system's TZif file
- * (`/usr/share/zoneinfo/<zone>`, what glibc reads) when read access to it is already granted;
- * otherwise they are derived from `Intl` (`EST`, `CET`, `BST`, or numeric ones such as `+03`,
- * the tzdata style) and from the year's offsets, which can differ from glibc for zones whose
- * abbreviation `Intl` does not know and for zones with negative DST such as Europe/Dublin.
- * UTC offsets are always the JavaScript engine's; before 1970 its time zone data differs from
- * the system's for a few zones. After changing `TZ` at run time, call {@linkcode tzset}, as in
- * Python.
+ * Local time follows the `TZ` environment variable as glibc reads it (and so as CPython does on
+ * Linux), when the program may read it (`--allow-env=TZ`): an IANA name that the JavaScript
+ * engine knows as it is (`Europe/Berlin`) goes through `Date`; a POSIX TZ rule string
+ * (`EST+05EDT,M3.2.0,M11.1.0`, `<+0330>-3:30`, also malformed ones) is evaluated by its rules
+ * ({@linkcode PosixTimeZone}), which `Date` would read as UTC; a zone file that `Date` does not
+ * know by its name (`EST5EDT`, `posix/Europe/Berlin`, a path such as `:/etc/localtime`) is read
+ * with `--allow-read` for it, as glibc reads it; `TZ` empty is UTC. Without `TZ` (or without the
+ * permission to read it), `Date`'s zone is used. With `Date`, the zone abbreviation (`tm_zone`,
+ * `%Z`) and `tm_isdst` come from the system's TZif file (`/usr/share/zoneinfo/<zone>`) when read
+ * access to it is already granted; otherwise they are derived from `Intl` (`EST`, `CET`, `BST`,
+ * or numeric ones such as `+03`, the tzdata style) and from the year's offsets, which can differ
+ * from glibc for zones whose abbreviation `Intl` does not know and for zones with negative DST
+ * such as Europe/Dublin; and the UTC offsets are the JavaScript engine's, whose time zone data
+ * differs from the system's before 1970 for a few zones. After changing `TZ` at run time, call
+ * {@linkcode tzset}, as in Python.
  *
  * A log formatter formats the same second many times: {@linkcode compileStrftime} parses a
  * format once, and {@linkcode cachedStrftime} formats each whole second once.
@@ -22,7 +29,10 @@
  * @module
  */
 
+import { civilFromSeconds, daysFromCivil, floorDiv, isLeap, mod } from "./calendar.ts";
 import { OverflowError, ValueError } from "./errors.ts";
+import { PosixTimeZone, type ZoneRules, type ZoneType } from "./posix_tz.ts";
+import { TzifZone } from "./tzif.ts";
 
 /**
  * Python's `time.struct_time`: a broken-down time, with Python's field names and conventions.
@@ -53,34 +63,10 @@ export interface TimeStruct {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Calendar arithmetic (proleptic Gregorian, any integer year)
+// Shared helpers
 
-function floorDiv(a: number, b: number): number {
-  return Math.floor(a / b);
-}
-
-function mod(a: number, b: number): number {
-  const r = a % b;
-  return r < 0 ? r + b : r;
-}
-
-/** Days from 1970-01-01 to the given date (month 1-12). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = floorDiv(y, 400);
-  const yearOfEra = y - era * 400;
-  const shifted = month > 2 ? month - 3 : month + 9;
-  const dayOfYear = floorDiv(153 * shifted + 2, 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100) +
-    dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
-}
-
-function isLeap(year: number): boolean {
-  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-}
-
-const MONTH_START = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+/** The largest |seconds| that `Date` (and so {@linkcode localtime}) can convert. */
+const MAX_SECONDS = 8.64e12;
 
 function checkFinite(seconds: number): number {
   if (Number.isNaN(seconds)) throw new ValueError("Invalid value NaN (not a number)");
@@ -92,6 +78,24 @@ function checkFinite(seconds: number): number {
 
 function currentSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/** The struct of whole `seconds` since the epoch in a zone `gmtoff` seconds east of UTC. */
+function struct(seconds: number, gmtoff: number, isdst: number, zone: string): TimeStruct {
+  const c = civilFromSeconds(seconds + gmtoff);
+  return {
+    tm_year: c.year,
+    tm_mon: c.mon,
+    tm_mday: c.mday,
+    tm_hour: c.hour,
+    tm_min: c.min,
+    tm_sec: c.sec,
+    tm_wday: c.wday,
+    tm_yday: c.yday,
+    tm_isdst: isdst,
+    tm_zone: zone,
+    tm_gmtoff: gmtoff,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,36 +118,7 @@ function currentSeconds(): number {
  * ```
  */
 export function gmtime(seconds?: number): TimeStruct {
-  const s = seconds === undefined ? currentSeconds() : checkFinite(seconds);
-  const days = floorDiv(s, 86400);
-  const rest = s - days * 86400;
-  // civil from days
-  const z = days + 719468;
-  const era = floorDiv(z, 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = floorDiv(
-    dayOfEra - floorDiv(dayOfEra, 1460) + floorDiv(dayOfEra, 36524) - floorDiv(dayOfEra, 146096),
-    365,
-  );
-  const dayOfYear = dayOfEra -
-    (365 * yearOfEra + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100));
-  const mp = floorDiv(5 * dayOfYear + 2, 153);
-  const mday = dayOfYear - floorDiv(153 * mp + 2, 5) + 1;
-  const mon = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (mon <= 2 ? 1 : 0);
-  return {
-    tm_year: year,
-    tm_mon: mon,
-    tm_mday: mday,
-    tm_hour: floorDiv(rest, 3600),
-    tm_min: floorDiv(rest % 3600, 60),
-    tm_sec: rest % 60,
-    tm_wday: mod(days + 3, 7),
-    tm_yday: MONTH_START[mon - 1] + (mon > 2 && isLeap(year) ? 1 : 0) + mday,
-    tm_isdst: 0,
-    tm_zone: "GMT",
-    tm_gmtoff: 0,
-  };
+  return struct(seconds === undefined ? currentSeconds() : checkFinite(seconds), 0, 0, "GMT");
 }
 
 type CivilFields = Pick<
@@ -186,27 +161,19 @@ export function timegm(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The local zone: offsets from Date, abbreviations and DST flags from TZif (or Intl)
+// The local zone
 
-interface TimeType {
-  readonly utoff: number;
-  readonly isdst: number;
-  readonly abbr: string;
-}
-
-interface ZoneData {
-  readonly transitions: readonly number[];
-  readonly typeIndex: readonly number[];
-  readonly types: readonly TimeType[];
-  /** glibc's type before the first transition: the first non-DST type. */
-  readonly initial: TimeType;
-  /** From the footer's POSIX TZ string, for times after the last transition. */
-  readonly rule: readonly TimeType[] | null;
-}
-
+/**
+ * Where local time comes from. With `rules`, from them (a POSIX TZ rule string, or a zone file
+ * that V8 does not know by its name), as glibc computes it; otherwise from `Date` (V8's zone),
+ * with abbreviations and DST flags from the zone's TZif file (`tzif`) when it can be read, else
+ * from `Intl`.
+ */
 interface ZoneState {
+  /** V8's name of its zone, for `Intl`. */
   readonly name: string | undefined;
-  readonly data: ZoneData | null;
+  readonly rules: ZoneRules | null;
+  readonly tzif: TzifZone | null;
   /** Whether a lookup has agreed with Date since the data was loaded. */
   matched: boolean;
   /** Intl formatters for the abbreviation fallback, created on first use. */
@@ -214,7 +181,9 @@ interface ZoneState {
   readonly abbrCache: Map<number, string>;
   readonly stdOffsetCache: Map<number, number>;
   /** C's `tzname`: the standard and daylight-saving abbreviations. */
-  names: [string, string] | undefined;
+  names: readonly [string, string] | undefined;
+  /** Python's `time.timezone`, `altzone`, `daylight` and `tzname`. */
+  info: TimezoneInfo | undefined;
 }
 
 let zoneState: ZoneState | undefined;
@@ -227,131 +196,100 @@ function resolveZoneName(): string | undefined {
   }
 }
 
-function readZoneFile(name: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_+-]+(\/[A-Za-z0-9_+-]+)*$/.test(name)) return null;
-  const path = `/usr/share/zoneinfo/${name}`;
+function canQuery(): boolean {
+  return typeof Deno === "object" && typeof Deno.permissions?.querySync === "function";
+}
+
+/** The `TZ` environment variable, when it may be read without a prompt. */
+function readTz(): string | undefined {
   try {
-    if (typeof Deno !== "object" || typeof Deno.permissions?.querySync !== "function") {
-      return null;
+    if (!canQuery()) return undefined;
+    if (Deno.permissions.querySync({ name: "env", variable: "TZ" }).state !== "granted") {
+      return undefined;
     }
-    // Only read when it needs no prompt: a formatter must never stop a program to ask.
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return null;
-    return Deno.readFileSync(path);
+    return Deno.env.get("TZ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Zone files are a few kilobytes; a larger file is not read. */
+const ZONE_FILE_MAX = 1 << 20;
+
+/**
+ * The file glibc reads for the zone `name` (a path, or a name under `/usr/share/zoneinfo`): its
+ * bytes, `null` when there is no such regular file, `undefined` when that cannot be known
+ * because reading it is not granted (a formatter never stops a program to ask).
+ */
+function zoneFile(name: string): Uint8Array | null | undefined {
+  const path = name.startsWith("/") ? name : `/usr/share/zoneinfo/${name}`;
+  try {
+    if (!canQuery()) return undefined;
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && info.size <= ZONE_FILE_MAX ? Deno.readFileSync(path) : null;
   } catch {
     return null;
   }
 }
 
-function parsePosixTz(spec: string): TimeType[] | null {
-  let i = 0;
-  const readName = (): string | null => {
-    if (spec[i] === "<") {
-      const end = spec.indexOf(">", i);
-      if (end < 0) return null;
-      const name = spec.slice(i + 1, end);
-      i = end + 1;
-      return name;
-    }
-    const start = i;
-    while (i < spec.length && /[A-Za-z]/.test(spec[i])) i++;
-    return i - start >= 3 ? spec.slice(start, i) : null;
-  };
-  const readOffset = (): number | null => {
-    let sign = 1;
-    if (spec[i] === "+" || spec[i] === "-") sign = spec[i++] === "-" ? -1 : 1;
-    const m = /^(\d{1,3})(?::(\d{1,2}))?(?::(\d{1,2}))?/.exec(spec.slice(i));
-    if (m === null) return null;
-    i += m[0].length;
-    // POSIX offsets count west of Greenwich: "EST5" is UTC-5.
-    return -sign * (Number(m[1]) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0));
-  };
-  const std = readName();
-  if (std === null) return null;
-  const stdOff = readOffset();
-  if (stdOff === null) return null;
-  const types: TimeType[] = [{ utoff: stdOff, isdst: 0, abbr: std }];
-  if (i < spec.length && spec[i] !== ",") {
-    const dst = readName();
-    if (dst !== null) {
-      const c = spec[i];
-      const dstOff = c !== undefined && /[+\-0-9]/.test(c) ? readOffset() : stdOff + 3600;
-      types.push({ utoff: dstOff ?? stdOff + 3600, isdst: 1, abbr: dst });
-    }
-  }
-  return types;
+function readTzif(name: string | undefined): TzifZone | null {
+  const bytes = name === undefined ? null : zoneFile(name);
+  return bytes ? TzifZone.parse(bytes) : null;
 }
 
-function parseTzif(bytes: Uint8Array): ZoneData | null {
+/** Whether `name` is an IANA zone name that `Intl` (and so V8) knows, perhaps as an alias. */
+function knownToIntl(name: string): boolean {
+  if (name.length > 255 || !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) {
+    return false;
+  }
   try {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
-    if (magic !== "TZif") return null;
-    const version = bytes[4];
-    const counts = (at: number) => {
-      const c: number[] = [];
-      for (let k = 0; k < 6; k++) c.push(view.getUint32(at + 20 + 4 * k));
-      return c; // isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt
-    };
-    let header = 0;
-    let c = counts(0);
-    let timeSize = 4;
-    if (version >= 0x32) {
-      header = 44 + c[3] * 4 + c[3] + c[4] * 6 + c[5] + c[2] * 8 + c[1] + c[0];
-      c = counts(header);
-      timeSize = 8;
-    }
-    const [isut, isstd, leap, timecnt, typecnt, charcnt] = c;
-    let p = header + 44;
-    const transitions: number[] = [];
-    for (let k = 0; k < timecnt; k++, p += timeSize) {
-      transitions.push(timeSize === 8 ? Number(view.getBigInt64(p)) : view.getInt32(p));
-    }
-    const typeIndex: number[] = [];
-    for (let k = 0; k < timecnt; k++) typeIndex.push(bytes[p++]);
-    const raw: [number, number, number][] = [];
-    for (let k = 0; k < typecnt; k++, p += 6) {
-      raw.push([view.getInt32(p), bytes[p + 4], bytes[p + 5]]);
-    }
-    const chars = bytes.subarray(p, p + charcnt);
-    p += charcnt + leap * (timeSize + 4) + isstd + isut;
-    const types = raw.map(([utoff, isdst, idx]): TimeType => {
-      let end = idx;
-      while (end < chars.length && chars[end] !== 0) end++;
-      return {
-        utoff,
-        isdst: isdst ? 1 : 0,
-        abbr: String.fromCharCode(...chars.subarray(idx, end)),
-      };
-    });
-    if (types.length === 0) return null;
-    let rule: TimeType[] | null = null;
-    if (timeSize === 8 && bytes[p] === 0x0a) {
-      const end = bytes.indexOf(0x0a, p + 1);
-      if (end > p) rule = parsePosixTz(String.fromCharCode(...bytes.subarray(p + 1, end)));
-    }
-    return {
-      transitions,
-      typeIndex,
-      types,
-      initial: types.find((t) => t.isdst === 0) ?? types[0],
-      rule,
-    };
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
   } catch {
-    return null;
+    return false;
   }
 }
 
+/**
+ * Reads the local zone as glibc does from `TZ`: empty (or `:`) is UTC; a leading `:` is dropped;
+ * a name V8 knows as it is stays with V8; a zone file is read; anything else is a POSIX TZ rule
+ * string. When `TZ` cannot be read (no `--allow-env=TZ`), or is unset, V8's zone is used.
+ */
 function loadZone(): ZoneState {
-  const name = resolveZoneName();
-  const bytes = name === undefined ? null : readZoneFile(name);
+  const tz = readTz();
+  const v8 = resolveZoneName();
+  let rules: ZoneRules | null = null;
+  let tzif: TzifZone | null = null;
+  if (tz === undefined) {
+    tzif = readTzif(v8);
+  } else {
+    const spec = tz.startsWith(":") ? tz.slice(1) : tz;
+    if (spec === "") {
+      rules = new PosixTimeZone("UTC0"); // glibc: the "Universal" zone file, else UTC
+    } else if (spec === v8) {
+      tzif = readTzif(spec);
+    } else {
+      const bytes = zoneFile(spec);
+      const file = bytes ? TzifZone.parse(bytes) : null;
+      if (file !== null) rules = file;
+      else if (!(bytes === undefined && knownToIntl(spec))) rules = new PosixTimeZone(spec);
+    }
+  }
   return zoneState = {
-    name,
-    data: bytes === null ? null : parseTzif(bytes),
+    name: v8,
+    rules,
+    tzif,
     matched: false,
     intl: undefined,
     abbrCache: new Map(),
     stdOffsetCache: new Map(),
     names: undefined,
+    info: undefined,
   };
 }
 
@@ -359,22 +297,16 @@ function loadZone(): ZoneState {
 function localZoneName(isdst: number): string {
   const state = zoneState ?? loadZone();
   if (state.names === undefined) {
-    const data = state.data;
-    let names: [string, string];
-    if (data !== null && data.rule !== null) {
-      names = [data.rule[0].abbr, (data.rule[1] ?? data.rule[0]).abbr];
-    } else if (data !== null) {
-      const used = data.typeIndex.map((k) => data.types[k]);
-      const std = used.findLast((t) => t.isdst === 0) ?? data.initial;
-      names = [std.abbr, (used.findLast((t) => t.isdst === 1) ?? std).abbr];
+    const source = state.rules ?? state.tzif;
+    if (source !== null) {
+      state.names = source.tzname;
     } else {
       const year = new Date().getFullYear();
       const jan = localtime(Date.UTC(year, 0, 1) / 1000);
       const jul = localtime(Date.UTC(year, 6, 1) / 1000);
       const [std, dst] = jan.tm_isdst > 0 ? [jul, jan] : [jan, jul];
-      names = [std.tm_zone, dst.tm_isdst > 0 ? dst.tm_zone : std.tm_zone];
+      state.names = [std.tm_zone, dst.tm_isdst > 0 ? dst.tm_zone : std.tm_zone];
     }
-    state.names = names;
   }
   return state.names[isdst > 0 ? 1 : 0];
 }
@@ -384,10 +316,11 @@ function zoneText(t: CTime): string {
 }
 
 /**
- * Forgets what was learnt about the local time zone, so that the next {@linkcode localtime}
- * reads it again: call it after changing the `TZ` environment variable, as with Python's
- * `time.tzset()`. (A zone change is also noticed by itself when the new zone's UTC offset
- * differs from the old one's.)
+ * Reads the local time zone again, so that {@linkcode localtime}, {@linkcode mktime},
+ * {@linkcode strftime}'s `%Z` and {@linkcode timezoneInfo} follow a changed `TZ` environment
+ * variable: call it after `Deno.env.set("TZ", ...)`, as Python's `time.tzset()` after setting
+ * `os.environ["TZ"]`. (A change to another IANA zone is also noticed by itself, when the new
+ * zone's UTC offset differs from the old one's.)
  *
  * @example
  * ```ts
@@ -401,29 +334,9 @@ export function tzset(): void {
   zoneState = undefined;
 }
 
-/** The TZif time type in force at `s`, if it agrees with the offset Date reports. */
-function lookupType(data: ZoneData, s: number, gmtoff: number): TimeType | undefined {
-  const tr = data.transitions;
-  let type: TimeType;
-  if (tr.length === 0 || s < tr[0]) {
-    type = data.initial;
-  } else if (s >= tr[tr.length - 1] && data.rule !== null) {
-    const rule = data.rule;
-    return rule.length > 1 && rule[1].utoff === gmtoff && rule[0].utoff !== gmtoff
-      ? rule[1]
-      : rule[0].utoff === gmtoff
-      ? rule[0]
-      : undefined;
-  } else {
-    let lo = 0;
-    let hi = tr.length - 1; // tr[lo] <= s; find the last such index
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (tr[mid] <= s) lo = mid;
-      else hi = mid - 1;
-    }
-    type = data.types[data.typeIndex[lo]] ?? data.initial;
-  }
+/** The TZif type in force at `s`, if it agrees with the offset Date reports. */
+function lookupType(zone: TzifZone, s: number, gmtoff: number): ZoneType | undefined {
+  const type = zone.at(s);
   return type.utoff === gmtoff ? type : undefined;
 }
 
@@ -539,8 +452,13 @@ function fallbackAbbr(state: ZoneState, ms: number, gmtoff: number, isdst: numbe
 }
 
 /**
- * Converts seconds since the epoch to local time, like Python's `time.localtime`. The local
- * zone is the JavaScript `Date`'s (the `TZ` environment variable, else the system's).
+ * Converts seconds since the epoch to local time, like Python's `time.localtime` on Linux. The
+ * zone is the `TZ` environment variable's, read as glibc reads it: an IANA name (`Europe/Berlin`)
+ * through the JavaScript `Date`; a POSIX TZ rule string (`EST+05EDT,M3.2.0,M11.1.0`,
+ * `<+0330>-3:30`) by its rules, which JavaScript engines do not know (they read it as UTC);
+ * without `TZ`, the system's zone. Reading `TZ` needs `--allow-env=TZ` (without it, `Date`'s
+ * zone is used); a zone file that `Date` does not know by its name (`EST5EDT`, `posix/...`, a
+ * path such as `:/etc/localtime`) is read with `--allow-read` for it, as glibc reads it.
  * Fractions of a second are dropped (rounded down).
  *
  * @param seconds Seconds since the epoch; the current time when omitted.
@@ -553,13 +471,21 @@ function fallbackAbbr(state: ZoneState, ms: number, gmtoff: number, isdst: numbe
  * import { localtime } from "@x/loghandlers";
  * const t = localtime(0);
  * console.assert(t.tm_year === 1970 || t.tm_year === 1969);
- * console.assert(t.tm_gmtoff === -new Date(0).getTimezoneOffset() * 60);
+ * const seconds = t.tm_hour * 3600 + t.tm_min * 60 + t.tm_sec;
+ * console.assert(seconds - (t.tm_year === 1969 ? 86400 : 0) === t.tm_gmtoff);
  * ```
  */
 export function localtime(seconds?: number): TimeStruct {
   const s = seconds === undefined ? currentSeconds() : checkFinite(seconds);
+  if (Math.abs(s) > MAX_SECONDS) {
+    throw new OverflowError("timestamp out of range for platform time_t");
+  }
+  let state = zoneState ?? loadZone();
+  if (state.rules !== null) {
+    const type = state.rules.at(s);
+    return struct(s, type.utoff, type.isdst, type.abbr);
+  }
   const ms = s * 1000;
-  if (Math.abs(ms) > 8.64e15) throw new OverflowError("timestamp out of range for platform time_t");
   const date = new Date(ms);
   const year = date.getFullYear();
   const mon = date.getMonth() + 1;
@@ -569,14 +495,14 @@ export function localtime(seconds?: number): TimeStruct {
   const sec = date.getSeconds();
   const days = daysFromCivil(year, mon, mday);
   const gmtoff = days * 86400 + hour * 3600 + min * 60 + sec - s;
-  let state = zoneState ?? loadZone();
   let isdst: number;
   let zone: string;
-  let type = state.data === null ? undefined : lookupType(state.data, s, gmtoff);
-  if (type === undefined && state.data !== null && state.matched) {
+  let type = state.tzif === null ? undefined : lookupType(state.tzif, s, gmtoff);
+  if (type === undefined && state.tzif !== null && state.matched) {
     // The zone may have changed under us (TZ set at run time): look again, once.
     state = loadZone();
-    type = state.data === null ? undefined : lookupType(state.data, s, gmtoff);
+    if (state.rules !== null) return localtime(s);
+    type = state.tzif === null ? undefined : lookupType(state.tzif, s, gmtoff);
   }
   if (type !== undefined) {
     state.matched = true;
@@ -599,6 +525,54 @@ export function localtime(seconds?: number): TimeStruct {
     tm_zone: zone,
     tm_gmtoff: gmtoff,
   };
+}
+
+/** Python's `time.timezone`, `time.altzone`, `time.daylight` and `time.tzname`. */
+export interface TimezoneInfo {
+  /** The offset of standard time, in seconds west of UTC (`18000` for `EST5EDT`). */
+  readonly timezone: number;
+  /** The offset of daylight saving time, in seconds west of UTC; `timezone` without it. */
+  readonly altzone: number;
+  /** 1 when the two offsets differ, else 0. */
+  readonly daylight: number;
+  /** The standard and daylight saving abbreviations, each cut to 9 characters. */
+  readonly tzname: readonly [string, string];
+}
+
+/**
+ * The local zone's constants as CPython on Linux computes them (when the `time` module is
+ * imported and at each `time.tzset()`): from the local time at the start of the current year
+ * and half a year later (by CPython's year of 365.25 days), so a zone whose offset does not
+ * change reports `daylight` 0 even if it has a DST abbreviation, and a southern zone reports its
+ * winter as standard time. Computed once after each {@linkcode tzset}.
+ *
+ * @returns `{ timezone, altzone, daylight, tzname }`.
+ *
+ * @example
+ * ```ts
+ * import { timezoneInfo } from "@x/loghandlers/extend";
+ * const { timezone, altzone, daylight, tzname } = timezoneInfo();
+ * console.assert(daylight === (timezone === altzone ? 0 : 1));
+ * console.assert(tzname.length === 2 && timezone >= altzone);
+ * ```
+ */
+export function timezoneInfo(): TimezoneInfo {
+  const state = zoneState ?? loadZone();
+  if (state.info === undefined) {
+    const YEAR = (365 * 24 + 6) * 3600;
+    const t = Math.trunc(currentSeconds() / YEAR) * YEAR;
+    const jan = localtime(t);
+    const jul = localtime(t + YEAR / 2);
+    const janzone = -jan.tm_gmtoff;
+    const julyzone = -jul.tm_gmtoff;
+    const janname = jan.tm_zone.slice(0, 9);
+    const julyname = jul.tm_zone.slice(0, 9);
+    const daylight = janzone !== julyzone ? 1 : 0;
+    state.info = janzone < julyzone
+      ? { timezone: julyzone, altzone: janzone, daylight, tzname: [julyname, janname] }
+      : { timezone: janzone, altzone: julyzone, daylight, tzname: [janname, julyname] };
+  }
+  return state.info;
 }
 
 // ---------------------------------------------------------------------------------------------
