@@ -21,7 +21,7 @@
  * from glibc for zones whose abbreviation `Intl` does not know and for zones with negative DST
  * such as Europe/Dublin; and the UTC offsets are the JavaScript engine's, whose time zone data
  * differs from the system's before 1970 for a few zones. After changing `TZ` at run time, call
- * {@linkcode tzset}, as in Python.
+ * {@linkcode tzset}, as in Python. {@linkcode mktime} is glibc's algorithm, step for step.
  *
  * A log formatter formats the same second many times: {@linkcode compileStrftime} parses a
  * format once, and {@linkcode cachedStrftime} formats each whole second once.
@@ -576,22 +576,33 @@ export function timezoneInfo(): TimezoneInfo {
 }
 
 // ---------------------------------------------------------------------------------------------
-// mktime
+// mktime: glibc 2.36's __mktime_internal
 
-/** The offset of the last mktime result: glibc starts from it, which decides repeated hours. */
-let lastMktimeOffset: number | undefined;
+/** glibc's `localtime_offset`: the last result's offset, where the next search starts. */
+let mktimeOffset = 0;
 
+/** glibc's probe stride and the half-span it searches for a time with the requested DST flag. */
 const DST_PROBE_STRIDE = 601200;
-const DST_PROBE_BOUND = 536454000 / 2 + DST_PROBE_STRIDE;
+const DST_PROBE_BOUND = Math.trunc(457243209 / 2) + DST_PROBE_STRIDE;
+
+/** glibc's `isdst_differ`: one flag says DST, the other not, and neither is unknown. */
+function isdstDiffer(a: number, b: number): boolean {
+  return !a !== !b && a >= 0 && b >= 0;
+}
+
+/** glibc's `ranged_convert` moves a probe into the range it can convert. */
+function clampToRange(t: number): number {
+  return Math.min(Math.max(t, -MAX_SECONDS), MAX_SECONDS);
+}
 
 /**
- * The inverse of {@linkcode localtime}, like Python's `time.mktime` on glibc: reads the fields
- * as local time and returns seconds since the epoch. Out-of-range fields carry over.
- * `tm_isdst` chooses between the two readings of a repeated hour (1: the daylight-saving one),
- * and when it disagrees with the zone it shifts the result the way glibc does. With -1 the zone
- * decides; in a repeated hour glibc's answer depends on its previous call, which is mimicked
- * (the reading with the previous result's offset, else the later one). `tm_wday`, `tm_yday`,
- * `tm_zone` and `tm_gmtoff` are ignored.
+ * The inverse of {@linkcode localtime}, like Python's `time.mktime` on Linux (glibc 2.36's
+ * algorithm, step for step): reads the fields as local time and returns seconds since the
+ * epoch. Out-of-range fields carry over. `tm_isdst` 1 or 0 picks the daylight saving or the
+ * standard reading of a repeated hour, and a time in a skipped hour or with the other flag is
+ * shifted by the zone's DST difference (an hour when no change is found within about seven
+ * years); with -1 the zone decides, and in a repeated hour the answer depends on the previous
+ * call, as in glibc. `tm_wday`, `tm_yday`, `tm_zone` and `tm_gmtoff` are ignored.
  *
  * @param tm The broken-down local time.
  * @returns Seconds since the epoch.
@@ -610,45 +621,69 @@ export function mktime(
     "tm_year" | "tm_mon" | "tm_mday" | "tm_hour" | "tm_min" | "tm_sec" | "tm_isdst"
   >,
 ): number {
-  const local = linearSeconds(tm);
-  if (!Number.isFinite(local) || Math.abs(local) > 8.64e12 - 2 * 86400) {
+  const secRequested = tm.tm_sec;
+  const sec = secRequested < 0 ? 0 : secRequested > 59 ? 59 : secRequested;
+  const local = linearSeconds({ ...tm, tm_sec: sec });
+  if (!Number.isFinite(local) || Math.abs(local) > MAX_SECONDS - 2 * 86400) {
     throw new OverflowError("mktime argument out of range");
   }
-  const wanted = tm.tm_isdst;
-  const before = localtime(local - 2 * 86400);
-  const after = localtime(local + 2 * 86400);
-  const readings: TimeStruct[] = [];
-  for (const offset of new Set([before.tm_gmtoff, localtime(local).tm_gmtoff, after.tm_gmtoff])) {
-    const z = localtime(local - offset);
-    if (z.tm_gmtoff === offset) readings.push(z);
-  }
-  if (readings.length === 0) {
-    // A spring-forward gap: read the time with the offset of the DST state asked for, else
-    // with the offset before the gap.
-    const pick = wanted >= 0 && !(before.tm_isdst > 0) !== !(wanted > 0) ? after : before;
-    lastMktimeOffset = pick.tm_gmtoff;
-    return local - pick.tm_gmtoff;
-  }
-  const matching = readings.filter((z) => wanted < 0 || !(z.tm_isdst > 0) === !(wanted > 0));
-  const candidates = matching.length > 0 ? matching : readings;
-  const chosen = candidates.find((z) => z.tm_gmtoff === lastMktimeOffset) ??
-    candidates.reduce((a, b) => b.tm_gmtoff < a.tm_gmtoff ? b : a);
-  const t = local - chosen.tm_gmtoff;
-  lastMktimeOffset = chosen.tm_gmtoff;
-  if (wanted < 0 || !(chosen.tm_isdst > 0) === !(wanted > 0)) return t;
-  // glibc: borrow the offset of the nearest time with the requested DST state.
-  for (let delta = DST_PROBE_STRIDE; delta < DST_PROBE_BOUND; delta += DST_PROBE_STRIDE) {
-    for (const direction of [-1, 1]) {
-      const other = localtime(t + direction * delta);
-      if (!(other.tm_isdst > 0) === !(wanted > 0)) {
-        lastMktimeOffset = other.tm_gmtoff;
-        return local - other.tm_gmtoff;
+  const isdst = tm.tm_isdst;
+  const t0 = local + mktimeOffset;
+  let t = t0;
+  let t1 = t0;
+  let t2 = t0;
+  let dst2 = 0;
+  let remaining = 6;
+  t = clampToRange(t);
+  let z = localtime(t);
+  found: {
+    for (;;) {
+      const dt = local - (t + z.tm_gmtoff);
+      if (dt === 0) break;
+      if (
+        t === t1 && t !== t2 &&
+        (z.tm_isdst < 0 ||
+          (isdst < 0 ? dst2 <= (z.tm_isdst !== 0 ? 1 : 0) : (isdst !== 0) !== (z.tm_isdst !== 0)))
+      ) {
+        // Oscillating around a skipped hour: keep this probe.
+        break found;
       }
+      if (--remaining === 0) throw new OverflowError("mktime argument out of range");
+      t1 = t2;
+      t2 = t;
+      t = clampToRange(t + dt);
+      dst2 = z.tm_isdst !== 0 ? 1 : 0;
+      z = localtime(t);
+    }
+    if (isdstDiffer(isdst, z.tm_isdst)) {
+      // The flag is wrong: borrow the offset of the nearest time with the requested flag.
+      const dstDifference = (isdst === 0 ? 1 : 0) - (z.tm_isdst === 0 ? 1 : 0);
+      for (let delta = DST_PROBE_STRIDE; delta < DST_PROBE_BOUND; delta += DST_PROBE_STRIDE) {
+        for (let direction = -1; direction <= 1; direction += 2) {
+          const ot = clampToRange(t + delta * direction);
+          const other = localtime(ot);
+          if (!isdstDiffer(isdst, other.tm_isdst)) {
+            const gt = ot + (local - (ot + other.tm_gmtoff));
+            if (Math.abs(gt) <= MAX_SECONDS) {
+              t = gt;
+              z = localtime(t);
+              break found;
+            }
+          }
+        }
+      }
+      t += 3600 * dstDifference;
+      if (Math.abs(t) > MAX_SECONDS) throw new OverflowError("mktime argument out of range");
+      z = localtime(t);
     }
   }
-  return t + (wanted > 0 ? -3600 : 3600);
+  mktimeOffset = t - local;
+  if (secRequested !== z.tm_sec) {
+    t += secRequested - sec;
+    if (Math.abs(t) > MAX_SECONDS) throw new OverflowError("mktime argument out of range");
+  }
+  return t;
 }
-
 // ---------------------------------------------------------------------------------------------
 // strftime
 
