@@ -310,7 +310,13 @@ Deno.test("formatValue treats an integral number as a float when the spec needs 
   assertEquals(formatValue(2, ">4"), "   2");
   assertEquals(formatValue(2n, "x"), "2");
   assertThrows(() => formatValue(2n, ".3"), ValueError, "Precision not allowed");
-  assertEquals(formatValue(1e20, "d"), "100000000000000000000");
+  // Beyond 2**53 a number is a float, as the same value computed in Python is: a bigint is the int.
+  assertThrows(
+    () => formatValue(1e20, "d"),
+    ValueError,
+    "Unknown format code 'd' for object of type 'float'",
+  );
+  assertEquals(formatValue(10n ** 20n, "d"), "100000000000000000000");
 });
 
 Deno.test("formatValue prints other values with an empty spec and rejects a non-empty one", () => {

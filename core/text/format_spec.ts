@@ -4,9 +4,10 @@
  * and errors. They back the `{` and `$` styles of a Formatter; `{` and `$` formats are compiled
  * once and cached like `%` formats.
  *
- * JavaScript has one number type, so a number is an `int` when it is a safe integer and the spec
- * suits an integer, and a `float` otherwise: `format(2, ".1f")` and `format(2, ".3")` format 2 as
- * a float, as Python would format `2.0`.
+ * JavaScript has one number type, so a number is an `int` when it is a safe integer other than
+ * `-0` and the spec suits an integer, and a `float` otherwise: `format(2, ".1f")` and
+ * `format(2, ".3")` format 2 as a float, as Python would format `2.0`, and `format(1e21, "d")` is
+ * Python's `ValueError` for a float.
  *
  * @module
  */
@@ -16,11 +17,12 @@ import {
   FLOAT_ADD_DOT_0,
   FLOAT_ALT,
   FLOAT_NO_NEG_0,
+  floatRepr,
   formatFloat,
   repeatText,
 } from "./float_format.ts";
 import { getMappingItem } from "./percent.ts";
-import { pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import { isPyInt, pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
 
 /** A compiled `{` or `$` format: call it with the mapping to get the formatted text. */
 export type MappingFormatter = (mapping: object) => string;
@@ -418,13 +420,13 @@ export function formatValue(value: unknown, spec: string): string {
 }
 
 /**
- * Whether an integral number formats as Python's `int` (else as `float`) under `spec`: always
- * for integer types, and for safe integers unless the spec asks for a precision without a type.
+ * Whether a number formats as Python's `int` (else as `float`) under `spec`: an `int` by
+ * {@linkcode isPyInt}, unless the spec asks for a precision without a type.
  */
 function integral(value: number, spec: Spec): boolean {
+  if (!isPyInt(value)) return false;
   const type = spec.type;
   if (type !== "" && "bcdoxX".includes(type)) return true;
-  if (!Number.isSafeInteger(value)) return false;
   const floatOnly = (type === "" || type === "n") && spec.precision >= 0;
   return !floatOnly || spec.error !== "" || spec.invalid;
 }
@@ -438,9 +440,7 @@ function formatWith(value: unknown, spec: Spec): string {
     case "boolean":
       return formatInteger(value ? 1 : 0, spec, "bool");
     case "number": {
-      if (Number.isInteger(value) && integral(value, spec)) {
-        return formatInteger(Number.isSafeInteger(value) ? value : BigInt(value), spec, "int");
-      }
+      if (integral(value, spec)) return formatInteger(value, spec, "int");
       return formatFloatSpec(value, spec, "float");
     }
   }
@@ -467,6 +467,8 @@ interface Field {
   specText: string;
   /** The pieces of a spec with nested fields, expanded per call. */
   nested: Piece[] | undefined;
+  /** The field is a mapping key that holds a Python float: a number formats as a float. */
+  float: boolean;
 }
 
 type Piece = string | Field | { error: string };
@@ -615,6 +617,7 @@ function compileField(f: NonNullable<Markup["field"]>, depth: number): Field {
     spec: undefined,
     specText: f.spec,
     nested: undefined,
+    float: false,
   };
   if (key === "") field.position = 0;
   else if (/^[0-9]+$/.test(key)) {
@@ -747,7 +750,16 @@ function renderField(field: Field, mapping: object): string {
   let value = getMappingItem(mapping, field.key);
   for (const step of field.steps) value = step(value);
   if (field.stepError) throw new ValueError(field.stepError);
-  if (field.conversion !== "") value = convert(value, field.conversion);
+  if (field.float && typeof value === "number") {
+    if (field.conversion === "") {
+      if (field.nested !== undefined) {
+        return formatAsFloat(value, parseSpec(render(field.nested, mapping)));
+      }
+      return formatAsFloat(value, field.spec);
+    }
+    // repr(), str() and ascii() of a float are one text.
+    value = "rsa".includes(field.conversion) ? floatRepr(value) : convert(value, field.conversion);
+  } else if (field.conversion !== "") value = convert(value, field.conversion);
   if (field.nested !== undefined) return formatValue(value, render(field.nested, mapping));
   if (field.spec === undefined) return typeof value === "string" ? value : pyStr(value);
   return formatWith(value, field.spec);
@@ -782,17 +794,35 @@ export function braceFormat(fmt: string, mapping: object): string {
   return (braceCache.get(fmt) ?? compileBrace(fmt))(mapping);
 }
 
+/** A number formatted as a Python float: `str()` without a spec, else `format(float, spec)`. */
+function formatAsFloat(value: number, spec: Spec | undefined): string {
+  return spec === undefined || spec.text === ""
+    ? floatRepr(value)
+    : formatFloatSpec(value, spec, "float");
+}
+
 /**
  * Compiles a `{` format once (see {@linkcode braceFormat}) and returns the function that applies
  * it. Compiled formats are cached; a malformed format throws when applied, as Python does.
  *
  * @param fmt The format string.
+ * @param floats Mapping keys whose values are Python floats (a record's `created`, `msecs`,
+ *   `relativeCreated`): a number there formats as a float whatever its value (`{msecs}` of `647`
+ *   is `647.0`, `{msecs:d}` is Python's `ValueError`). Such a format is not cached.
  * @returns A function from the mapping to the text.
  */
-export function compileBrace(fmt: string): MappingFormatter {
-  const cached = braceCache.get(fmt);
+export function compileBrace(fmt: string, floats?: ReadonlySet<string>): MappingFormatter {
+  const typed = floats !== undefined && floats.size > 0;
+  const cached = typed ? undefined : braceCache.get(fmt);
   if (cached !== undefined) return cached;
   const pieces = compilePieces(fmt, 2);
+  if (typed) {
+    for (const p of pieces) {
+      if (typeof p !== "string" && !("error" in p) && p.steps.length === 0) {
+        p.float = floats.has(p.key);
+      }
+    }
+  }
   let compiled: MappingFormatter;
   if (pieces.every((p) => typeof p === "string" || isPlainField(p))) {
     const literals: string[] = [];
@@ -809,12 +839,15 @@ export function compileBrace(fmt: string): MappingFormatter {
     literals.push(text);
     const keys = fields.map((f) => f.key);
     const specs = fields.map((f) => f.spec);
+    const float = fields.map((f) => f.float);
     compiled = (mapping) => {
       let out = literals[0];
       for (let k = 0; k < keys.length; k++) {
         const value = getMappingItem(mapping, keys[k]);
         const spec = specs[k];
-        out += (spec === undefined
+        out += (float[k] && typeof value === "number"
+          ? formatAsFloat(value, spec)
+          : spec === undefined
           ? typeof value === "string" ? value : pyStr(value)
           : formatWith(value, spec)) + literals[k + 1];
       }
@@ -823,7 +856,7 @@ export function compileBrace(fmt: string): MappingFormatter {
   } else {
     compiled = (mapping) => render(pieces, mapping);
   }
-  return remember(braceCache, fmt, compiled);
+  return typed ? compiled : remember(braceCache, fmt, compiled);
 }
 
 function isPlainField(p: Piece): boolean {
@@ -983,17 +1016,31 @@ function lineAndColumn(fmt: string, at: number): [number, number] {
  * ```
  */
 export function templateSubstitute(fmt: string, mapping: object): string {
-  let compiled = templateCache.get(fmt);
+  return (templateCache.get(fmt) ?? compileTemplate(fmt))(mapping);
+}
+
+/**
+ * Compiles a `string.Template` once (see {@linkcode templateSubstitute}) and returns the function
+ * that applies it. Compiled templates are cached.
+ *
+ * @param fmt The template.
+ * @param floats Mapping keys whose values are Python floats: a number there prints as a float
+ *   (`$msecs` of `647` is `647.0`). Such a template is not cached.
+ * @returns A function from the mapping to the text.
+ */
+export function compileTemplate(fmt: string, floats?: ReadonlySet<string>): MappingFormatter {
+  const typed = floats !== undefined && floats.size > 0;
+  let compiled = typed ? undefined : templateCache.get(fmt);
   if (compiled === undefined) {
     const { matches, tail } = templateMatches(fmt);
-    const pieces: (string | { name: string } | { error: string })[] = [];
+    const pieces: (string | { name: string; float: boolean } | { error: string })[] = [];
     for (const m of matches) {
       if (m.kind === "escaped") {
         pieces.push(m.literal + "$");
         continue;
       }
       if (m.literal !== "") pieces.push(m.literal);
-      if (m.kind === "named") pieces.push({ name: m.name });
+      if (m.kind === "named") pieces.push({ name: m.name, float: typed && floats.has(m.name) });
       else {
         const [line, column] = lineAndColumn(fmt, m.at);
         pieces.push({ error: `Invalid placeholder in string: line ${line}, col ${column}` });
@@ -1001,17 +1048,20 @@ export function templateSubstitute(fmt: string, mapping: object): string {
       }
     }
     pieces.push(tail);
-    compiled = remember(templateCache, fmt, (map: object) => {
+    compiled = (map: object) => {
       let out = "";
       for (const p of pieces) {
         if (typeof p === "string") out += p;
-        else if ("name" in p) out += pyStr(getMappingItem(map, p.name));
-        else throw new ValueError(p.error);
+        else if ("name" in p) {
+          const value = getMappingItem(map, p.name);
+          out += p.float && typeof value === "number" ? floatRepr(value) : pyStr(value);
+        } else throw new ValueError(p.error);
       }
       return out;
-    });
+    };
+    if (!typed) remember(templateCache, fmt, compiled);
   }
-  return compiled(mapping);
+  return compiled;
 }
 
 /**

@@ -7,8 +7,8 @@
  */
 
 import { KeyError, OverflowError, ValueError } from "./errors.ts";
-import { FLOAT_ALT, formatFloat, repeatText } from "./float_format.ts";
-import { pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import { FLOAT_ALT, floatRepr, formatFloat, repeatText } from "./float_format.ts";
+import { isPyInt, pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
 
 /** A compiled `%` format: call it with the arguments to get the formatted text. */
 export type PercentFormatter = (args: unknown) => string;
@@ -58,6 +58,8 @@ interface Spec {
   error: string;
   /** When that error is raised (`AT_*`), or `OK`. */
   stage: number;
+  /** The mapping key holds a Python float: a number prints as one (`647.0`), never as an int. */
+  float: boolean;
   /** Renders one value, for specs whose width and precision are fixed. */
   render: (value: unknown) => string;
 }
@@ -114,9 +116,14 @@ export function percentFormat(format: string, args: unknown): string {
  * reaches the faulty conversion, after the conversions before it, as Python does.
  *
  * @param format The format string.
+ * @param floats Mapping keys whose values are Python floats (a record's `created`, `msecs`,
+ *   `relativeCreated`), and positions of positional arguments that are (`"1"` for the second):
+ *   a number there prints as a float whatever its value (`%(msecs)s` of `647` is `647.0`,
+ *   `%(msecs)x` is Python's `TypeError`). Such a format is not cached.
  * @returns A function from the arguments (as for {@linkcode percentFormat}) to the text.
  */
-export function compilePercent(format: string): PercentFormatter {
+export function compilePercent(format: string, floats?: ReadonlySet<string>): PercentFormatter {
+  if (floats !== undefined && floats.size > 0) return build(parse(format, floats));
   let compiled = cache.get(format);
   if (compiled !== undefined) return compiled;
   compiled = build(parse(format));
@@ -195,6 +202,7 @@ function newSpec(key: string | undefined): Spec {
     conv: "",
     error: "",
     stage: OK,
+    float: false,
     render: unreachable,
   };
 }
@@ -221,12 +229,17 @@ function codePointIndex(s: string, end: number): number {
   return index;
 }
 
-/** Parses the format into literal text and conversion specs; parsing stops at a faulty spec. */
-function parse(format: string): Piece[] {
+/**
+ * Parses the format into literal text and conversion specs; parsing stops at a faulty spec.
+ * `floats` names the mapping keys, and the positions of positional arguments (`"1"`), whose
+ * numbers are Python floats.
+ */
+function parse(format: string, floats?: ReadonlySet<string>): Piece[] {
   const pieces: Piece[] = [];
   const n = format.length;
   let literal = "";
   let i = 0;
+  let position = 0;
   while (i < n) {
     const pct = format.indexOf("%", i);
     if (pct < 0) {
@@ -242,8 +255,20 @@ function parse(format: string): Piece[] {
     }
     pieces.push(literal);
     literal = "";
-    const result = parseSpec(format, i);
-    pieces.push(result.spec);
+    const result = parseSpec(format, i, floats);
+    const spec = result.spec;
+    if (spec.key === undefined) {
+      if (spec.width === STAR) position++;
+      if (spec.prec === STAR) position++;
+      if (floats !== undefined && floats.has(String(position)) && spec.conv !== "") {
+        spec.float = true;
+        if (spec.width !== STAR && spec.prec !== STAR) {
+          spec.render = renderer(spec.conv, spec.flags, spec.width, spec.prec, true);
+        }
+      }
+      position++;
+    }
+    pieces.push(spec);
     if (result.spec.stage !== OK && result.spec.stage !== AT_CONVERSION) return pieces;
     i = result.next;
   }
@@ -251,7 +276,11 @@ function parse(format: string): Piece[] {
   return pieces;
 }
 
-function parseSpec(format: string, i: number): { spec: Spec; next: number } {
+function parseSpec(
+  format: string,
+  i: number,
+  floats: ReadonlySet<string> | undefined,
+): { spec: Spec; next: number } {
   const n = format.length;
   let key: string | undefined;
   if (format[i] === "(") {
@@ -267,6 +296,7 @@ function parseSpec(format: string, i: number): { spec: Spec; next: number } {
     i = j;
   }
   const spec = newSpec(key);
+  if (floats !== undefined && key !== undefined) spec.float = floats.has(key);
   const incomplete = () => ({ spec: failed(spec, AT_VALUE, "incomplete format"), next: n });
   let ch = "";
   /** The digits from `ch` on; `ch` is then the character after them (`null`: the format ended). */
@@ -335,7 +365,7 @@ function parseSpec(format: string, i: number): { spec: Spec; next: number } {
   }
   spec.conv = ch;
   if (spec.width !== STAR && spec.prec !== STAR) {
-    spec.render = renderer(ch, spec.flags, spec.width, spec.prec);
+    spec.render = renderer(ch, spec.flags, spec.width, spec.prec, spec.float);
   }
   return { spec, next: i };
 }
@@ -466,7 +496,7 @@ function run(pieces: Piece[], args: unknown): string {
     const value = next();
     if (spec.stage === AT_CONVERSION) throw new ValueError(spec.error);
     out += spec.width === STAR || spec.prec === STAR
-      ? convert(spec.conv, flags, width, prec, value)
+      ? convert(spec.conv, flags, width, prec, value, spec.float)
       : spec.render(value);
   }
   if (index < length && dict === null) {
@@ -477,7 +507,7 @@ function run(pieces: Piece[], args: unknown): string {
 
 function starValue(value: unknown, isWidth: boolean): number {
   let n: number | bigint;
-  if (typeof value === "number" && Number.isInteger(value)) n = value;
+  if (typeof value === "number" && isPyInt(value)) n = value;
   else if (typeof value === "bigint") n = value;
   else if (typeof value === "boolean") n = value ? 1 : 0;
   else throw new TypeError("* wants int");
@@ -491,13 +521,24 @@ function starValue(value: unknown, isWidth: boolean): number {
 // ---------------------------------------------------------------------------------------------
 // Conversions
 
-/** Returns the fastest function that renders one value for a spec whose width/prec are fixed. */
+/**
+ * Returns the fastest function that renders one value for a spec whose width/prec are fixed;
+ * `float`: a number is a Python float.
+ */
 function renderer(
   conv: string,
   flags: number,
   width: number,
   prec: number,
+  float: boolean,
 ): (value: unknown) => string {
+  // A float differs from an int only where it prints as itself, or where Python refuses it.
+  if (float && "sraoxXc".includes(conv)) {
+    if (flags === 0 && width === NONE && prec === NONE && (conv === "s" || conv === "r")) {
+      return (v) => typeof v === "number" ? floatRepr(v) : conv === "s" ? pyStr(v) : pyRepr(v);
+    }
+    return (v) => convert(conv, flags, width, prec, v, true);
+  }
   if (flags === 0 && width === NONE && prec === NONE) {
     switch (conv) {
       case "s":
@@ -523,7 +564,17 @@ function renderer(
   return (v) => convert(conv, flags, width, prec, v);
 }
 
-function convert(conv: string, flags: number, width: number, prec: number, value: unknown): string {
+function convert(
+  conv: string,
+  flags: number,
+  width: number,
+  prec: number,
+  value: unknown,
+  float = false,
+): string {
+  if (float && typeof value === "number" && (conv === "s" || conv === "r" || conv === "a")) {
+    return pad(floatRepr(value), conv, flags, width, prec, false);
+  }
   switch (conv) {
     case "s":
       return pad(pyStr(value), conv, flags, width, prec, false);
@@ -532,7 +583,7 @@ function convert(conv: string, flags: number, width: number, prec: number, value
     case "a":
       return pad(pyAscii(value), conv, flags, width, prec, false);
     case "c":
-      return pad(toChar(value), conv, flags, width, prec, false);
+      return pad(toChar(value, float), conv, flags, width, prec, false);
     case "d":
     case "i":
     case "u":
@@ -540,7 +591,7 @@ function convert(conv: string, flags: number, width: number, prec: number, value
     case "x":
     case "X":
       return pad(
-        formatInteger(conv, value, (flags & F_ALT) !== 0, prec),
+        formatInteger(conv, value, (flags & F_ALT) !== 0, prec, float),
         conv,
         flags,
         width,
@@ -559,11 +610,12 @@ function convert(conv: string, flags: number, width: number, prec: number, value
   }
 }
 
-function toInteger(conv: string, value: unknown): number | bigint {
+/** Python's `int` of a `%d`-style argument; `float`: a number is a Python float. */
+function toInteger(conv: string, value: unknown, float: boolean): number | bigint {
   const indexOnly = conv === "o" || conv === "x" || conv === "X";
   switch (typeof value) {
     case "number": {
-      if (Number.isInteger(value)) return Number.isSafeInteger(value) ? value : BigInt(value);
+      if (!float && isPyInt(value)) return value;
       if (indexOnly) throw new TypeError(`%${conv} format: an integer is required, not float`);
       if (value !== value) throw new ValueError("cannot convert float NaN to integer");
       if (value === Infinity || value === -Infinity) {
@@ -581,8 +633,14 @@ function toInteger(conv: string, value: unknown): number | bigint {
   throw new TypeError(`%${conv} format: ${required} is required, not ${pyTypeName(value)}`);
 }
 
-function formatInteger(conv: string, value: unknown, alt: boolean, prec: number): string {
-  const n = toInteger(conv, value);
+function formatInteger(
+  conv: string,
+  value: unknown,
+  alt: boolean,
+  prec: number,
+  float: boolean,
+): string {
+  const n = toInteger(conv, value, float);
   const negative = n < 0;
   const abs = negative ? -n : n;
   const base = conv === "o" ? 8 : conv === "x" || conv === "X" ? 16 : 10;
@@ -616,7 +674,7 @@ function toFloat(value: unknown): number {
   throw new TypeError(`must be real number, not ${pyTypeName(value)}`);
 }
 
-function toChar(value: unknown): string {
+function toChar(value: unknown, float: boolean): string {
   let code: number | bigint;
   switch (typeof value) {
     case "string":
@@ -625,7 +683,7 @@ function toChar(value: unknown): string {
       }
       throw new TypeError("%c requires int or char");
     case "number":
-      if (!Number.isInteger(value)) throw new TypeError("%c requires int or char");
+      if (float || !isPyInt(value)) throw new TypeError("%c requires int or char");
       code = value;
       break;
     case "bigint":

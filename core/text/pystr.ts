@@ -9,6 +9,21 @@
 import { ValueError } from "./errors.ts";
 import { floatRepr } from "./float_format.ts";
 
+/**
+ * Whether a JavaScript number stands for a Python `int` (else it is a `float`): JavaScript has
+ * one number type, and a number is an `int` when it is a safe integer (at most 2**53 - 1 in
+ * magnitude) other than `-0`. Fractions, `-0`, `NaN`, the infinities and integral values beyond
+ * 2**53 (`1e21`, `2**60`) are floats, as the same values computed in Python would be; pass a
+ * bigint for an integer beyond 2**53. `str()`, `repr()`, `%`-formats and format specs all
+ * follow this rule, and so does the pickle codec.
+ *
+ * @param n The number.
+ * @returns `true` for a Python `int`, `false` for a `float`.
+ */
+export function isPyInt(n: number): boolean {
+  return Number.isSafeInteger(n) && (n !== 0 || 1 / n > 0);
+}
+
 const objectToString = Object.prototype.toString;
 const arrayToString = Array.prototype.toString;
 const printable = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
@@ -28,8 +43,9 @@ const inspectOptions = {
 /**
  * Python's `str()` of a JavaScript value.
  *
- * - strings are themselves; safe integers print as digits; other numbers print like Python's
- *   float (`0.1`, `1e-05`, `1e+16`, `nan`, `inf`, `-inf`); bigints print as digits;
+ * - strings are themselves; numbers print as Python prints the `int` or `float` that
+ *   {@linkcode isPyInt} maps them to: safe integers as digits, other numbers as floats (`0.1`,
+ *   `1e-05`, `1e+21`, `-0.0`, `nan`, `inf`, `-inf`); bigints print as digits;
  * - `true`, `false`, `null` and `undefined` print as JavaScript spells them;
  * - an `Error` prints its message (Python's `str(exc)`); a `Date` its ISO form; a symbol
  *   `Symbol(description)`; a function `<function name>` and a class `<class Name>`;
@@ -66,7 +82,7 @@ export function pyStr(value: unknown): string {
     case "string":
       return value;
     case "number":
-      return Number.isSafeInteger(value) ? "" + value : floatRepr(value);
+      return isPyInt(value) ? "" + value : floatRepr(value);
     case "bigint":
       return pyIntStr(value);
     case "boolean":
@@ -172,7 +188,8 @@ export function pyAscii(value: unknown): string {
 
 /**
  * The Python type name of a JavaScript value, as Python's error messages show it: `str`, `int`
- * (integral numbers and bigints), `float`, `bool`, `NoneType` (`null`, `undefined`), `list`
+ * (numbers that {@linkcode isPyInt} calls ints, and bigints), `float`, `bool`, `NoneType`
+ * (`null`, `undefined`), `list`
  * (arrays), `dict` (plain objects and `Map`s), `function`, `symbol`, and the constructor name of
  * any other object.
  *
@@ -184,7 +201,7 @@ export function pyTypeName(value: unknown): string {
     case "string":
       return "str";
     case "number":
-      return Number.isInteger(value) ? "int" : "float";
+      return isPyInt(value) ? "int" : "float";
     case "bigint":
       return "int";
     case "boolean":
