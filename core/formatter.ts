@@ -6,8 +6,8 @@
  */
 
 import { KeyError, ValueError } from "./text/errors.ts";
-import { compileBrace, templateSubstitute } from "./text/format_spec.ts";
-import { compilePercent, percentFormat } from "./text/percent.ts";
+import { compileBrace, compileTemplate } from "./text/format_spec.ts";
+import { compilePercent, type PercentFormatter } from "./text/percent.ts";
 import { pyStr } from "./text/pystr.ts";
 import type { LogRecord } from "./record.ts";
 import { cachedStrftime, gmtime, localtime, strftime, type TimeStruct } from "./text/strftime.ts";
@@ -217,11 +217,19 @@ function usesTimeOf(style: FormatStyle, fmt: string): boolean {
 
 type Mapping = Readonly<Record<string, unknown>>;
 
+/**
+ * The record's attributes that are Python floats: a number there prints as a float
+ * (`%(msecs)s` is `647.0`, as in CPython), whatever its value.
+ */
+const RECORD_FLOATS: ReadonlySet<string> = new Set(["created", "msecs", "relativeCreated"]);
+/** `default_msec_format % (s, record.msecs)`: the second argument is a float. */
+const MSEC_FLOATS: ReadonlySet<string> = new Set(["1"]);
+
 /** The style's formatting function, chosen once: Python's `XxxStyle._format`. */
 function styleFunction(style: FormatStyle, fmt: string): (values: Mapping) => string {
-  if (style === "%") return compilePercent(fmt);
-  if (style === "{") return compileBrace(fmt);
-  return (values) => templateSubstitute(fmt, values);
+  if (style === "%") return compilePercent(fmt, RECORD_FLOATS);
+  if (style === "{") return compileBrace(fmt, RECORD_FLOATS);
+  return compileTemplate(fmt, RECORD_FLOATS);
 }
 
 /** Python's `PercentStyle.format`: a missing field is a ValueError naming it. */
@@ -293,6 +301,9 @@ export class Formatter {
   #timeText: ((seconds: number) => string) | null = null;
   #timeFormat = "";
   #timeConverter: ((seconds: number) => TimeStruct) | null = null;
+  // A defaultMsecFormat other than Python's, compiled when first used.
+  #msecFormat = "";
+  #msecText: PercentFormatter | null = null;
 
   /**
    * Creates a formatter, like Python's `Formatter(fmt, datefmt, style, validate, defaults=)`.
@@ -431,7 +442,11 @@ export class Formatter {
     if (msecFormat === "%s,%03d" && Number.isInteger(msecs) && msecs >= 0 && msecs < 1000) {
       return s + "," + pad3(msecs);
     }
-    return percentFormat(msecFormat, [s, msecs]);
+    if (msecFormat !== this.#msecFormat || this.#msecText === null) {
+      this.#msecText = compilePercent(msecFormat, MSEC_FLOATS);
+      this.#msecFormat = msecFormat;
+    }
+    return this.#msecText([s, msecs]);
   }
 
   /**

@@ -12,7 +12,56 @@ import { settings } from "./settings.ts";
 /** Arguments merged into a record's message: a list (Python's tuple) or one mapping for `%(key)s`. */
 export type LogArgs = readonly unknown[] | Readonly<Record<string, unknown>>;
 
-const startTime = Date.now();
+// The clock. Python reads time.time_ns(): the wall clock with sub-millisecond digits. Here the
+// sub-millisecond digits come from performance.now() (monotonic, microseconds), which is
+// anchored to the wall clock at performance.timeOrigin. A monotonic clock drifts from the wall
+// clock when the wall clock is stepped or the machine sleeps, so it is checked against Date.now()
+// at most once per millisecond of monotonic time, and re-anchored when they differ by a
+// millisecond or more: a busy logger pays one Date.now() per millisecond, not per record.
+
+/** The clocks a record reads (replaced by tests through {@linkcode setRecordClock}). */
+let monotonic: () => number = () => performance.now();
+let wall: () => number = Date.now;
+/** The wall-clock time (ms since the epoch) at which `monotonic()` read 0. */
+let origin = performance.timeOrigin;
+/** `monotonic()` when this module was loaded: Python's `logging._startTime`. */
+let start = monotonic();
+/** The wall-clock time when this module was loaded, for records given their `created`. */
+let startWall = origin + start;
+/** `monotonic()` at the last check against the wall clock. */
+let checkedAt = -Infinity;
+
+/** Checks `t` (ms since the epoch, read at monotonic `p`) against the wall clock; re-anchors. */
+function checkWall(p: number, t: number): number {
+  checkedAt = p;
+  const d = wall();
+  // `d` is read after `t`, truncated to the millisecond: in step, d - 1 <= t < d + 1.
+  if (t >= d - 1 && t < d + 1) return t;
+  origin = d + 0.5 - p;
+  return origin + p;
+}
+
+/**
+ * Replaces the clocks records read, for tests (Python's tests patch `time.time_ns`): `now` is
+ * a monotonic time in milliseconds, `wallNow` the wall clock in whole milliseconds since the
+ * epoch (`Date.now`), `timeOrigin` the wall-clock time at which `now()` read 0, and `loadTime`
+ * the value of `now()` when the logging module was loaded (the base of `relativeCreated`).
+ * Called without arguments, it restores the real clocks. Internal: not exported by the package.
+ *
+ * @param clock The clocks, or nothing to restore the real ones.
+ */
+export function setRecordClock(
+  clock?: { now: () => number; wallNow: () => number; timeOrigin: number; loadTime: number },
+): void {
+  monotonic = clock?.now ?? (() => performance.now());
+  wall = clock?.wallNow ?? Date.now;
+  origin = clock?.timeOrigin ?? performance.timeOrigin;
+  start = clock?.loadTime ?? realStart;
+  startWall = origin + start;
+  checkedAt = -Infinity;
+}
+const realStart = start;
+
 let pid: number | null | undefined;
 
 function processId(): number | null {
@@ -48,8 +97,11 @@ export function isMapping(value: unknown): value is Record<string, unknown> {
  * format strings such as `%(asctime)s %(levelname)s %(name)s %(message)s` and wire formats work
  * unchanged. Extra attributes (from `extra`, or set by filters) may be added freely.
  *
- * `created` is seconds since the epoch as a float; `msecs` the millisecond part;
- * `relativeCreated` milliseconds since the module was loaded.
+ * `created` is seconds since the epoch as a float, with sub-millisecond digits (Python's
+ * `time.time_ns() / 1e9`); `msecs` the whole milliseconds of its fraction (0-999, computed as
+ * CPython 3.13 computes it); `relativeCreated` milliseconds since the module was loaded, with
+ * microseconds. The three are Python floats: formats print them as floats (`%(msecs)s` is
+ * `647.0`).
  *
  * @example
  * ```ts
@@ -86,11 +138,11 @@ export class LogRecord {
   lineno: number;
   /** Function name of the logging call, or `null`. */
   funcName: string | null;
-  /** Seconds since the epoch, as a float. */
+  /** Seconds since the epoch, as a float, with sub-millisecond digits. */
   created: number;
-  /** The millisecond part of `created` (0-999). */
+  /** The whole milliseconds of `created`'s fraction (0-999), a Python float. */
   msecs: number;
-  /** Milliseconds from module load to this event. */
+  /** Milliseconds from module load to this event, with microseconds. */
   relativeCreated: number;
   /** A thread id (0), or `null` while `settings.logThreads` is false. */
   thread: number | null;
@@ -125,7 +177,8 @@ export class LogRecord {
    * @param excInfo The error being reported, or `null`.
    * @param func The calling function's name.
    * @param sinfo A stack trace text.
-   * @param created Seconds since the epoch; the current time when omitted.
+   * @param created Seconds since the epoch; the current time when omitted. `msecs` and
+   *   `relativeCreated` follow from it.
    */
   constructor(
     name: string,
@@ -139,7 +192,24 @@ export class LogRecord {
     sinfo: string | null = null,
     created?: number,
   ) {
-    const ms = created === undefined ? Date.now() : created * 1000;
+    let ms: number;
+    let relative: number;
+    if (created === undefined) {
+      const p = monotonic();
+      ms = origin + p;
+      if (p - checkedAt >= 1) ms = checkWall(p, ms);
+      created = ms / 1000;
+      relative = p - start;
+    } else {
+      ms = created * 1000;
+      relative = ms - startWall;
+    }
+    // CPython 3.13: msecs = (ct % 1e9) // 1e6, and 0 when created was rounded up to the next
+    // second (ct ending in 999_999_9xx ns).
+    let rest = ms % 1000;
+    if (rest < 0) rest += 1000;
+    let msecs = Math.floor(rest);
+    if (msecs === 999 && Math.trunc(created) !== (ms - rest) / 1000) msecs = 0;
     this.name = name;
     this.msg = msg;
     if (Array.isArray(args) && args.length === 1 && isMapping(args[0]) && !isEmpty(args[0])) {
@@ -158,9 +228,10 @@ export class LogRecord {
     this.stack_info = sinfo;
     this.lineno = lineno;
     this.funcName = func;
-    this.created = ms / 1000;
-    this.msecs = Math.floor(ms % 1000);
-    this.relativeCreated = ms - startTime;
+    // Python's attribute order (its __dict__), which pickles and JSON keep.
+    this.created = created;
+    this.msecs = msecs;
+    this.relativeCreated = relative;
     // Python's logThreads, logMultiprocessing and logProcesses switches (logAsyncioTasks has
     // nothing to switch: there are no asyncio tasks). The same fields in the same order either
     // way, so every record keeps one shape.
