@@ -6,6 +6,7 @@
 
 import { Filterer } from "./filter.ts";
 import { Handler, writeStderr } from "./handler.ts";
+import { sourceLine } from "./io/source_lines.ts";
 import { KeyError } from "./text/errors.ts";
 import {
   checkLevel,
@@ -1131,11 +1132,11 @@ export class Logger extends Filterer {
       const lines = ["Stack (most recent call last):"];
       for (let i = frames.length - 1; i >= at; i--) {
         const g = frames[i];
-        lines.push(
-          `  File "${pathOf(g.getFileName() ?? "<unknown>")}", line ${g.getLineNumber() ?? 0}, in ${
-            functionName(g)
-          }`,
-        );
+        const file = pathOf(g.getFileName() ?? "<unknown>");
+        const lineno = g.getLineNumber() ?? 0;
+        lines.push(`  File "${file}", line ${lineno}, in ${functionName(g)}`);
+        const source = sourceLine(file, lineno); // Python's traceback prints it under the frame
+        if (source !== "") lines.push("    " + source);
       }
       sinfo = lines.join("\n");
     }
