@@ -260,6 +260,20 @@ export abstract class Handler extends Filterer {
   }
 }
 
+// JavaScript callers get no check of the abstract method: a subclass without `emit` fails as
+// Python's `Handler.emit` does, through handleError, with Python's NotImplementedError.
+Object.defineProperty(Handler.prototype, "emit", {
+  value: function emit(this: Handler): never {
+    const error = new Error(
+      `emit must be implemented by Handler subclasses: ${this.constructor.name} has no emit method`,
+    );
+    error.name = "NotImplementedError";
+    throw error;
+  },
+  writable: true,
+  configurable: true,
+});
+
 /**
  * The named handlers (Python's `logging._handlers`, a `WeakValueDictionary`): a name maps to a
  * weak reference, so a handler nobody else holds is still collected, and the finalizer then

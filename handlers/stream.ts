@@ -10,6 +10,7 @@
 
 import { Handler } from "../core/handler.ts";
 import { describeValue } from "../core/text/options.ts";
+import { pyStr } from "../core/text/pystr.ts";
 import { getLevelName } from "../core/levels.ts";
 import { LineGuard, type SyncWriter, writeAllSync } from "../core/io/files.ts";
 
@@ -36,8 +37,13 @@ function streamName(stream: LogStream): string {
     if (stream === Deno.stderr) return "<stderr>";
     if (stream === Deno.stdout) return "<stdout>";
   }
-  const name = (stream as { name?: unknown }).name;
-  return typeof name === "string" ? name : "";
+  // Python's str(getattr(stream, 'name', '')): a stream named 2 shows as "2" (bpo-36015).
+  try {
+    const name = (stream as { name?: unknown }).name;
+    return typeof name === "string" ? name : name === undefined || name === null ? "" : pyStr(name);
+  } catch {
+    return "";
+  }
 }
 
 function isSyncWriter(stream: LogStream): stream is SyncWriter {
