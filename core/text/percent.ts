@@ -24,6 +24,7 @@ const CONVERSIONS = "diouxXeEfFgGcrsa";
 const CACHE_LIMIT = 500;
 const SSIZE_MAX = 9223372036854775807n;
 const INT_MAX = 2147483647;
+const SAFE_LIMIT = 2 ** 53;
 const objectKeys = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 // When a conversion's error is raised, relative to the arguments it consumes.
@@ -550,9 +551,10 @@ function renderer(
       case "d":
       case "i":
       case "u":
+        // int() of a number within 2**53 (a float's fraction dropped, -0 is 0): its digits.
         return (v) =>
-          typeof v === "number" && Number.isSafeInteger(v)
-            ? "" + v
+          typeof v === "number" && v > -SAFE_LIMIT && v < SAFE_LIMIT
+            ? "" + Math.trunc(v)
             : convert(conv, 0, NONE, NONE, v);
     }
   }
