@@ -256,6 +256,10 @@ function pad3(n: number): string {
  * the prototype: set them on an instance for one formatter, or on `Formatter.prototype` for all
  * (`Formatter.prototype.converter = gmtime` is Python's `Formatter.converter = time.gmtime`).
  *
+ * The record's `created`, `msecs` and `relativeCreated` are Python floats and print as floats in
+ * every style, as in CPython: `%(msecs)s` and `{msecs}` give `647.0`, `%(msecs)03d` gives `647`,
+ * and `{msecs:d}` is CPython's `ValueError`.
+ *
  * Hot path: the style's function is compiled once, `asctime` is formatted once per second (only
  * the milliseconds change within a second), and nothing is allocated that the record does not
  * need.
