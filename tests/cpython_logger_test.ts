@@ -136,12 +136,14 @@ Deno.test(
     const [, , funcName, sinfo] = logger.findCaller(true);
     assertEquals(funcName, "test_find_caller_with_stack_info");
     assert(sinfo !== null && sinfo.startsWith("Stack (most recent call last):\n"), String(sinfo));
-    const last = sinfo.split("\n").at(-1)!;
+    // The innermost frame, then its source line, as Python's print_stack writes them.
+    const [last, source] = sinfo.split("\n").slice(-2);
     assert(
       last.includes("cpython_logger_test.ts") &&
         last.endsWith("in test_find_caller_with_stack_info"),
       last,
     );
+    assertEquals(source, "    const [, , funcName, sinfo] = logger.findCaller(true);");
   }),
 );
 

@@ -555,10 +555,13 @@ Deno.test("ExceptionTest.test_formatting: exception() with stack_info gives the 
     // the error's line last; here it is V8's stack text: the error's line first, then frames.
     assert(r.exc_text!.startsWith("RuntimeError: deliberate mistake\n"), r.exc_text!);
     assertStringIncludes(r.exc_text!, "\n    at test_formatting (");
-    // CPython's stack_info ends with the source line of the call; here with its location.
+    // As CPython's, stack_info ends with the call's location and its source line.
     assert(r.stack_info!.startsWith("Stack (most recent call last):\n"), r.stack_info!);
     assert(
-      r.stack_info!.endsWith(`\n  File "${THIS_FILE}", line ${callLine}, in test_formatting`),
+      r.stack_info!.endsWith(
+        `\n  File "${THIS_FILE}", line ${callLine}, in test_formatting\n` +
+          `    exception("failed", err, kw({ stack_info: true })), callLine = currentLine();`,
+      ),
       r.stack_info!,
     );
     assertEquals([r.pathname, r.lineno, r.funcName], [THIS_FILE, callLine, "test_formatting"]);
