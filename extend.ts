@@ -171,4 +171,5 @@ export { type FormatStyle, Formatter } from "./core/formatter.ts";
 export { Handler } from "./core/handler.ts";
 export { type Level, type LevelName } from "./core/levels.ts";
 export { type LogArgs, LogRecord } from "./core/record.ts";
+export { RECORD_ATTRIBUTES, recordExtras } from "./core/record_fields.ts";
 export { type CommandResult, type CommandRunner } from "./handlers/nt_event_log.ts";
