@@ -243,9 +243,15 @@ export class LogRecord {
     this.levelname = getLevelName(level);
     this.levelno = level;
     this.pathname = pathname;
-    if (pathname !== lastPath) splitPath(pathname);
-    this.filename = lastFilename;
-    this.module = lastModule;
+    if (typeof pathname === "string") {
+      if (pathname !== lastPath) splitPath(pathname);
+      this.filename = lastFilename;
+      this.module = lastModule;
+    } else {
+      // Python's LogRecord keeps a pathname that basename() refuses (None) as the filename.
+      this.filename = pathname;
+      this.module = "Unknown module";
+    }
     this.exc_info = excInfo;
     this.exc_text = null;
     this.stack_info = sinfo;

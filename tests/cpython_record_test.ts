@@ -303,3 +303,18 @@ Deno.test("stack_info leaves the source lines out, silently, without read permis
     }
   }
 });
+
+Deno.test("LogRecord with a null pathname keeps it as the filename, module 'Unknown module', as CPython", () => {
+  // CPython: LogRecord("n", 20, None, 1, "m", (), None) -> filename None, module "Unknown module"
+  // (os.path.basename(None) raises TypeError, which LogRecord catches).
+  const record = new LogRecord("n", 20, null as unknown as string, 1, "m", [], null);
+  assertEquals(record.filename, null);
+  assertEquals(record.module, "Unknown module");
+  assertEquals(
+    new Formatter("%(filename)s|%(module)s|%(message)s").format(record),
+    "null|Unknown module|m",
+  );
+  // The next record with a real path is split as before.
+  const next = new LogRecord("n", 20, "/srv/app/main.ts", 1, "m", [], null);
+  assertEquals([next.filename, next.module], ["main.ts", "main"]);
+});
