@@ -23,6 +23,13 @@ import { SMTPHandler } from "../handlers/smtp.ts";
 import { BufferingHandler, MemoryHandler } from "../handlers/memory.ts";
 import { HTTPHandler } from "../handlers/http.ts";
 import { QueueHandler, QueueListener } from "../handlers/queue.ts";
+import {
+  DEFAULT_HTTP_LOGGING_PORT,
+  DEFAULT_TCP_LOGGING_PORT,
+  DEFAULT_UDP_LOGGING_PORT,
+  SYSLOG_TCP_PORT,
+  SYSLOG_UDP_PORT,
+} from "../handlers/ports.ts";
 import { AsyncQueue } from "../core/io/queues.ts";
 import { gmtime, localtime } from "../core/text/strftime.ts";
 
@@ -376,12 +383,12 @@ export const EXTERNAL_VALUES: Readonly<Record<string, unknown>> = Object.freeze(
   "logging.INFO": INFO,
   "logging.DEBUG": DEBUG,
   "logging.NOTSET": NOTSET,
-  "logging.handlers.DEFAULT_TCP_LOGGING_PORT": 9020,
-  "logging.handlers.DEFAULT_UDP_LOGGING_PORT": 9021,
-  "logging.handlers.DEFAULT_HTTP_LOGGING_PORT": 9022,
+  "logging.handlers.DEFAULT_TCP_LOGGING_PORT": DEFAULT_TCP_LOGGING_PORT,
+  "logging.handlers.DEFAULT_UDP_LOGGING_PORT": DEFAULT_UDP_LOGGING_PORT,
+  "logging.handlers.DEFAULT_HTTP_LOGGING_PORT": DEFAULT_HTTP_LOGGING_PORT,
   "logging.handlers.DEFAULT_SOAP_LOGGING_PORT": 9023,
-  "logging.handlers.SYSLOG_UDP_PORT": 514,
-  "logging.handlers.SYSLOG_TCP_PORT": 514,
+  "logging.handlers.SYSLOG_UDP_PORT": SYSLOG_UDP_PORT,
+  "logging.handlers.SYSLOG_TCP_PORT": SYSLOG_TCP_PORT,
   "socket.SOCK_STREAM": SOCK_STREAM,
   "socket.SOCK_DGRAM": SOCK_DGRAM,
   "time.gmtime": gmtime,
