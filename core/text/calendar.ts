@@ -105,6 +105,17 @@ export function daysFromCivil(year: number, month: number, day: number): number 
  * ```
  */
 export function yearOfDays(days: number): number {
+  splitDays(days);
+  return splitYear;
+}
+
+// The civil date of the last splitDays call: module scratch, so that neither caller allocates.
+let splitYear = 0;
+let splitMon = 0;
+let splitMday = 0;
+
+/** Sets splitYear, splitMon and splitMday from a day number (Howard Hinnant's civil_from_days). */
+function splitDays(days: number): void {
   const z = days + 719468;
   const era = floorDiv(z, 146097);
   const dayOfEra = z - era * 146097;
@@ -115,7 +126,9 @@ export function yearOfDays(days: number): number {
   const dayOfYear = dayOfEra -
     (365 * yearOfEra + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100));
   const mp = floorDiv(5 * dayOfYear + 2, 153);
-  return yearOfEra + era * 400 + (mp >= 10 ? 1 : 0);
+  splitMday = dayOfYear - floorDiv(153 * mp + 2, 5) + 1;
+  splitMon = mp < 10 ? mp + 3 : mp - 9;
+  splitYear = yearOfEra + era * 400 + (splitMon <= 2 ? 1 : 0);
 }
 
 /** A broken-down date and time of day, with Python's `struct_time` conventions. */
@@ -152,19 +165,10 @@ export interface Civil {
 export function civilFromSeconds(s: number): Civil {
   const days = floorDiv(s, 86400);
   const rest = s - days * 86400;
-  const z = days + 719468;
-  const era = floorDiv(z, 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = floorDiv(
-    dayOfEra - floorDiv(dayOfEra, 1460) + floorDiv(dayOfEra, 36524) - floorDiv(dayOfEra, 146096),
-    365,
-  );
-  const dayOfYear = dayOfEra -
-    (365 * yearOfEra + floorDiv(yearOfEra, 4) - floorDiv(yearOfEra, 100));
-  const mp = floorDiv(5 * dayOfYear + 2, 153);
-  const mday = dayOfYear - floorDiv(153 * mp + 2, 5) + 1;
-  const mon = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (mon <= 2 ? 1 : 0);
+  splitDays(days);
+  const year = splitYear;
+  const mon = splitMon;
+  const mday = splitMday;
   return {
     year,
     mon,
