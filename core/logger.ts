@@ -23,6 +23,7 @@ import {
 import { percentArgCount } from "./text/percent.ts";
 import { pyRepr, pyStr } from "./text/pystr.ts";
 import { isMapping, type LogArgs, LogRecord } from "./record.ts";
+import { stamping, stampRecord } from "./context.ts";
 import { bumpConfigGeneration, configGeneration, settings } from "./settings.ts";
 import { describeValue } from "./text/options.ts";
 
@@ -1050,6 +1051,7 @@ export class Logger extends Filterer {
       record = this.#makeRecordAt(level, caller, msg, null, excInfo, extra);
       record.args = args;
     }
+    if (stamping) stampRecord(record);
     if (problem !== undefined) this.#reportProblem(record, problem);
     this.handle(record);
   }

@@ -171,7 +171,11 @@ export class LogRecord {
    * `settings.logProcesses` is false.
    */
   process: number | null;
-  /** The task name (always `null`: Deno has no asyncio tasks). */
+  /**
+   * Python 3.12's name of the asyncio task the record was logged in. Deno has no task objects
+   * and a promise has no name, so it is `null`, except inside a `withContext({ taskName })`,
+   * which names the piece of work as naming a task does in Python.
+   */
   taskName: string | null;
   /** The merged message, set by {@linkcode Formatter.format}. */
   message?: string;
