@@ -139,3 +139,4 @@ export {
   SYSLOG_UDP_PORT,
 } from "./handlers/ports.ts";
 export { LogReceiver, type LogReceiverOptions, type LogReceiverRejections } from "./receiver.ts";
+export { ConsoleHandler, type ConsoleMethod, consoleMethodFor } from "./handlers/console.ts";
