@@ -173,3 +173,4 @@ export { type Level, type LevelName } from "./core/levels.ts";
 export { type LogArgs, LogRecord } from "./core/record.ts";
 export { RECORD_ATTRIBUTES, recordExtras } from "./core/record_fields.ts";
 export { type CommandResult, type CommandRunner } from "./handlers/nt_event_log.ts";
+export { activeSpanIds, type SpanIds, telemetryEnabled } from "./core/telemetry.ts";

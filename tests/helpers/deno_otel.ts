@@ -66,10 +66,12 @@ export function attribute(attributes: OtlpAttribute[], key: string): OtlpValue |
  *
  * @param source The script.
  * @param env More environment variables for the script.
+ * @param flags Its permission flags.
  */
 export async function runWithDenoOtel(
   source: string,
   env: Record<string, string> = {},
+  flags: string[] = ["--allow-all"],
 ): Promise<OtelRun> {
   const logs: OtlpLogRecord[] = [];
   const spans: OtlpSpan[] = [];
@@ -90,7 +92,7 @@ export async function runWithDenoOtel(
     return Response.json(answer);
   });
   try {
-    const out = await runScript(source, ["--allow-all"], {
+    const out = await runScript(source, flags, {
       OTEL_DENO: "true",
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${server.addr.port}`,
       OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
