@@ -75,3 +75,10 @@ export { handleSignals, shutdown } from "./shutdown.ts";
 export { captureWarnings, type CaptureWarningsOptions } from "./warnings.ts";
 export type { OptionProblem, OptionRule, OptionRules } from "./text/options.ts";
 export type { FileAccess, SyncWriter } from "./io/files.ts";
+export { ContextFilter, type ContextFilterOptions, getContext, withContext } from "./context.ts";
+export {
+  ColorFormatter,
+  type ColorFormatterOptions,
+  type ColorLevel,
+  type ColorMode,
+} from "./color_formatter.ts";
