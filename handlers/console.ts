@@ -109,6 +109,9 @@ export class ConsoleHandler extends Handler {
 }
 
 // The types this entry point's API refers to, so that it documents itself alone.
+export { Filterer, type FilterLike, type FilterResult } from "../core/filter.ts";
+export { type FormatStyle, Formatter } from "../core/formatter.ts";
 export { Handler } from "../core/handler.ts";
 export { type Level, type LevelName } from "../core/levels.ts";
-export { type LogRecord } from "../core/record.ts";
+export { type LogArgs, LogRecord } from "../core/record.ts";
+export { type TimeStruct } from "../core/text/strftime.ts";
