@@ -140,7 +140,7 @@ function wrapLevelname(style: FormatStyle, fmt: string, before: string, after: s
  * import { ColorFormatter, makeLogRecord } from "@x/loghandlers";
  * const f = new ColorFormatter("%(levelname)-8s %(message)s", { color: "always" });
  * const r = makeLogRecord({ msg: "disk full", levelno: 40, levelname: "ERROR" });
- * console.assert(f.format(r) === "\x1b[31mERROR    \x1b[0m disk full");
+ * console.assert(f.format(r) === "\x1b[31mERROR   \x1b[0m disk full");
  * const plain = new ColorFormatter("%(levelname)s %(message)s", { stream: { isTerminal: () => false } });
  * console.assert(!plain.colored && plain.format(r) === "ERROR disk full");
  * ```

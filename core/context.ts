@@ -79,7 +79,7 @@ const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
  *   await new Promise((resolve) => setTimeout(resolve, 1));
  *   log.warning("after a timer");
  * });
- * console.assert(lines[1] === "r-1 after a timer\n");
+ * console.assert(lines[0] === "r-1 after a timer\n");
  * log.removeHandler(handler);
  * ```
  */
