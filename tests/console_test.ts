@@ -61,8 +61,8 @@ Deno.test("ConsoleHandler records reach Deno's OpenTelemetry exporter with their
   assertEquals(run.stderr, on("stderr"));
 });
 
-Deno.test("ConsoleHandler prints through the console without OpenTelemetry, % sequences as they are", async () => {
-  const out = await runScript(LOGGING_SCRIPT);
+Deno.test("ConsoleHandler prints through the console with no permission, % sequences as they are", async () => {
+  const out = await runScript(LOGGING_SCRIPT, []);
   await Deno.remove(out.dir, { recursive: true });
   assertEquals(out.code, 0, out.stderr);
   const on = (stream: string) =>
