@@ -135,3 +135,23 @@ Deno.test("without --allow-env records carry the ids but no service name, and no
   assertEquals([0, 1, 2, 4].map((i) => records[i].keys), [[], ids, ids, ids]);
   assertEquals(run.serviceNames.every((n) => n === "shop"), true);
 });
+
+Deno.test("a span started through npm:@opentelemetry/api gives its ids to the records inside it", async () => {
+  const run = await runWithDenoOtel(`
+    import { trace } from "npm:@opentelemetry/api@1.9.0";
+    import { getLogger, StreamHandler, Formatter } from "${MOD_URL}";
+    const log = getLogger("api");
+    const handler = new StreamHandler(Deno.stdout);
+    handler.setFormatter(new Formatter("%(message)s %(otelTraceID)s %(otelSpanID)s %(otelTraceSampled)s"));
+    log.addHandler(handler);
+    await trace.getTracer("test").startActiveSpan("checkout", async (span) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      log.warning("paying");
+      span.end();
+    });
+  `);
+  assertEquals(run.code, 0, run.stderr);
+  const span = run.spans.find((s) => s.name === "checkout");
+  assert(span !== undefined, JSON.stringify(run.spans));
+  assertEquals(run.stdout, `paying ${span.traceId} ${span.spanId} true\n`);
+});
