@@ -74,7 +74,9 @@ export interface OutboxOptions {
 export interface Delivery {
   /**
    * Delivers `batch` in order. Throws on failure; an error with a numeric `delivered` property
-   * says that the first `delivered` records did go out (they are not sent again). A failure
+   * says that the first `delivered` records did go out (they are not sent again); one with a
+   * numeric `retryAfter` (seconds) asks for that wait before the retry instead of the back-off
+   * (at most `retryMax`). A failure
    * that retrying cannot cure (a denied permission, or an error with `permanent: true`, found
    * also among its causes) is final: it is reported once and the records are dropped.
    */
@@ -496,7 +498,7 @@ export class Outbox {
             ? this.#retryStart
             : Math.min(this.#retryDelay * this.#retryFactor, this.#retryMax);
           this.#stalled = true;
-          const wait = this.#closing ? CLOSE_RETRY_MS : this.#retryDelay * 1000;
+          const wait = this.#closing ? CLOSE_RETRY_MS : this.#waitAfter(error);
           this.#retryAt = Date.now() + wait;
           await this.#sleep(wait);
           this.#stalled = false;
@@ -506,6 +508,18 @@ export class Outbox {
       this.#pump = null;
       this.#settleWaiters(true);
     }
+  }
+
+  /**
+   * How long to wait after a failed delivery, in ms: the back-off, or what the peer asked for
+   * (an error's `retryAfter`, in seconds, such as an HTTP `Retry-After`), at most `retryMax`.
+   */
+  #waitAfter(error: unknown): number {
+    const after = (error as { retryAfter?: unknown } | null)?.retryAfter;
+    if (typeof after === "number" && after >= 0) {
+      return Math.max(Math.min(after, this.#retryMax) * 1000, CLOSE_RETRY_MS);
+    }
+    return this.#retryDelay * 1000;
   }
 
   /**
