@@ -174,3 +174,18 @@ export { type LogArgs, LogRecord } from "./core/record.ts";
 export { RECORD_ATTRIBUTES, recordExtras } from "./core/record_fields.ts";
 export { type CommandResult, type CommandRunner } from "./handlers/nt_event_log.ts";
 export { activeSpanIds, type SpanIds, telemetryEnabled } from "./core/telemetry.ts";
+export { type ProtoField, ProtoWriter, readFields } from "./core/wire/protobuf.ts";
+export {
+  decodeExportResponse,
+  encodeExportRequestJson,
+  encodeExportRequestProto,
+  encodeLogRecordJson,
+  encodeLogRecordProto,
+  encodeResourceJson,
+  encodeResourceProto,
+  type ExportLogsResult,
+  isOtlpId,
+  type OtlpLogRecord,
+  splitSeconds,
+  type ValueLimits,
+} from "./core/wire/otlp.ts";

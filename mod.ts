@@ -140,3 +140,9 @@ export {
 } from "./handlers/ports.ts";
 export { LogReceiver, type LogReceiverOptions, type LogReceiverRejections } from "./receiver.ts";
 export { ConsoleHandler, type ConsoleMethod, consoleMethodFor } from "./handlers/console.ts";
+export {
+  otelSeverityNumber,
+  OTLPHandler,
+  type OTLPHandlerOptions,
+  type OTLPProtocol,
+} from "./handlers/otlp.ts";

@@ -22,6 +22,7 @@ import { NTEventLogHandler } from "../handlers/nt_event_log.ts";
 import { SMTPHandler } from "../handlers/smtp.ts";
 import { BufferingHandler, MemoryHandler } from "../handlers/memory.ts";
 import { HTTPHandler } from "../handlers/http.ts";
+import { OTLPHandler } from "../handlers/otlp.ts";
 import { QueueHandler, QueueListener } from "../handlers/queue.ts";
 import {
   DEFAULT_HTTP_LOGGING_PORT,
@@ -335,6 +336,25 @@ export const KNOWN_CLASSES: Readonly<Record<string, KnownClass>> = (() => {
       ["maxsize"],
       [],
       (a, C) => new C((a.maxsize ?? 0) as number),
+    ),
+    // opentelemetry-python's handler, whose exporter the OTEL_EXPORTER_OTLP_* variables set
+    // up; here the handler sends itself (`endpoint` and the other options as extra keys).
+    "opentelemetry.sdk._logs.LoggingHandler": known(
+      OTLPHandler,
+      ["level", "logger_provider"],
+      [],
+      (a, C) => {
+        if (a.logger_provider !== undefined && a.logger_provider !== null) {
+          throw new TypeError(
+            `Cannot create OTLPHandler as 'logger_provider' has no meaning here: give ` +
+              `'endpoint', 'protocol', 'headers' or 'resource' instead`,
+          );
+        }
+        const { endpoint, ...options } = pick(a, {});
+        const handler = new C(endpoint as string | undefined, options);
+        if (a.level !== undefined) handler.setLevel(a.level as number);
+        return handler;
+      },
     ),
   };
   // Configurations name the handlers of logging/__init__.py under logging.handlers too, and
