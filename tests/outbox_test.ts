@@ -121,3 +121,28 @@ Deno.test("invalid bounds are errors naming the option", () => {
     `'drop' must be "newest" or "oldest"`,
   );
 });
+
+Deno.test("Outbox waits the retryAfter a failed delivery asks for, at most retryMax, not the back-off", async () => {
+  for (const [asked, retryMax, least, most] of [[0.3, 30, 280, 2000], [60, 0.2, 180, 2000]]) {
+    let calls = 0;
+    const outbox = new Outbox(
+      {
+        deliver: () => {
+          if (calls++ === 0) {
+            return Promise.reject(Object.assign(new Error("busy"), { retryAfter: asked }));
+          }
+          return Promise.resolve();
+        },
+        reset: () => {},
+      },
+      { retryStart: 0.01, retryMax },
+      () => {},
+    );
+    outbox.push(new Uint8Array([1]));
+    const t0 = performance.now();
+    await outbox.flush();
+    const waited = performance.now() - t0;
+    assert(waited >= least && waited < most, `waited ${waited} ms for retryAfter ${asked}`);
+    assertEquals(calls, 2);
+  }
+});
