@@ -306,7 +306,7 @@ export function isOtlpId(id: unknown, size: number): id is string {
  *   severityText: "INFO", body: "hi", attributes: [], droppedAttributes: 0,
  *   traceId: null, spanId: null, flags: 0,
  * }, { maxLength: Infinity, maxDepth: 8, maxValues: 100 });
- * console.assert(w.finish().length === 36);
+ * console.assert(w.finish().length === 32);
  * ```
  */
 export function encodeLogRecordProto(w: ProtoWriter, r: OtlpLogRecord, limits: ValueLimits): void {
@@ -475,7 +475,7 @@ const RESOURCE_LIMITS: ValueLimits = { maxLength: NO_LIMIT, maxDepth: 8, maxValu
  * @example
  * ```ts
  * import { encodeResourceProto } from "@x/loghandlers/extend";
- * console.assert(encodeResourceProto([["service.name", "api"]]).length === 25);
+ * console.assert(encodeResourceProto([["service.name", "api"]]).length === 23);
  * ```
  */
 export function encodeResourceProto(
@@ -547,7 +547,7 @@ function byScope(
  * ```ts
  * import { encodeExportRequestProto, encodeResourceProto } from "@x/loghandlers/extend";
  * const body = encodeExportRequestProto(encodeResourceProto([]), [new Uint8Array([16, 9])], () => "app");
- * console.assert(body.join() === "10,13,10,0,18,9,10,3,97,112,112,18,2,16,9");
+ * console.assert(body.join() === "10,15,10,0,18,11,10,5,10,3,97,112,112,18,2,16,9");
  * ```
  */
 export function encodeExportRequestProto(
