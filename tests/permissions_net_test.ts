@@ -396,7 +396,7 @@ console.log(JSON.stringify({ reported, socktype: syslog.socktype, dropped: [sysl
     }),
 });
 
-Deno.test("README Permissions rows SocketHandler over TCP, HTTPHandler and SMTPHandler: the flag named is enough; without it the first delivery reports it once and every record is counted", async () => {
+Deno.test("README Permissions rows SocketHandler over TCP, HTTPHandler, OTLPHandler and SMTPHandler: the flag named is enough; without it the first delivery reports it once and every record is counted", async () => {
   const sock = jsonServer();
   let posts = 0;
   const http = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
@@ -433,6 +433,12 @@ Deno.test("README Permissions rows SocketHandler over TCP, HTTPHandler and SMTPH
       () => posts,
     ],
     [
+      "OTLPHandler",
+      `new OTLPHandler("http://127.0.0.1:PORT", { batch: 1 })`,
+      http.addr.port,
+      () => posts,
+    ],
+    [
       "SMTPHandler",
       `new SMTPHandler({ mailhost: ["127.0.0.1", PORT], fromaddr: "app@example.com", toaddrs: "ops@example.com", subject: "s" })`,
       smtpPort,
@@ -442,7 +448,7 @@ Deno.test("README Permissions rows SocketHandler over TCP, HTTPHandler and SMTPH
   try {
     for (const [name, make, port, arrived] of rows) {
       const source = `
-        import { getLogger, HTTPHandler, SMTPHandler, SocketHandler } from "${MOD_URL}";
+        import { getLogger, HTTPHandler, OTLPHandler, SMTPHandler, SocketHandler } from "${MOD_URL}";
         const h = ${make.replace("PORT", String(port))};
         const log = getLogger("app");
         log.addHandler(h);
