@@ -15,6 +15,7 @@ import {
   LogReceiver,
   type QueueHandler,
   shutdown,
+  withContext,
 } from "../mod.ts";
 
 const out = new URL("./out/", import.meta.url);
@@ -51,6 +52,33 @@ const collectorHttp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {}
   return new Response(null, { status: 204 });
 });
 
+// An OpenTelemetry collector (a local Deno.serve taking OTLP/HTTP JSON at /v1/logs): the
+// OTLPHandler sends it the WARNING and ERROR records, mapped as opentelemetry-python maps them.
+const otlpLines: string[] = [];
+const collectorOtlp = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+  const body = await req.json();
+  for (const resource of body.resourceLogs) {
+    for (const scope of resource.scopeLogs) {
+      for (const r of scope.logRecords) {
+        const attrs = Object.fromEntries(
+          (r.attributes ?? [])
+            .filter((a: { key: string }) => !/^code\.|^exception\.stacktrace$/.test(a.key))
+            .map((a: { key: string; value: Record<string, unknown> }) => [
+              a.key,
+              Object.values(a.value)[0],
+            ]),
+        );
+        otlpLines.push(
+          `${r.severityNumber} ${r.severityText} ${scope.scope.name} ${r.body.stringValue} ${
+            JSON.stringify(attrs)
+          }`,
+        );
+      }
+    }
+  }
+  return Response.json({});
+});
+
 // Every handler, formatter, filter and logger of the service comes from logging.json, in Python's
 // dictConfig schema: a Python service's configuration works as it is (and the library's own
 // options, such as the access log's gzip and write buffer, sit beside Python's). What only the
@@ -65,6 +93,7 @@ dictConfig(JSON.parse(await Deno.readTextFile("logging.json")), {
     "demo.receiver.udp": receiver.udpAddr!.port,
     "demo.syslog.port": collector.address().port,
     "demo.http.host": `127.0.0.1:${collectorHttp.addr.port}`,
+    "demo.otlp.endpoint": `http://127.0.0.1:${collectorOtlp.addr.port}`,
     "demo.clock": () => clock,
   },
 });
@@ -107,7 +136,9 @@ getLogger("shop").info("starting with %(workers)d workers on %(host)s", {
   host: "127.0.0.1",
 });
 for (let id = 1; id <= 1000; id++) {
-  handle(id);
+  // Every record of the request carries its user, whatever logs it: the JSON lines and the
+  // OpenTelemetry records have it as a field.
+  withContext({ user: `u-${id % 7}` }, () => handle(id));
   // Halfway, rotate errors.log away the way logrotate does.
   if (id === 500) await Deno.rename(path("errors.log"), path("errors.log.1"));
 }
@@ -123,7 +154,9 @@ getLogger("shop").info("done");
 await shutdown(); // flushes and closes every handler, delivering what the network ones hold
 await listener.stop();
 await collectorHttp.shutdown();
+await collectorOtlp.shutdown();
 await Deno.writeTextFile(path("http.log"), httpLines.map((l) => l + "\n").join(""));
+await Deno.writeTextFile(path("otlp.log"), otlpLines.map((l) => l + "\n").join(""));
 // Datagrams are in the receiver's socket buffer: let it read them before it closes.
 for (let seen = -1; seen !== receiver.received;) {
   seen = receiver.received;
