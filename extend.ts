@@ -189,3 +189,4 @@ export {
   splitSeconds,
   type ValueLimits,
 } from "./core/wire/otlp.ts";
+export { isoTimestamp, JsonWriter, type JsonWriterOptions } from "./core/text/json_writer.ts";

@@ -82,3 +82,11 @@ export {
   type ColorLevel,
   type ColorMode,
 } from "./color_formatter.ts";
+export {
+  type JSONFormatStyle,
+  JSONFormatter,
+  JsonFormatter,
+  type JSONFormatterOptions,
+  type JsonFormatterOptions,
+  type LogData,
+} from "./json_formatter.ts";

@@ -1,0 +1,529 @@
+/**
+ * A JSON writer that takes any JavaScript value and never throws: Python's `json.dumps` layout
+ * (`", "` and `": "` separators, `indent`, `ensure_ascii`, `NaN`/`Infinity`), with bounds on
+ * depth and size, and python-json-logger's encoding of what JSON cannot hold.
+ *
+ * @module
+ */
+
+import { floatRepr } from "./float_format.ts";
+import { isPyInt, pyIntStr, pyStr } from "./pystr.ts";
+
+/** Options of {@linkcode JsonWriter}; the first three are `json.dumps`'s. */
+export interface JsonWriterOptions {
+  /**
+   * Python's `indent`: `null` writes everything on one line with `", "` and `": "` separators; a
+   * number of spaces or a string puts each item on its own line, indented.
+   *
+   * @default {null}
+   */
+  indent?: number | string | null;
+  /**
+   * Python's `ensure_ascii`: write every character outside printable ASCII as `\uXXXX`.
+   *
+   * @default {true}
+   */
+  ensureAscii?: boolean;
+  /**
+   * Python's `default`: called with each value that is not a string, number, boolean, `null`,
+   * array or plain object; its result is written instead. When it is `null`, or when it throws,
+   * the built-in encoding applies (see {@linkcode JsonWriter}).
+   *
+   * @default {null}
+   */
+  default?: ((value: unknown) => unknown) | null;
+  /**
+   * How deep arrays and objects may nest; a deeper one is written as the string
+   * `"[Depth limit: Object]"` (or `Array`, ...).
+   *
+   * @default {32}
+   */
+  maxDepth?: number;
+  /**
+   * About how many characters the output may hold: a string is cut to what remains (ending in
+   * `"…[cut 123 chars]"`), and a container that reaches the limit stops with a last item saying
+   * how much was cut. The output may exceed it by the length of those notes.
+   *
+   * @default {1048576}
+   */
+  maxLength?: number;
+}
+
+const CIRCULAR = '"[Circular]"';
+const NON_ASCII = /[\u007f-\uffff]/g;
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+
+function escapeNonAscii(ch: string): string {
+  return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
+}
+
+/** `bytes` as python-json-logger writes them: URL-safe base64. */
+function base64Url(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, i + 0x8000) as unknown as number[],
+    );
+  }
+  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_");
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, "0");
+}
+
+/**
+ * Python's `datetime.isoformat()` of an aware UTC datetime at `seconds` since the epoch (rounded
+ * to the microsecond, half to even, as `datetime.fromtimestamp` does):
+ * `2023-11-14T22:13:20.123000+00:00`, without the fraction when it is zero.
+ *
+ * @param seconds Seconds since the epoch.
+ * @returns The ISO text.
+ *
+ * @example
+ * ```ts
+ * import { isoTimestamp } from "@x/loghandlers/extend";
+ * console.assert(isoTimestamp(1700000000.5) === "2023-11-14T22:13:20.500000+00:00");
+ * console.assert(isoTimestamp(1700000000) === "2023-11-14T22:13:20+00:00");
+ * ```
+ */
+export function isoTimestamp(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  let whole = Math.floor(seconds);
+  const frac = (seconds - whole) * 1e6;
+  let us = Math.round(frac);
+  if (Math.abs(frac % 1) === 0.5 && us % 2 !== 0) us--; // half to even
+  if (us >= 1e6) {
+    whole += 1;
+    us -= 1e6;
+  }
+  return isoFromParts(whole * 1000, us);
+}
+
+/** `ms` (whole seconds times 1000) and the microseconds as Python's isoformat. */
+function isoFromParts(ms: number, us: number): string {
+  const d = new Date(ms);
+  const year = d.getUTCFullYear();
+  if (!(year >= 1 && year <= 9999)) return d.toISOString();
+  const s = `${pad(year, 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T${
+    pad(d.getUTCHours(), 2)
+  }:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  return (us === 0 ? s : `${s}.${pad(us, 6)}`) + "+00:00";
+}
+
+/** A `Date` as Python's isoformat of the same UTC instant. */
+function dateText(date: Date): string {
+  const t = date.getTime();
+  if (t !== t) return "Invalid Date";
+  const ms = ((t % 1000) + 1000) % 1000;
+  return isoFromParts(t - ms, ms * 1000);
+}
+
+function safeText(value: unknown): string {
+  try {
+    return pyStr(value);
+  } catch {
+    try {
+      return String(value);
+    } catch {
+      return "__could_not_encode__";
+    }
+  }
+}
+
+/** python-json-logger's `exception_default`: `"TypeError: bad input"`. */
+function errorText(error: Error): string {
+  let name: unknown;
+  let message: unknown;
+  try {
+    name = error.name;
+  } catch {
+    name = undefined;
+  }
+  try {
+    message = error.message;
+  } catch {
+    message = undefined;
+  }
+  if (typeof name !== "string" || name === "") {
+    try {
+      name = error.constructor?.name || "Error";
+    } catch {
+      name = "Error";
+    }
+  }
+  return `${name}: ${message === undefined ? "" : safeText(message)}`;
+}
+
+function kindOf(value: object): string {
+  if (Array.isArray(value)) return "Array";
+  try {
+    const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === "string" && name !== "" ? name : "Object";
+  } catch {
+    return "Object";
+  }
+}
+
+function thrownText(e: unknown): string {
+  return e instanceof Error ? errorText(e) : safeText(e);
+}
+
+const TYPED_ARRAY = Object.getPrototypeOf(Int8Array);
+
+/**
+ * Writes JavaScript values as JSON the way Python's `json.dumps` lays them out, and never
+ * throws, whatever the value: the safe JSON encoder of {@linkcode JSONFormatter} (and of any
+ * handler that needs JSON).
+ *
+ * - strings, booleans, `null`, arrays and plain objects as JSON; numbers as Python prints its
+ *   `int` and `float` (`3`, `0.1`, `1e-05`, `2e+21`, `-0.0`), `NaN`, `Infinity` and
+ *   `-Infinity` as `json.dumps` writes them (its default `allow_nan=True`); bigints as digits;
+ * - everything else goes to the `default` function when one is given, else to
+ *   python-json-logger's encoding: a `Date` as Python's `isoformat()` of the same instant
+ *   (`2023-11-14T22:13:20.123000+00:00`), an `Error` as `"TypeError: message"`, bytes
+ *   (`Uint8Array`, `ArrayBuffer`, `DataView`) as URL-safe base64, other typed arrays and `Set`s
+ *   as arrays, a `Map` as an object, an object with `toJSON` as what it returns, boxed
+ *   primitives as their value, a class instance with own fields as an object of them (Python's
+ *   dataclasses), and anything else (functions, symbols, `undefined`, promises) as its `str()`;
+ * - a circular reference is written `"[Circular]"`, a value nested deeper than `maxDepth`
+ *   `"[Depth limit: Object]"`, a property whose getter throws (or a Proxy whose traps throw)
+ *   `"[Unreadable: TypeError: ...]"`, and output beyond `maxLength` is cut with a note saying
+ *   so. An integer of more than 4300 digits is written as a string saying how many bits it has.
+ *
+ * @example
+ * ```ts
+ * import { JsonWriter } from "@x/loghandlers/extend";
+ * const w = new JsonWriter();
+ * const cyclic: Record<string, unknown> = { n: 1, f: 0.5, big: 10n ** 20n, when: new Date(0) };
+ * cyclic.self = cyclic;
+ * console.assert(w.stringify(cyclic) ===
+ *   '{"n": 1, "f": 0.5, "big": 100000000000000000000, "when": "1970-01-01T00:00:00+00:00", "self": "[Circular]"}');
+ * console.assert(w.stringify(["é", NaN]) === '["\\u00e9", NaN]');
+ * ```
+ */
+export class JsonWriter {
+  #indent: string | null;
+  #ensureAscii: boolean;
+  #default: ((value: unknown) => unknown) | null;
+  #maxDepth: number;
+  #maxLength: number;
+  // State of one stringify call.
+  #out = "";
+  #budget = 0;
+  #path: unknown[] = [];
+
+  /**
+   * Creates a writer.
+   *
+   * @param options `indent`, `ensureAscii`, `default`, `maxDepth`, `maxLength`.
+   */
+  constructor(options: JsonWriterOptions = {}) {
+    const indent = options.indent ?? null;
+    this.#indent = indent === null
+      ? null
+      : typeof indent === "number"
+      ? " ".repeat(Math.max(0, Math.min(Math.trunc(indent), 64)))
+      : String(indent);
+    this.#ensureAscii = options.ensureAscii ?? true;
+    this.#default = options.default ?? null;
+    this.#maxDepth = options.maxDepth ?? 32;
+    this.#maxLength = options.maxLength ?? 1_048_576;
+  }
+
+  /**
+   * Writes `value` as JSON.
+   *
+   * @param value Anything.
+   * @param floatKeys Keys of a top-level object whose numbers are Python floats (`1.0`, not `1`).
+   * @returns The JSON text.
+   */
+  stringify(value: unknown, floatKeys: ReadonlySet<string> | null = null): string {
+    this.#out = "";
+    this.#budget = this.#maxLength;
+    this.#path.length = 0;
+    try {
+      if (
+        floatKeys !== null && typeof value === "object" && value !== null &&
+        !Array.isArray(value) && isPlain(value)
+      ) {
+        this.#path.push(value);
+        this.#object(value as Record<string, unknown>, 1, floatKeys);
+      } else {
+        this.#value(value, 0);
+      }
+      return this.#out;
+    } catch (e) {
+      // Only an engine limit can get here (out of memory building a string).
+      return JSON.stringify(`[Unwritable: ${thrownText(e)}]`);
+    } finally {
+      this.#out = "";
+      this.#path.length = 0;
+    }
+  }
+
+  /**
+   * A string as a JSON string literal, escaped as `json.dumps` escapes it.
+   *
+   * @param s The string.
+   * @returns The quoted text.
+   */
+  quote(s: string): string {
+    const q = JSON.stringify(s);
+    if (!this.#ensureAscii || !NEEDS_ESCAPE.test(s)) return q;
+    return q.replace(NON_ASCII, escapeNonAscii);
+  }
+
+  #write(text: string): void {
+    this.#out += text;
+    this.#budget -= text.length;
+  }
+
+  #string(s: string): void {
+    if (s.length > this.#budget) {
+      let keep = Math.max(0, this.#budget);
+      const code = s.charCodeAt(keep - 1);
+      if (keep > 0 && code >= 0xd800 && code <= 0xdbff) keep--;
+      s = `${s.slice(0, keep)}…[cut ${s.length - keep} chars]`;
+    }
+    this.#write(this.quote(s));
+  }
+
+  #number(n: number): void {
+    if (isPyInt(n)) this.#write("" + n);
+    else if (n !== n) this.#write("NaN");
+    else if (n === Infinity) this.#write("Infinity");
+    else if (n === -Infinity) this.#write("-Infinity");
+    else this.#write(floatRepr(n));
+  }
+
+  #value(value: unknown, depth: number): void {
+    switch (typeof value) {
+      case "string":
+        return this.#string(value);
+      case "number":
+        return this.#number(value);
+      case "boolean":
+        return this.#write(value ? "true" : "false");
+      case "bigint":
+        return this.#bigint(value);
+      case "object":
+        if (value === null) return this.#write("null");
+        return this.#container(value, depth);
+      default:
+        return this.#other(value, depth);
+    }
+  }
+
+  #bigint(value: bigint): void {
+    try {
+      this.#write(pyIntStr(value));
+    } catch {
+      this.#string(`[int of ${value.toString(16).length * 4} bits: too long to write]`);
+    }
+  }
+
+  #container(value: object, depth: number): void {
+    const path = this.#path;
+    if (path.includes(value)) return this.#write(CIRCULAR);
+    if (depth >= this.#maxDepth) return this.#string(`[Depth limit: ${kindOf(value)}]`);
+    path.push(value);
+    const mark = this.#out.length;
+    const budget = this.#budget;
+    try {
+      if (Array.isArray(value)) this.#array(value, depth + 1);
+      else if (isPlain(value)) this.#object(value as Record<string, unknown>, depth + 1, null);
+      else this.#other(value, depth);
+    } catch (e) {
+      // A Proxy whose traps throw, or a revoked one: what was written of it is replaced.
+      this.#out = this.#out.slice(0, mark);
+      this.#budget = budget;
+      this.#string(`[Unreadable: ${thrownText(e)}]`);
+    } finally {
+      path.pop();
+    }
+  }
+
+  #open(kind: "[" | "{", depth: number): string {
+    this.#write(kind);
+    return this.#indent === null ? ", " : ",\n" + this.#indent.repeat(depth);
+  }
+
+  #close(kind: "]" | "}", depth: number, empty: boolean): void {
+    if (!empty && this.#indent !== null) this.#write("\n" + this.#indent.repeat(depth - 1));
+    this.#write(kind);
+  }
+
+  #array(items: ArrayLike<unknown>, depth: number): void {
+    const sep = this.#open("[", depth);
+    const first = this.#indent === null ? "" : "\n" + this.#indent.repeat(depth);
+    const n = items.length;
+    for (let i = 0; i < n; i++) {
+      this.#write(i === 0 ? first : sep);
+      if (this.#budget <= 0) {
+        this.#string(`[${n - i} more items cut]`);
+        break;
+      }
+      this.#value(items[i], depth);
+    }
+    this.#close("]", depth, n === 0);
+  }
+
+  #iterable(items: Iterable<unknown>, depth: number): void {
+    const sep = this.#open("[", depth);
+    const first = this.#indent === null ? "" : "\n" + this.#indent.repeat(depth);
+    let i = 0;
+    for (const item of items) {
+      this.#write(i++ === 0 ? first : sep);
+      if (this.#budget <= 0) {
+        this.#string("[more items cut]");
+        break;
+      }
+      this.#value(item, depth);
+    }
+    this.#close("]", depth, i === 0);
+  }
+
+  #object(
+    obj: Record<string, unknown>,
+    depth: number,
+    floatKeys: ReadonlySet<string> | null,
+  ): void {
+    const sep = this.#open("{", depth);
+    const first = this.#indent === null ? "" : "\n" + this.#indent.repeat(depth);
+    let i = 0;
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      this.#write(i++ === 0 ? first : sep);
+      if (this.#budget <= 0) {
+        this.#write(`"…": "[more keys cut]"`);
+        break;
+      }
+      this.#write(this.quote(key) + ": ");
+      let value: unknown;
+      try {
+        value = obj[key];
+      } catch (e) {
+        this.#string(`[Unreadable: ${thrownText(e)}]`);
+        continue;
+      }
+      if (floatKeys !== null && typeof value === "number" && floatKeys.has(key)) {
+        this.#write(
+          value !== value || value === Infinity || value === -Infinity
+            ? (value !== value ? "NaN" : value > 0 ? "Infinity" : "-Infinity")
+            : floatRepr(value),
+        );
+      } else {
+        this.#value(value, depth);
+      }
+    }
+    this.#close("}", depth, i === 0);
+  }
+
+  #entries(entries: Iterable<[unknown, unknown]>, depth: number): void {
+    const sep = this.#open("{", depth);
+    const first = this.#indent === null ? "" : "\n" + this.#indent.repeat(depth);
+    let i = 0;
+    for (const [key, value] of entries) {
+      this.#write(i++ === 0 ? first : sep);
+      if (this.#budget <= 0) {
+        this.#write(`"…": "[more keys cut]"`);
+        break;
+      }
+      this.#write(this.quote(keyText(key)) + ": ");
+      this.#value(value, depth);
+    }
+    this.#close("}", depth, i === 0);
+  }
+
+  /** What JSON cannot hold: `default`, else python-json-logger's encoding. */
+  #other(value: unknown, depth: number): void {
+    const fn = this.#default;
+    if (fn !== null) {
+      let result: unknown;
+      let ok = true;
+      try {
+        result = fn(value);
+      } catch {
+        ok = false;
+      }
+      if (ok && result !== value) {
+        if (typeof result === "object" && result !== null) {
+          return this.#container(result, depth + 1);
+        }
+        if (typeof result !== "function" && typeof result !== "symbol" && result !== undefined) {
+          return this.#value(result, depth);
+        }
+      }
+    }
+    this.#builtin(value, depth);
+  }
+
+  #builtin(value: unknown, depth: number): void {
+    if (typeof value !== "object" || value === null) {
+      return this.#string(typeof value === "undefined" ? "undefined" : safeText(value));
+    }
+    const d = depth + 1;
+    if (value instanceof Date) return this.#string(dateText(value));
+    if (value instanceof Error) return this.#string(errorText(value));
+    if (value instanceof Uint8Array) return this.#bytes(value);
+    if (value instanceof ArrayBuffer) return this.#bytes(new Uint8Array(value));
+    if (value instanceof DataView) {
+      return this.#bytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    }
+    if (value instanceof TYPED_ARRAY) return this.#array(value as ArrayLike<unknown>, d);
+    if (value instanceof Map) return this.#entries(value.entries(), d);
+    if (value instanceof Set) return this.#iterable(value.values(), d);
+    if (
+      value instanceof Number || value instanceof String || value instanceof Boolean ||
+      value instanceof BigInt
+    ) {
+      return this.#value(value.valueOf(), depth);
+    }
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === "function") {
+      const result = toJSON.call(value);
+      if (result !== value) return this.#value(result, d);
+    }
+    if (Object.keys(value).length > 0) {
+      return this.#object(value as Record<string, unknown>, d, null);
+    }
+    this.#string(safeText(value));
+  }
+
+  #bytes(bytes: Uint8Array): void {
+    if (bytes.length * 4 / 3 > this.#budget) {
+      this.#string(`[${bytes.length} bytes cut]`);
+    } else {
+      this.#write(`"${base64Url(bytes)}"`);
+    }
+  }
+}
+
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A `Map` key as Python's `json.dumps` turns a dict key into text. */
+function keyText(key: unknown): string {
+  switch (typeof key) {
+    case "string":
+      return key;
+    case "number":
+      return isPyInt(key)
+        ? "" + key
+        : key !== key
+        ? "NaN"
+        : key === Infinity
+        ? "Infinity"
+        : key === -Infinity
+        ? "-Infinity"
+        : floatRepr(key);
+    case "boolean":
+      return key ? "true" : "false";
+    default:
+      return key === null ? "null" : safeText(key);
+  }
+}
