@@ -176,6 +176,7 @@ const BRACE_FIELD = /\{(.+?)\}/g;
 const PERCENT_FIELD = /%\((.+?)\)/g;
 /** The record attributes that are Python floats. */
 const FLOAT_ATTRIBUTES = ["created", "msecs", "relativeCreated"];
+// deno-lint-ignore no-control-regex
 const LINE_BREAKS = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
 /** Python's `str.splitlines()`. */

@@ -51,7 +51,9 @@ export interface JsonWriterOptions {
 
 const CIRCULAR = '"[Circular]"';
 const NON_ASCII = /[\u007f-\uffff]/g;
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\u007f-\uffff]/;
+const NEEDS_ESCAPE = /[\u007f-\uffff]/;
+/** Printable ASCII without `"` and `\\`: written between quotes as it is. */
+const PLAIN = /^[ !#-[\]-~]*$/;
 
 function escapeNonAscii(ch: string): string {
   return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
@@ -213,6 +215,7 @@ export class JsonWriter {
   #out = "";
   #budget = 0;
   #path: unknown[] = [];
+  #keys = new Map<string, string>();
 
   /**
    * Creates a writer.
@@ -270,9 +273,21 @@ export class JsonWriter {
    * @returns The quoted text.
    */
   quote(s: string): string {
+    if (s.length <= 64 && PLAIN.test(s)) return '"' + s + '"';
     const q = JSON.stringify(s);
     if (!this.#ensureAscii || !NEEDS_ESCAPE.test(s)) return q;
     return q.replace(NON_ASCII, escapeNonAscii);
+  }
+
+  /** A key and its separator, `"name": `, cached: records repeat the same keys. */
+  #key(key: string): string {
+    let text = this.#keys.get(key);
+    if (text === undefined) {
+      text = this.quote(key) + ": ";
+      if (this.#keys.size >= 4096) this.#keys.clear();
+      this.#keys.set(key, text);
+    }
+    return text;
   }
 
   #write(text: string): void {
@@ -400,7 +415,7 @@ export class JsonWriter {
         this.#write(`"…": "[more keys cut]"`);
         break;
       }
-      this.#write(this.quote(key) + ": ");
+      this.#write(this.#key(key));
       let value: unknown;
       try {
         value = obj[key];
