@@ -33,6 +33,7 @@ import {
 } from "../handlers/ports.ts";
 import { AsyncQueue } from "../core/io/queues.ts";
 import { gmtime, localtime } from "../core/text/strftime.ts";
+import { JSONFormatter } from "../core/json_formatter.ts";
 
 /** A class as a value: anything `new` can be called on, whatever its parameters. */
 export type AnyConstructor = new (...args: never[]) => unknown;
@@ -134,6 +135,52 @@ function socktype(value: unknown): unknown {
 function address(value: unknown): unknown {
   return Array.isArray(value) ? [value[0], value[1]] : value;
 }
+
+/** python-json-logger's `JsonFormatter`, with its keyword arguments (no `json_encoder`). */
+const JSON_FORMATTER: KnownClass = known(
+  JSONFormatter,
+  [
+    "fmt",
+    "datefmt",
+    "style",
+    "validate",
+    "*",
+    "prefix",
+    "rename_fields",
+    "rename_fields_keep_missing",
+    "static_fields",
+    "reserved_attrs",
+    "timestamp",
+    "defaults",
+    "exc_info_as_array",
+    "stack_info_as_array",
+    "json_default",
+    "json_indent",
+    "json_ensure_ascii",
+  ],
+  [],
+  (a, C) =>
+    new C(
+      (a.fmt ?? null) as string | null,
+      pick(a, {
+        datefmt: "datefmt",
+        style: "style",
+        validate: "validate",
+        prefix: "prefix",
+        rename_fields: "renameFields",
+        rename_fields_keep_missing: "renameFieldsKeepMissing",
+        static_fields: "staticFields",
+        reserved_attrs: "reservedAttrs",
+        timestamp: "timestamp",
+        defaults: "defaults",
+        exc_info_as_array: "excInfoAsArray",
+        stack_info_as_array: "stackInfoAsArray",
+        json_default: "jsonDefault",
+        json_indent: "jsonIndent",
+        json_ensure_ascii: "jsonEnsureAscii",
+      }),
+    ),
+);
 
 /**
  * The classes a configuration can name by Python's dotted name, with their Python signatures.
@@ -356,6 +403,9 @@ export const KNOWN_CLASSES: Readonly<Record<string, KnownClass>> = (() => {
         return handler;
       },
     ),
+    "pythonjsonlogger.json.JsonFormatter": JSON_FORMATTER,
+    // python-json-logger before 3.1 (still importable in 4.x, deprecated).
+    "pythonjsonlogger.jsonlogger.JsonFormatter": JSON_FORMATTER,
   };
   // Configurations name the handlers of logging/__init__.py under logging.handlers too, and
   // the others under logging (CPython resolves both through attribute access).

@@ -502,3 +502,115 @@ Deno.test("JSONFormatter checks its options like every constructor", () => {
   const r: LogRecord = makeLogRecord({ msg: "m", secret: "s", kept: 1 });
   assertEquals(new Custom().format(r), '{"message": "m", "kept": 1}');
 });
+
+const CONFIG_SCRIPT = `
+import json, logging, logging.config, sys, tempfile, os
+cfg, ini, record = json.load(sys.stdin)
+out = []
+logging.config.dictConfig(cfg)
+record["args"] = tuple(record["args"])
+rec = logging.makeLogRecord(record)
+for name in ("new", "old", "by_class"):
+    out.append(logging.getHandlerByName(name).formatter.format(rec))
+with tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False) as f:
+    f.write(ini)
+logging.config.fileConfig(f.name)
+os.unlink(f.name)
+out.append(logging.getHandlerByName("ini").formatter.format(rec))
+print(json.dumps(out))
+`;
+
+Deno.test("dictConfig and fileConfig build python-json-logger's JsonFormatter by its Python names", async () => {
+  const path = await pythonPackages("pjl-4.2.0", ["python-json-logger==4.2.0"]);
+  if (path === null) return;
+  const { dictConfig } = await import("../config/dict.ts");
+  const { fileConfig } = await import("../config/file.ts");
+  const { getHandlerByName } = await import("../core/handler.ts");
+  const { resetLogging } = await import("./helpers/logging_state.ts");
+  const cfg = {
+    version: 1,
+    formatters: {
+      new: {
+        "()": "pythonjsonlogger.json.JsonFormatter",
+        format: "%(levelname)s %(name)s %(message)s",
+        rename_fields: { levelname: "level" },
+        static_fields: { service: "api" },
+        reserved_attrs: ["msg", "args", "created", "msecs", "relativeCreated", "levelno"],
+        timestamp: "ts",
+        json_indent: 1,
+        json_ensure_ascii: false,
+        prefix: ">",
+      },
+      old: {
+        "()": "pythonjsonlogger.jsonlogger.JsonFormatter",
+        fmt: "{levelname}{message}",
+        style: "{",
+        exc_info_as_array: true,
+      },
+      by_class: { class: "pythonjsonlogger.json.JsonFormatter", format: "%(message)s" },
+    },
+    handlers: {
+      new: { class: "logging.NullHandler", formatter: "new" },
+      old: { class: "logging.NullHandler", formatter: "old" },
+      by_class: { class: "logging.NullHandler", formatter: "by_class" },
+    },
+  };
+  const ini = `[loggers]
+keys=root
+[handlers]
+keys=ini
+[formatters]
+keys=json
+[logger_root]
+handlers=ini
+[handler_ini]
+class=NullHandler
+formatter=json
+args=()
+[formatter_json]
+class=pythonjsonlogger.jsonlogger.JsonFormatter
+format=%(name)s %(message)s
+`;
+  const record = {
+    name: "app",
+    levelname: "INFO",
+    levelno: 20,
+    msg: "café %s",
+    args: ["ok"],
+    created: 1700000000.5,
+    user: "ann",
+    exc_text: "E1\nE2",
+  };
+  const expected = await runPython<string[]>(CONFIG_SCRIPT, [cfg, ini, record], {
+    PYTHONPATH: path,
+  });
+  try {
+    dictConfig(cfg as never);
+    const r = () => makeLogRecord({ ...record, msecs: 500, relativeCreated: 1 });
+    const mine = ["new", "old", "by_class"].map((n) => getHandlerByName(n)!.formatter!.format(r()));
+    await withTempDir((dir) => {
+      Deno.writeTextFileSync(`${dir}/log.ini`, ini);
+      fileConfig(`${dir}/log.ini`);
+      mine.push(getHandlerByName("ini")!.formatter!.format(r()));
+    });
+    // Python's process, thread and relativeCreated differ: compare without the extra fields
+    // the reserved list lets through only in the first formatter (which reserves none of them).
+    assertEquals(mine.slice(1), expected.slice(1));
+    const strip = (s: string) =>
+      JSON.parse(
+        s.slice(1),
+        (k, v) =>
+          ["thread", "process", "processName", "threadName", "taskName"].includes(k)
+            ? undefined
+            : v,
+      );
+    assertEquals(strip(mine[0]), strip(expected[0]));
+    assert(mine[0].startsWith('>{\n "level": "INFO",\n "name": "app",\n "message": "café ok",'));
+    assertEquals(
+      Object.keys(JSON.parse(mine[0].slice(1))),
+      Object.keys(JSON.parse(expected[0].slice(1))),
+    );
+  } finally {
+    resetLogging();
+  }
+});
