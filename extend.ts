@@ -190,3 +190,4 @@ export {
   type ValueLimits,
 } from "./core/wire/otlp.ts";
 export { isoTimestamp, JsonWriter, type JsonWriterOptions } from "./core/text/json_writer.ts";
+export { formatFields } from "./core/format_fields.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatFields } from "./format_fields.ts";
 import { Formatter } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { RECORD_ATTRIBUTES } from "./record_fields.ts";
@@ -171,9 +172,6 @@ const RULES: OptionRules = {
 const EXAMPLE =
   `new JSONFormatter("%(levelname)s %(name)s %(message)s", { renameFields: { levelname: "level" } })`;
 
-const TEMPLATE_FIELD = /\$(?:\$|\{(.+?)\}|([_a-z][_a-z0-9]*))/gi;
-const BRACE_FIELD = /\{(.+?)\}/g;
-const PERCENT_FIELD = /%\((.+?)\)/g;
 /** The record attributes that are Python floats. */
 const FLOAT_ATTRIBUTES = ["created", "msecs", "relativeCreated"];
 // deno-lint-ignore no-control-regex
@@ -408,17 +406,7 @@ export class JSONFormatter extends Formatter {
     const style = this.#jsonStyle ?? this.style;
     if (fmt === null) return [];
     if (typeof fmt !== "string") return [...fmt];
-    switch (style) {
-      case ",":
-        return fmt.split(",").map((f) => f.trim()).filter((f) => f !== "");
-      case "$":
-        return [...fmt.matchAll(TEMPLATE_FIELD)].map((m) => m[1] || m[2]).filter((f) => !!f);
-      case "{":
-        return [...fmt.matchAll(BRACE_FIELD)].map((m) => m[1]);
-      case "%":
-        return [...fmt.matchAll(PERCENT_FIELD)].map((m) => m[1]);
-    }
-    throw new ValueError(`Style '${style}' is not supported`);
+    return formatFields(fmt, style);
   }
 
   /**

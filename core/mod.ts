@@ -90,3 +90,4 @@ export {
   type JsonFormatterOptions,
   type LogData,
 } from "./json_formatter.ts";
+export { LogfmtFormatter, type LogfmtFormatterOptions } from "./logfmt_formatter.ts";
