@@ -18,6 +18,8 @@ const NODE_PACKAGES: Record<string, string[]> = {
   pino_roll: ["pino", "pino-roll"],
   winston: ["winston"],
   logtape: ["@logtape/logtape", "@logtape/file"],
+  pino_json: ["pino"],
+  logtape_json: ["@logtape/logtape", "@logtape/file"],
 };
 
 /** A system, before it is placed in a scenario and under a runtime. */

@@ -8,16 +8,18 @@ import type { Options, Scenario, ScenarioName, Target } from "./types.ts";
 import { FILE } from "./file.ts";
 import { ROTATING } from "./rotating.ts";
 import { SOCKET } from "./socket.ts";
+import { JSON_LINES } from "./json.ts";
 
 /** Every scenario, by name. */
 export const SCENARIOS: Record<ScenarioName, Scenario> = {
   file: FILE,
   rotating: ROTATING,
   socket: SOCKET,
+  json: JSON_LINES,
 };
 
 /** Every scenario's name, in report order. */
-export const SCENARIO_NAMES: readonly ScenarioName[] = ["file", "rotating", "socket"];
+export const SCENARIO_NAMES: readonly ScenarioName[] = ["file", "rotating", "socket", "json"];
 
 /**
  * Every row of the given scenarios, in table order.

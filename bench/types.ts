@@ -8,7 +8,7 @@
 export type Runtime = "deno" | "node" | "python";
 
 /** A workload shape, with its own rows and table. */
-export type ScenarioName = "file" | "rotating" | "socket";
+export type ScenarioName = "file" | "rotating" | "socket" | "json";
 
 /** Which of our configurations a row measures; each is a ratio column. */
 export type OursVariant = "default" | "lock" | "buffered" | "json" | "ack" | "nocaller";
