@@ -302,6 +302,14 @@ export class JSONFormatter extends Formatter {
   #writer: JsonWriter;
   #floatKeys: ReadonlySet<string>;
   #renames: boolean;
+  /** Whether the fast path applies to this configuration (see #fastFields). */
+  #simple: boolean;
+  /** Keys an extra field may not take on the fast path: static fields and the timestamp's. */
+  #taken: ReadonlySet<string> | null;
+  #builtTimestamp: boolean | string;
+  #formatting = false;
+  #keysBuffer: string[] = [];
+  #valuesBuffer: unknown[] = [];
 
   /**
    * Creates a JSON formatter, like python-json-logger's `JsonFormatter(fmt, datefmt, style,
@@ -377,6 +385,18 @@ export class JSONFormatter extends Formatter {
     this.#needsTime = this.requiredFields.includes("asctime");
     this.#renames = Object.keys(this.renameFields).length > 0;
     this.#floatKeys = new Set(FLOAT_ATTRIBUTES.map((name) => this.#rename(name)));
+    const staticKeys = Object.keys(this.staticFields);
+    const timestampKey = this.timestamp === false
+      ? []
+      : [typeof this.timestamp === "string" ? this.timestamp : "timestamp"];
+    const taken = [...staticKeys, ...timestampKey];
+    // Duplicate keys among the fields, statics and timestamp need the general path's ordering.
+    const all = [...this.requiredFields, ...taken];
+    this.#simple = !this.#renames && !this.renameFieldsKeepMissing &&
+      Object.keys(this.defaults).length === 0 && new Set(all).size === all.length &&
+      staticKeys.every((key) => key !== "__proto__");
+    this.#taken = taken.length > 0 ? new Set(taken) : null;
+    this.#builtTimestamp = this.timestamp;
     this.#writer = new JsonWriter({
       indent: this.jsonIndent,
       ensureAscii: this.jsonEnsureAscii,
@@ -448,9 +468,81 @@ export class JSONFormatter extends Formatter {
       const text = this.formatStack(record.stack_info);
       (messageDict ??= {}).stack_info = this.stackInfoAsArray ? splitLines(text) : text;
     }
+    if (messageDict === null && this.#simple && this.#hooksAsBuilt()) {
+      const text = this.#fastFields(record);
+      if (text !== null) return this.prefix + text;
+    }
     const logData: LogData = {};
     this.addFields(logData, record, messageDict ?? {});
     return this.serializeLogRecord(this.processLogRecord(logData));
+  }
+
+  /** Whether the methods the fast path stands in for are this class's own. */
+  #hooksAsBuilt(): boolean {
+    return this.timestamp === this.#builtTimestamp && !this.renameFieldsKeepMissing &&
+      this.addFields === PROTO.addFields &&
+      this.processLogRecord === PROTO.processLogRecord &&
+      this.serializeLogRecord === PROTO.serializeLogRecord &&
+      this.jsonifyLogRecord === PROTO.jsonifyLogRecord;
+  }
+
+  /**
+   * The hot path of the common configuration (no `defaults`, `renameFields`, plain-object
+   * message, error or stack): what `addFields` would collect, written without building the
+   * object. `null` when an extra field collides with a static field or the timestamp's key,
+   * which the general path orders.
+   */
+  #fastFields(record: LogRecord): string | null {
+    // The buffers are reused; a format inside a format (a jsonDefault that logs) gets its own.
+    const nested = this.#formatting;
+    const keys = nested ? [] : this.#keysBuffer;
+    const values = nested ? [] : this.#valuesBuffer;
+    this.#formatting = true;
+    try {
+      return this.#collect(record, keys, values);
+    } finally {
+      this.#formatting = nested;
+    }
+  }
+
+  #collect(record: LogRecord, keys: string[], values: unknown[]): string | null {
+    const fields = record as unknown as Record<string, unknown>;
+    const required = this.requiredFields;
+    let n = 0;
+    for (; n < required.length; n++) {
+      const name = required[n];
+      const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+      keys[n] = name;
+      values[n] = value === undefined ? null : value;
+    }
+    const statics = this.staticFields;
+    for (const key in statics) {
+      keys[n] = key;
+      values[n++] = statics[key];
+    }
+    const skip = this.#skip;
+    const taken = this.#taken;
+    for (const key in fields) {
+      if (skip.has(key) || key.charCodeAt(0) === 95 /* _ */ || !Object.hasOwn(fields, key)) {
+        continue;
+      }
+      const value = fields[key];
+      if (value === undefined) continue;
+      if (taken !== null && taken.has(key)) {
+        keys.length = values.length = 0;
+        return null;
+      }
+      keys[n] = key;
+      values[n++] = value;
+    }
+    const timestamp = this.timestamp;
+    if (timestamp) {
+      keys[n] = typeof timestamp === "string" ? timestamp : "timestamp";
+      values[n++] = isoTimestamp(record.created);
+    }
+    const text = this.#writer.stringifyEntries(keys, values, n, this.#floatKeys);
+    values.fill(null, 0, n); // hold no reference to the record's values
+    return text;
   }
 
   /**
@@ -579,6 +671,8 @@ export class JSONFormatter extends Formatter {
     return typeof renamed === "string" && Object.hasOwn(this.renameFields, key) ? renamed : key;
   }
 }
+
+const PROTO = JSONFormatter.prototype;
 
 /**
  * {@linkcode JSONFormatter} under python-json-logger's own name (`pythonjsonlogger.json.

@@ -614,3 +614,63 @@ format=%(name)s %(message)s
     resetLogging();
   }
 });
+
+Deno.test("JSONFormatter's hot path writes what its general path (addFields, processLogRecord) writes", () => {
+  class General extends JSONFormatter {
+    override processLogRecord(logData: Record<string, unknown>) {
+      return logData; // any override takes the general path
+    }
+  }
+  const configs: [string | string[] | null, JSONFormatterOptions][] = [
+    [null, {}],
+    ["%(asctime)s %(levelname)s %(name)s %(message)s", {}],
+    [["name", "message", "missing"], { timestamp: true }],
+    ["%(message)s", { staticFields: { service: "api", user: "static" }, timestamp: "ts" }],
+    ["%(message)s", { reservedAttrs: ["msg", "args"], jsonIndent: 2 }],
+    ["%(message)s %(created)f %(msecs)d", { prefix: "> ", jsonEnsureAscii: false }],
+  ];
+  const records = [
+    { msg: "plain %s", args: ["x"] },
+    { msg: "extras", user: "ann", n: 3, f: 0.5, when: new Date(0), _hidden: 1, u: undefined },
+    { msg: "collides with a static field", service: "extra", ts: "extra ts", timestamp: "x" },
+    { msg: "café ☕", "__proto__": "odd key" },
+    { msg: { event: "dict" }, user: "d" },
+    { msg: "err", exc_text: "E" },
+  ];
+  let compared = 0;
+  for (const [fmt, options] of configs) {
+    const fast = new JSONFormatter(fmt, options);
+    const general = new General(fmt, options);
+    fast.converter = general.converter = gmtime;
+    for (const fields of records) {
+      const a = makeLogRecord({
+        created: 1700000000.25,
+        msecs: 250,
+        relativeCreated: 5,
+        ...fields,
+      });
+      const b = makeLogRecord({
+        created: 1700000000.25,
+        msecs: 250,
+        relativeCreated: 5,
+        ...fields,
+      });
+      assertEquals(fast.format(a), general.format(b), JSON.stringify([fmt, options, fields.msg]));
+      compared++;
+    }
+  }
+  assertEquals(compared, configs.length * records.length);
+});
+
+Deno.test("JSONFormatter formats inside its own jsonDefault (a default that logs) without mixing records", () => {
+  let inner = "";
+  const f: JSONFormatter = new JSONFormatter(null, {
+    jsonDefault: (value) => {
+      inner = f.format(makeLogRecord({ msg: "inner", n: 1 }));
+      return `money:${(value as Money).cents}`;
+    },
+  });
+  const outer = f.format(makeLogRecord({ msg: "outer", pay: new Money(5), after: true }));
+  assertEquals(outer, '{"message": "outer", "pay": "money:5", "after": true}');
+  assertEquals(inner, '{"message": "inner", "n": 1}');
+});

@@ -216,6 +216,8 @@ export class JsonWriter {
   #budget = 0;
   #path: unknown[] = [];
   #keys = new Map<string, string>();
+  #busy = false;
+  #options: JsonWriterOptions;
 
   /**
    * Creates a writer.
@@ -223,6 +225,7 @@ export class JsonWriter {
    * @param options `indent`, `ensureAscii`, `default`, `maxDepth`, `maxLength`.
    */
   constructor(options: JsonWriterOptions = {}) {
+    this.#options = { ...options };
     const indent = options.indent ?? null;
     this.#indent = indent === null
       ? null
@@ -243,6 +246,9 @@ export class JsonWriter {
    * @returns The JSON text.
    */
   stringify(value: unknown, floatKeys: ReadonlySet<string> | null = null): string {
+    // A call from inside a call (a `default` function that logs) gets a writer of its own.
+    if (this.#busy) return new JsonWriter(this.#options).stringify(value, floatKeys);
+    this.#busy = true;
     this.#out = "";
     this.#budget = this.#maxLength;
     this.#path.length = 0;
@@ -263,6 +269,59 @@ export class JsonWriter {
     } finally {
       this.#out = "";
       this.#path.length = 0;
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * Writes an object given as parallel arrays of keys and values (no key twice), without the
+   * object: what a formatter that collects fields in order calls on its hot path.
+   *
+   * @param keys The keys, in order; only the first `count` are read.
+   * @param values Their values.
+   * @param count How many entries.
+   * @param floatKeys Keys whose numbers are Python floats (`1.0`, not `1`).
+   * @returns The JSON text of the object.
+   */
+  stringifyEntries(
+    keys: readonly string[],
+    values: readonly unknown[],
+    count: number,
+    floatKeys: ReadonlySet<string> | null = null,
+  ): string {
+    if (this.#busy) {
+      return new JsonWriter(this.#options).stringifyEntries(keys, values, count, floatKeys);
+    }
+    this.#busy = true;
+    this.#out = "";
+    this.#budget = this.#maxLength;
+    this.#path.length = 0;
+    try {
+      const sep = this.#open("{", 1);
+      const first = this.#indent === null ? "" : "\n" + this.#indent;
+      for (let i = 0; i < count; i++) {
+        this.#write(i === 0 ? first : sep);
+        if (this.#budget <= 0) {
+          this.#write(`"…": "[more keys cut]"`);
+          break;
+        }
+        const key = keys[i];
+        this.#write(this.#key(key));
+        const value = values[i];
+        if (floatKeys !== null && typeof value === "number" && floatKeys.has(key)) {
+          this.#float(value);
+        } else {
+          this.#value(value, 1);
+        }
+      }
+      this.#close("}", 1, count === 0);
+      return this.#out;
+    } catch (e) {
+      return JSON.stringify(`[Unwritable: ${thrownText(e)}]`);
+    } finally {
+      this.#out = "";
+      this.#path.length = 0;
+      this.#busy = false;
     }
   }
 
@@ -311,6 +370,13 @@ export class JsonWriter {
     else if (n === Infinity) this.#write("Infinity");
     else if (n === -Infinity) this.#write("-Infinity");
     else this.#write(floatRepr(n));
+  }
+
+  /** A number as a Python float: `1.0`, `NaN`, `Infinity`. */
+  #float(n: number): void {
+    this.#write(
+      n !== n ? "NaN" : n === Infinity ? "Infinity" : n === -Infinity ? "-Infinity" : floatRepr(n),
+    );
   }
 
   #value(value: unknown, depth: number): void {
@@ -424,11 +490,7 @@ export class JsonWriter {
         continue;
       }
       if (floatKeys !== null && typeof value === "number" && floatKeys.has(key)) {
-        this.#write(
-          value !== value || value === Infinity || value === -Infinity
-            ? (value !== value ? "NaN" : value > 0 ? "Infinity" : "-Infinity")
-            : floatRepr(value),
-        );
+        this.#float(value);
       } else {
         this.#value(value, depth);
       }
