@@ -674,3 +674,29 @@ Deno.test("JSONFormatter formats inside its own jsonDefault (a default that logs
   assertEquals(outer, '{"message": "outer", "pay": "money:5", "after": true}');
   assertEquals(inner, '{"message": "inner", "n": 1}');
 });
+
+Deno.test("JSONFormatter cuts a record of many small fields at maxLength and says so", () => {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i < 2000; i++) fields[`k${i}`] = i % 2 ? i : `v${i}`;
+  const f = new JSONFormatter(null, { maxLength: 1024 });
+  const text = f.format(makeLogRecord({ msg: "many", ...fields }));
+  assert(text.length < 1200, `${text.length}`);
+  const out = JSON.parse(text);
+  assertEquals(out.message, "many");
+  assertEquals(out.k1, 1);
+  assertEquals(out["…"], "[more keys cut]");
+  assertEquals(Object.keys(out).at(-1), "…");
+});
+
+Deno.test("JSONFormatter keeps extra fields of a record whose own attributes were deleted and set again", () => {
+  const f = new JSONFormatter();
+  const r = makeLogRecord({ msg: "m", early: 1 });
+  const fields = r as unknown as Record<string, unknown>;
+  delete fields.taskName;
+  fields.middle = 2;
+  fields.taskName = null;
+  delete fields.process;
+  fields.process = 7;
+  fields.late = 3;
+  assertEquals(f.format(r), '{"message": "m", "early": 1, "middle": 2, "late": 3}');
+});

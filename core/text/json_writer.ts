@@ -297,9 +297,41 @@ export class JsonWriter {
     this.#budget = this.#maxLength;
     this.#path.length = 0;
     try {
-      const sep = this.#open("{", 1);
+      const sep = this.#indent === null ? ", " : ",\n" + this.#indent;
       const first = this.#indent === null ? "" : "\n" + this.#indent;
-      for (let i = 0; i < count; i++) {
+      let i = 0;
+      if (this.#indent === null) {
+        // The common values (short plain strings, finite numbers, null, booleans) straight into a
+        // local string; anything else, or a long output, continues on the general path below.
+        let out = "{";
+        const limit = this.#maxLength;
+        for (; i < count && out.length < limit; i++) {
+          const key = keys[i];
+          const value = values[i];
+          let text: string;
+          if (typeof value === "string") {
+            if (value.length > 64 || !PLAIN.test(value)) break;
+            text = '"' + value + '"';
+          } else if (typeof value === "number") {
+            if (value !== value || value === Infinity || value === -Infinity) break;
+            text = isPyInt(value) && (floatKeys === null || !floatKeys.has(key))
+              ? "" + value
+              : floatRepr(value);
+          } else if (value === null) {
+            text = "null";
+          } else if (typeof value === "boolean") {
+            text = value ? "true" : "false";
+          } else {
+            break;
+          }
+          out += (i === 0 ? this.#key(key) : ", " + this.#key(key)) + text;
+        }
+        this.#out = out;
+        this.#budget = limit - out.length;
+      } else {
+        this.#write("{");
+      }
+      for (; i < count; i++) {
         this.#write(i === 0 ? first : sep);
         if (this.#budget <= 0) {
           this.#write(`"…": "[more keys cut]"`);
