@@ -253,6 +253,12 @@ function isDict(msg: unknown): msg is object {
  * output equals python-json-logger's byte for byte, except for error stack traces. One line
  * per record unless `jsonIndent` is set.
  *
+ * Structured fields reach the output three ways, all with Python's meaning: a plain-object
+ * message, `log.info({ event: "login", user })` (its fields at the top level, `message` empty:
+ * the short form); `kw({ extra: { user } })` after a `%` message (record attributes); and, not
+ * as fields, a sole plain object after a message, `log.info("%(user)s paid", { user })`, which
+ * is Python's `%(key)s` mapping: it fills the message only, as in Python.
+ *
  * Like python-json-logger, subclasses may override {@linkcode JSONFormatter.addFields} (what is
  * collected) and {@linkcode JSONFormatter.processLogRecord} (a last change before writing).
  *
