@@ -26,7 +26,7 @@
  * bench/table.ts (rates and tables), bench/report.ts (RESULTS.md). HTTPHandler has its own bench,
  * bench/http.ts: one library, several workloads, no peers.
  *
- * Options: `--scenario=file|rotating|socket|all` (all), `--only=name,name` (a system such as
+ * Options: `--scenario=file|rotating|socket|json|all` (all), `--only=name,name` (a system such as
  * `pino`, or one runtime of it such as `pino@node`; `--only=list` prints the names), `--records=N`,
  * `--warmup=N`, `--runs=N`, and `--write` to write bench/RESULTS.md from a partial run (a full
  * default run always writes it).
