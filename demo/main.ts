@@ -149,6 +149,8 @@ db.error(
   kw({ extra: { request: "r-db", structuredData: { "db@32473": { replica: "db-2" } } } }),
 );
 getLogger("vendorlib").error("nobody sees this");
+// A plain object as the message: its fields go to the top level of the JSON lines.
+getLogger("shop").info({ event: "summary", requests: 1000, errors: 4 });
 getLogger("shop").info("done");
 
 await shutdown(); // flushes and closes every handler, delivering what the network ones hold
