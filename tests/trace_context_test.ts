@@ -155,3 +155,32 @@ Deno.test("a span started through npm:@opentelemetry/api gives its ids to the re
   assert(span !== undefined, JSON.stringify(run.spans));
   assertEquals(run.stdout, `paying ${span.traceId} ${span.spanId} true\n`);
 });
+
+Deno.test("OTLPHandler sends a record logged in a span with that span's trace id, span id and sampled flag", async () => {
+  // Deno's own exporter and the OTLPHandler (configured by the same OTEL_EXPORTER_OTLP_*
+  // variables) send to one collector: the span from Deno, the log record from the handler.
+  const run = await runWithDenoOtel(`
+    import { getLogger, OTLPHandler } from "${MOD_URL}";
+    const log = getLogger("otlp.e2e");
+    log.propagate = false;
+    const handler = new OTLPHandler(null, { protocol: "http/json" });
+    log.addHandler(handler);
+    const tracer = Deno.telemetry.tracerProvider.getTracer("test");
+    tracer.startActiveSpan("checkout", (span) => {
+      log.warning("paying");
+      span.end();
+    });
+    await handler.close();
+  `);
+  assertEquals(run.code, 0, run.stderr);
+  const span = run.spans.find((s) => s.name === "checkout");
+  assert(span !== undefined, JSON.stringify(run.spans));
+  const record = run.logs.find((l) => l.body.stringValue === "paying") as
+    | (typeof run.logs)[number] & { flags?: number }
+    | undefined;
+  assert(record !== undefined, JSON.stringify(run.logs));
+  assertEquals([record.traceId, record.spanId], [span.traceId, span.spanId]);
+  assertEquals(record.flags, 1);
+  // Trace context travels in the record's fields, not repeated as attributes.
+  assertEquals(record.attributes.filter((a) => a.key.startsWith("otel")), []);
+});
