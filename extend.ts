@@ -48,8 +48,8 @@ export {
   type OutboxOptions,
 } from "./core/io/outbox.ts";
 export { OutboxHandler } from "./core/outbox_handler.ts";
+export { concatBytes } from "./core/text/bytes.ts";
 export {
-  concatBytes,
   connectStream,
   explainNetError,
   readWithin,

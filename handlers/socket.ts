@@ -30,7 +30,6 @@ import { pyStr } from "../core/text/pystr.ts";
 import type { LogRecord } from "../core/record.ts";
 import {
   checkSendRate,
-  concatBytes,
   connectStream,
   DATAGRAM_OUTBOX_DEFAULTS,
   readWithin,
@@ -41,6 +40,7 @@ import {
   unixSocketFlags,
   writeAll,
 } from "../core/io/transport.ts";
+import { concatBytes } from "../core/text/bytes.ts";
 
 /** The payload of the hello frame that asks this library's receiver for acknowledgements. */
 export const ACK_HELLO = "LOGHANDLERS-ACK/1";

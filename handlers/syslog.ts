@@ -26,7 +26,6 @@ import type { LogRecord } from "../core/record.ts";
 import { registerHandler } from "../core/shutdown.ts";
 import {
   checkSendRate,
-  concatBytes,
   connectStream,
   DATAGRAM_OUTBOX_DEFAULTS,
   type StreamTarget,
@@ -35,6 +34,7 @@ import {
   unixSocketFlags,
   writeAll,
 } from "../core/io/transport.ts";
+import { concatBytes } from "../core/text/bytes.ts";
 
 /**
  * The wire format of a {@linkcode SysLogHandler}: `"python"` (CPython's bytes), `"rfc5424"` or

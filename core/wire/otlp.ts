@@ -7,6 +7,7 @@
  * @module
  */
 
+import { concatBytes } from "../text/bytes.ts";
 import { ProtoWriter, readFields } from "./protobuf.ts";
 import { pyStr } from "../text/pystr.ts";
 
@@ -611,15 +612,8 @@ export function encodeExportRequestJson(
     parts.push(CLOSE_SCOPE);
   }
   parts.push(CLOSE_REQUEST);
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    body.set(p, at);
-    at += p.length;
-  }
-  return body;
+  // More than one part (the opening and CLOSE_REQUEST at least): a new buffer, never shared.
+  return concatBytes(parts) as Uint8Array<ArrayBuffer>;
 }
 
 const COMMA = utf8.encode(",");
