@@ -636,6 +636,15 @@ Deno.test("JSONFormatter's hot path writes what its general path (addFields, pro
     { msg: "café ☕", "__proto__": "odd key" },
     { msg: { event: "dict" }, user: "d" },
     { msg: "err", exc_text: "E" },
+    // The hot path checks its strings together: one that needs escaping among plain ones.
+    { msg: 'say "hi"', user: "ann", n: 1 },
+    { msg: "plain", user: "tab\there", n: 1 },
+    { msg: "back\\slash", user: "del \u007f", n: 1 },
+    { msg: "x".repeat(64), user: "y".repeat(65), n: 1 },
+    // The same keys in another order, and keys that need escaping, at the cached positions.
+    { msg: "order", n: 2, user: "bob" },
+    { msg: "odd keys", 'a"b': 1, "é": "x", "\u007f": true, "n\nl": null },
+    { msg: "numbers", nan: NaN, inf: -Infinity, negZero: -0, big: 2 ** 53, tiny: 1e-7 },
   ];
   let compared = 0;
   for (const [fmt, options] of configs) {

@@ -216,6 +216,9 @@ export class JsonWriter {
   #budget = 0;
   #path: unknown[] = [];
   #keys = new Map<string, string>();
+  /** The last keys by position in `stringifyEntries`, and their texts with the separator. */
+  #keysAt: string[] = [];
+  #keyTextsAt: string[] = [];
   #busy = false;
   #options: JsonWriterOptions;
 
@@ -292,6 +295,10 @@ export class JsonWriter {
     if (this.#busy) {
       return new JsonWriter(this.#options).stringifyEntries(keys, values, count, floatKeys);
     }
+    if (this.#indent === null) {
+      const text = this.#commonEntries(keys, values, count, floatKeys);
+      if (text !== null) return text;
+    }
     this.#busy = true;
     this.#out = "";
     this.#budget = this.#maxLength;
@@ -355,6 +362,62 @@ export class JsonWriter {
       this.#path.length = 0;
       this.#busy = false;
     }
+  }
+
+  /**
+   * The hot path of {@linkcode JsonWriter.stringifyEntries} on one line: the object when every
+   * value is common (a string of at most 64 plain characters, a finite number, `null`, a
+   * boolean) and the text stays within `maxLength`, else `null` (the general path then writes
+   * it). It must equal what the general path writes, and touches none of its state. The
+   * strings are checked together, after the loop: one regular expression per record instead of
+   * one per string (`PLAIN` holds for a concatenation exactly when it holds for each part).
+   */
+  #commonEntries(
+    keys: readonly string[],
+    values: readonly unknown[],
+    count: number,
+    floatKeys: ReadonlySet<string> | null,
+  ): string | null {
+    const limit = this.#maxLength;
+    let out = "{";
+    let strings = "";
+    for (let i = 0; i < count; i++) {
+      const key = keys[i];
+      const value = values[i];
+      let text: string;
+      if (typeof value === "string") {
+        if (value.length > 64) return null;
+        strings += value;
+        text = '"' + value + '"';
+      } else if (typeof value === "number") {
+        if (isPyInt(value) && (floatKeys === null || !floatKeys.has(key))) text = "" + value;
+        else if (value !== value || value === Infinity || value === -Infinity) return null;
+        else text = floatRepr(value);
+      } else if (value === null) {
+        text = "null";
+      } else if (typeof value === "boolean") {
+        text = value ? "true" : "false";
+      } else {
+        return null;
+      }
+      out += this.#keyAt(i, key) + text;
+      if (out.length >= limit) return null;
+    }
+    return strings === "" || PLAIN.test(strings) ? out + "}" : null;
+  }
+
+  /**
+   * The `i`-th key of an object with its separator (`"name": ` first, then `, "name": `),
+   * cached by position: records repeat the same keys in the same order.
+   */
+  #keyAt(i: number, key: string): string {
+    if (this.#keysAt[i] === key) return this.#keyTextsAt[i];
+    const text = i === 0 ? this.#key(key) : ", " + this.#key(key);
+    if (i < 64) {
+      this.#keysAt[i] = key;
+      this.#keyTextsAt[i] = text;
+    }
+    return text;
   }
 
   /**
