@@ -671,6 +671,45 @@ Deno.test("JSONFormatter's hot path writes what its general path (addFields, pro
   assertEquals(compared, configs.length * records.length);
 });
 
+Deno.test("JSONFormatter's hot path writes the same text through runs of plain and escaped records", () => {
+  // The hot path checks a record's strings together while they are plain, one by one after a
+  // record where they are not, and together again after a run of plain records.
+  class General extends JSONFormatter {
+    override processLogRecord(logData: Record<string, unknown>) {
+      return logData;
+    }
+  }
+  const fmt = "%(levelname)s %(name)s %(message)s";
+  const fast = new JSONFormatter(fmt);
+  const general = new General(fmt);
+  const messages: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    messages.push(
+      i % 37 === 5
+        ? `say "${i}"`
+        : i % 41 === 7
+        ? `café ${i}`
+        : i % 3 === 0 && i > 60
+        ? `a\tb`
+        : `n ${i}`,
+    );
+  }
+  let escaped = 0;
+  for (const [i, msg] of messages.entries()) {
+    const fields = {
+      name: "app",
+      levelname: "INFO",
+      msg,
+      user: i % 29 === 3 ? 'b"ob' : "ann",
+      n: i,
+    };
+    const text = fast.format(makeLogRecord(fields));
+    assertEquals(text, general.format(makeLogRecord(fields)), msg);
+    if (text.includes("\\")) escaped++;
+  }
+  assert(escaped >= 10, `escaped ${escaped} of ${messages.length}`);
+});
+
 Deno.test("JSONFormatter formats inside its own jsonDefault (a default that logs) without mixing records", () => {
   let inner = "";
   const f: JSONFormatter = new JSONFormatter(null, {

@@ -54,6 +54,8 @@ const NON_ASCII = /[\u007f-\uffff]/g;
 const NEEDS_ESCAPE = /[\u007f-\uffff]/;
 /** Printable ASCII without `"` and `\\`: written between quotes as it is. */
 const PLAIN = /^[ !#-[\]-~]*$/;
+/** How many records in a row with only plain strings bring back the check of them together. */
+const PLAIN_RUN = 16;
 
 function escapeNonAscii(ch: string): string {
   return "\\u" + ch.charCodeAt(0).toString(16).padStart(4, "0");
@@ -219,6 +221,18 @@ export class JsonWriter {
   /** The last keys by position in `stringifyEntries`, and their texts with the separator. */
   #keysAt: string[] = [];
   #keyTextsAt: string[] = [];
+  /** What `#commonEntries` wrote when it stopped early: the text, its entries, where each began. */
+  #common = "";
+  #commonCount = 0;
+  #marks: number[] = [];
+  /**
+   * Whether to check the strings one by one, as after a record whose strings were not all plain,
+   * until `PLAIN_RUN` records in a row have only plain strings: records with quotes or accents,
+   * all of them or mixed with plain ones, then cost no more than that check.
+   */
+  #checkEach = false;
+  /** How many records in a row had only plain strings while `#checkEach` held. */
+  #plainRun = 0;
   #busy = false;
   #options: JsonWriterOptions;
 
@@ -308,33 +322,11 @@ export class JsonWriter {
       const first = this.#indent === null ? "" : "\n" + this.#indent;
       let i = 0;
       if (this.#indent === null) {
-        // The common values (short plain strings, finite numbers, null, booleans) straight into a
-        // local string; anything else, or a long output, continues on the general path below.
-        let out = "{";
-        const limit = this.#maxLength;
-        for (; i < count && out.length < limit; i++) {
-          const key = keys[i];
-          const value = values[i];
-          let text: string;
-          if (typeof value === "string") {
-            if (value.length > 64 || !PLAIN.test(value)) break;
-            text = '"' + value + '"';
-          } else if (typeof value === "number") {
-            if (value !== value || value === Infinity || value === -Infinity) break;
-            text = isPyInt(value) && (floatKeys === null || !floatKeys.has(key))
-              ? "" + value
-              : floatRepr(value);
-          } else if (value === null) {
-            text = "null";
-          } else if (typeof value === "boolean") {
-            text = value ? "true" : "false";
-          } else {
-            break;
-          }
-          out += (i === 0 ? this.#key(key) : ", " + this.#key(key)) + text;
-        }
-        this.#out = out;
-        this.#budget = limit - out.length;
+        // What #commonEntries wrote before the first value it leaves to the general path.
+        i = this.#commonCount;
+        this.#out = this.#common;
+        this.#budget = this.#maxLength - this.#common.length;
+        this.#common = "";
       } else {
         this.#write("{");
       }
@@ -365,12 +357,16 @@ export class JsonWriter {
   }
 
   /**
-   * The hot path of {@linkcode JsonWriter.stringifyEntries} on one line: the object when every
-   * value is common (a string of at most 64 plain characters, a finite number, `null`, a
-   * boolean) and the text stays within `maxLength`, else `null` (the general path then writes
-   * it). It must equal what the general path writes, and touches none of its state. The
-   * strings are checked together, after the loop: one regular expression per record instead of
-   * one per string (`PLAIN` holds for a concatenation exactly when it holds for each part).
+   * The hot path of {@linkcode JsonWriter.stringifyEntries} on one line: writes the entries
+   * whose values are common (a string of at most 64 plain characters, a finite number, `null`,
+   * a boolean) and returns the object's text when they all are and it stays within
+   * `maxLength`. Else it returns `null` and leaves in `#common` and `#commonCount` the text and
+   * number of the entries before the first other value, for the general path to go on from
+   * there: either way, the text is what the general path alone would write. The strings are
+   * checked together, after the loop, with one regular expression per record instead of one per
+   * string (`PLAIN` holds for a concatenation exactly when it holds for each part); when that
+   * fails, they are checked one by one, to find where the general path takes over, and so are
+   * those of the next records (see `#checkEach`).
    */
   #commonEntries(
     keys: readonly string[],
@@ -379,31 +375,58 @@ export class JsonWriter {
     floatKeys: ReadonlySet<string> | null,
   ): string | null {
     const limit = this.#maxLength;
+    const marks = this.#marks;
+    const each = this.#checkEach;
+    let notPlain = false;
     let out = "{";
     let strings = "";
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    for (; i < count && out.length < limit; i++) {
       const key = keys[i];
       const value = values[i];
       let text: string;
       if (typeof value === "string") {
-        if (value.length > 64) return null;
-        strings += value;
+        if (value.length > 64) break;
+        if (!each) {
+          strings += value;
+        } else if (!PLAIN.test(value)) {
+          notPlain = true;
+          break;
+        }
         text = '"' + value + '"';
       } else if (typeof value === "number") {
         if (isPyInt(value) && (floatKeys === null || !floatKeys.has(key))) text = "" + value;
-        else if (value !== value || value === Infinity || value === -Infinity) return null;
+        else if (value !== value || value === Infinity || value === -Infinity) break;
         else text = floatRepr(value);
       } else if (value === null) {
         text = "null";
       } else if (typeof value === "boolean") {
         text = value ? "true" : "false";
       } else {
-        return null;
+        break;
       }
+      marks[i] = out.length;
       out += this.#keyAt(i, key) + text;
-      if (out.length >= limit) return null;
     }
-    return strings === "" || PLAIN.test(strings) ? out + "}" : null;
+    if (each) {
+      // Back to checking the strings together after a run of records whose strings were plain.
+      this.#plainRun = notPlain ? 0 : this.#plainRun + 1;
+      this.#checkEach = this.#plainRun < PLAIN_RUN;
+    } else if (strings !== "" && !PLAIN.test(strings)) {
+      this.#checkEach = true;
+      for (let j = 0; j < i; j++) {
+        const value = values[j];
+        if (typeof value === "string" && !PLAIN.test(value)) {
+          out = out.slice(0, marks[j]);
+          i = j;
+          break;
+        }
+      }
+    }
+    if (i === count) return out + "}";
+    this.#common = out;
+    this.#commonCount = i;
+    return null;
   }
 
   /**
