@@ -414,6 +414,7 @@ export class JsonWriter {
       this.#checkEach = this.#plainRun < PLAIN_RUN;
     } else if (strings !== "" && !PLAIN.test(strings)) {
       this.#checkEach = true;
+      this.#plainRun = 0;
       for (let j = 0; j < i; j++) {
         const value = values[j];
         if (typeof value === "string" && !PLAIN.test(value)) {
