@@ -1,6 +1,6 @@
 /**
- * The field names a format holds, as python-json-logger finds them: what structured formatters
- * (JSON, logfmt) write from a Python-style format string.
+ * What the structured formatters (JSON, logfmt) share: the field names a format holds, as
+ * python-json-logger finds them, and how a dict message is told and read.
  *
  * @module
  */
@@ -40,4 +40,39 @@ export function formatFields(fmt: string, style: string): string[] {
       return [...fmt.matchAll(PERCENT_FIELD)].map((m) => m[1]);
   }
   throw new ValueError(`Style '${style}' is not supported`);
+}
+
+/**
+ * Whether a record's message is a mapping that structured formatters merge into their output
+ * (python-json-logger's dict message): a plain or null-prototype object, or a `Map`.
+ */
+export function isDictMessage(msg: unknown): msg is object {
+  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return false;
+  try {
+    const proto = Object.getPrototypeOf(msg);
+    return proto === Object.prototype || proto === null || msg instanceof Map;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The entries of a dict message, in order: a `Map`'s (keys as text), or an object's own
+ * enumerable ones, where a getter that throws gives `"[Unreadable: <its message>]"`.
+ */
+export function* dictEntries(dict: object): Generator<[string, unknown]> {
+  if (dict instanceof Map) {
+    for (const [key, value] of dict) yield [typeof key === "string" ? key : String(key), value];
+    return;
+  }
+  for (const key in dict) {
+    if (!Object.hasOwn(dict, key)) continue;
+    let value: unknown;
+    try {
+      value = (dict as Record<string, unknown>)[key];
+    } catch (e) {
+      value = `[Unreadable: ${e instanceof Error ? e.message : "error"}]`;
+    }
+    yield [key, value];
+  }
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatFields } from "./format_fields.ts";
+import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
 import { Formatter } from "./formatter.ts";
 import { LogRecord } from "./record.ts";
 import { RECORD_ATTRIBUTES } from "./record_fields.ts";
@@ -189,23 +189,10 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-/** A plain copy of a mapping's readable entries (a throwing getter becomes a note). */
+/** A plain copy of a dict message's readable entries (a throwing getter becomes a note). */
 function copyMapping(source: object): LogData {
   const out: LogData = {};
-  if (source instanceof Map) {
-    for (const [k, v] of source) setField(out, typeof k === "string" ? k : String(k), v);
-    return out;
-  }
-  for (const key in source) {
-    if (!Object.hasOwn(source, key)) continue;
-    let value: unknown;
-    try {
-      value = (source as Record<string, unknown>)[key];
-    } catch (e) {
-      value = `[Unreadable: ${e instanceof Error ? e.message : "error"}]`;
-    }
-    setField(out, key, value);
-  }
+  for (const [key, value] of dictEntries(source)) setField(out, key, value);
   return out;
 }
 
@@ -220,16 +207,6 @@ function setField(data: LogData, key: string, value: unknown): void {
     });
   } else {
     data[key] = value;
-  }
-}
-
-function isDict(msg: unknown): msg is object {
-  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return false;
-  try {
-    const proto = Object.getPrototypeOf(msg);
-    return proto === Object.prototype || proto === null || msg instanceof Map;
-  } catch {
-    return false;
   }
 }
 
@@ -461,7 +438,7 @@ export class JSONFormatter extends Formatter {
   override format(record: LogRecord): string {
     let messageDict: LogData | null = null;
     const msg = record.msg;
-    if (typeof msg !== "string" && isDict(msg)) {
+    if (typeof msg !== "string" && isDictMessage(msg)) {
       messageDict = copyMapping(msg);
       record.message = "";
     } else {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatFields } from "./format_fields.ts";
+import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
 import { Formatter } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { RECORD_ATTRIBUTES } from "./record_fields.ts";
@@ -129,16 +129,6 @@ function logfmtValue(text: string): string {
 function logfmtKey(key: string): string {
   const clean = key.replace(BAD_KEY, "");
   return clean === "" ? "_" : clean;
-}
-
-function isDict(msg: unknown): msg is object {
-  if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return false;
-  try {
-    const proto = Object.getPrototypeOf(msg);
-    return proto === Object.prototype || proto === null || msg instanceof Map;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -270,7 +260,7 @@ export class LogfmtFormatter extends Formatter {
    */
   override format(record: LogRecord): string {
     const msg = record.msg;
-    const dict = typeof msg !== "string" && isDict(msg) ? msg : null;
+    const dict = typeof msg !== "string" && isDictMessage(msg) ? msg : null;
     record.message = dict !== null ? "" : record.getMessage();
     if (this.#needsTime) record.asctime = this.formatTime(record, this.datefmt);
     const fields = record as unknown as Record<string, unknown>;
@@ -283,8 +273,7 @@ export class LogfmtFormatter extends Formatter {
     for (const key in this.staticFields) data.set(key, this.staticFields[key]);
     if (dict !== null) {
       try {
-        const entries = dict instanceof Map ? dict.entries() : readEntries(dict);
-        for (const [key, value] of entries) data.set(String(key), value);
+        for (const [key, value] of dictEntries(dict)) data.set(key, value);
       } catch (e) {
         data.set("msg", `[Unreadable: ${e instanceof Error ? e.message : "error"}]`);
       }
@@ -390,19 +379,6 @@ function safeText(value: unknown): string {
     return pyStr(value);
   } catch {
     return "__could_not_encode__";
-  }
-}
-
-function* readEntries(dict: object): Generator<[string, unknown]> {
-  for (const key in dict) {
-    if (!Object.hasOwn(dict, key)) continue;
-    let value: unknown;
-    try {
-      value = (dict as Record<string, unknown>)[key];
-    } catch (e) {
-      value = `[Unreadable: ${e instanceof Error ? e.message : "error"}]`;
-    }
-    yield [key, value];
   }
 }
 
