@@ -5,9 +5,9 @@
  */
 
 import { CRITICAL, DEBUG, ERROR, getLevelName, INFO, type Level, WARNING } from "./levels.ts";
-import { checkLevel } from "./levels.ts";
 import { boolean, checkOption, checkOptions, nullable, object, satisfies } from "./text/options.ts";
 import {
+  levelToLog,
   type Logger,
   LogKwargs,
   type LogKwargsInit,
@@ -125,10 +125,12 @@ export class LoggerAdapter<L extends AdaptedLogger = Logger> {
    * @param level A level number or name.
    * @param msg The message.
    * @param args The arguments, optionally followed by `kw(...)`.
+   * @throws {TypeError} For a level that is neither a number nor a registered name, while
+   * `settings.raiseExceptions` is true, as {@linkcode Logger.log}.
    */
   log(level: Level, msg: unknown, ...args: unknown[]): void {
-    const n = checkLevel(level);
-    if (!this.isEnabledFor(n)) return;
+    const n = levelToLog(level);
+    if (n === null || !this.isEnabledFor(n)) return;
     const last = args.length === 0 ? undefined : args[args.length - 1];
     let init: LogKwargsInit = {};
     if (last instanceof LogKwargs) {

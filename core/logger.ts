@@ -676,6 +676,27 @@ export class Manager {
 }
 
 /**
+ * The level number of a `log(level, ...)` call (`Logger.log`, `LoggerAdapter.log`), or `null` to
+ * log nothing: a level that is neither a number nor a registered name is CPython's
+ * `TypeError: level must be an integer` while `settings.raiseExceptions` is true.
+ */
+export function levelToLog(level: unknown): number | null {
+  try {
+    return checkLevel(level as Level);
+  } catch {
+    if (settings.raiseExceptions) {
+      // CPython's words first, then what this library also accepts.
+      throw new TypeError(
+        `level must be an integer: current value is ${describeValue(level)}. Pass a level ` +
+          `number or one of ${Object.keys(getLevelNamesMapping()).join(", ")}, or register ` +
+          "the name first with addLevelName()",
+      );
+    }
+    return null;
+  }
+}
+
+/**
  * Python's `logging.Logger`. Get one with {@linkcode getLogger}; never construct it directly.
  *
  * Logging methods take Python's arguments: `log.info("user %s from %s", name, ip)`, a single
@@ -955,21 +976,8 @@ export class Logger extends Filterer {
    * (CPython's `TypeError: level must be an integer`); otherwise the call does nothing.
    */
   log(level: Level, msg: unknown, ...args: unknown[]): void {
-    let n: number;
-    try {
-      n = checkLevel(level);
-    } catch {
-      if (settings.raiseExceptions) {
-        // CPython's words first, then what this library also accepts.
-        throw new TypeError(
-          `level must be an integer: current value is ${describeValue(level)}. Pass a level ` +
-            `number or one of ${Object.keys(getLevelNamesMapping()).join(", ")}, or register ` +
-            "the name first with addLevelName()",
-        );
-      }
-      return;
-    }
-    if (this.isEnabledFor(n)) this.#log(n, msg, args, null, this.log);
+    const n = levelToLog(level);
+    if (n !== null && this.isEnabledFor(n)) this.#log(n, msg, args, null, this.log);
   }
 
   #log(

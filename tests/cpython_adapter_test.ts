@@ -20,10 +20,11 @@ import {
   type LogRecord,
   NullHandler,
   root,
+  settings,
   WARNING,
 } from "../mod.ts";
 import type { Manager } from "../core/logger.ts";
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertThrows } from "./helpers/assert.ts";
 import { resetLogging } from "./helpers/logging_state.ts";
 import { pythonAvailable, runPython } from "./helpers/python.ts";
 
@@ -412,5 +413,21 @@ print(json.dumps([repr(logging.LoggerAdapter(logging.root, None)), repr(named), 
     assertEquals(new LoggerOnly(named).name, "adapter.repr");
   } finally {
     await tearDown(recording);
+  }
+});
+
+Deno.test("LoggerAdapter.log with a level that is not one fails as Logger.log does (CPython: TypeError)", () => {
+  const adapter = new LoggerAdapter(root, {});
+  for (const bad of ["10", "NOPE", {}]) {
+    const fromLogger = assertThrows(() => root.log(bad as never, "m"), TypeError);
+    const fromAdapter = assertThrows(() => adapter.log(bad as never, "m"), TypeError);
+    assertEquals(fromAdapter.message, fromLogger.message);
+    assert(fromAdapter.message.startsWith("level must be an integer"), fromAdapter.message);
+  }
+  settings.raiseExceptions = false;
+  try {
+    adapter.log("NOPE" as never, "m"); // nothing logged, nothing thrown, as Logger.log
+  } finally {
+    settings.raiseExceptions = true;
   }
 });
