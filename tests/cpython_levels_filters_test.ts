@@ -11,6 +11,7 @@ import {
   ERROR,
   FATAL,
   Filter,
+  type FilterLike,
   getLevelName,
   getLevelNamesMapping,
   getLogger,
@@ -22,7 +23,7 @@ import {
   StreamHandler,
 } from "../mod.ts";
 import { assert, assertEquals } from "./helpers/assert.ts";
-import { baseTest } from "./helpers/cpython_base.ts";
+import { type BaseTest, baseTest } from "./helpers/cpython_base.ts";
 import { CapturedStream } from "./helpers/logging_state.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -203,30 +204,37 @@ Deno.test(
 // ---------------------------------------------------------------------------------------------
 // BasicFilterTest: the bundled Filter class.
 
+/**
+ * The body both BasicFilterTest tests share: with `filter` on the root's handler, records from
+ * `spam.eggs` and `spam.eggs.fish` pass and those from `spam` and `spam.bakedbeans` do not.
+ */
+function assertPassesSpamEggs(t: BaseTest, filter: FilterLike): void {
+  const handler = t.rootLogger.handlers[0];
+  try {
+    handler.addFilter(filter);
+    const spam = getLogger("spam");
+    const spam_eggs = getLogger("spam.eggs");
+    const spam_eggs_fish = getLogger("spam.eggs.fish");
+    const spam_bakedbeans = getLogger("spam.bakedbeans");
+
+    spam.info(t.nextMessage());
+    spam_eggs.info(t.nextMessage()); // Good.
+    spam_eggs_fish.info(t.nextMessage()); // Good.
+    spam_bakedbeans.info(t.nextMessage());
+
+    t.assertLogLines([
+      ["spam.eggs", "INFO", "2"],
+      ["spam.eggs.fish", "INFO", "3"],
+    ]);
+  } finally {
+    handler.removeFilter(filter);
+  }
+}
+
 Deno.test(
   "BasicFilterTest.test_filter: a Filter passes its logger and descendants, not a name that only starts the same",
   baseTest((t) => {
-    const filter_ = new Filter("spam.eggs");
-    const handler = t.rootLogger.handlers[0];
-    try {
-      handler.addFilter(filter_);
-      const spam = getLogger("spam");
-      const spam_eggs = getLogger("spam.eggs");
-      const spam_eggs_fish = getLogger("spam.eggs.fish");
-      const spam_bakedbeans = getLogger("spam.bakedbeans");
-
-      spam.info(t.nextMessage());
-      spam_eggs.info(t.nextMessage()); // Good.
-      spam_eggs_fish.info(t.nextMessage()); // Good.
-      spam_bakedbeans.info(t.nextMessage());
-
-      t.assertLogLines([
-        ["spam.eggs", "INFO", "2"],
-        ["spam.eggs.fish", "INFO", "3"],
-      ]);
-    } finally {
-      handler.removeFilter(filter_);
-    }
+    assertPassesSpamEggs(t, new Filter("spam.eggs"));
   }),
 );
 
@@ -239,26 +247,7 @@ Deno.test(
       return prefix === "spam.eggs";
     }
 
-    const handler = t.rootLogger.handlers[0];
-    try {
-      handler.addFilter(filterfunc);
-      const spam = getLogger("spam");
-      const spam_eggs = getLogger("spam.eggs");
-      const spam_eggs_fish = getLogger("spam.eggs.fish");
-      const spam_bakedbeans = getLogger("spam.bakedbeans");
-
-      spam.info(t.nextMessage());
-      spam_eggs.info(t.nextMessage()); // Good.
-      spam_eggs_fish.info(t.nextMessage()); // Good.
-      spam_bakedbeans.info(t.nextMessage());
-
-      t.assertLogLines([
-        ["spam.eggs", "INFO", "2"],
-        ["spam.eggs.fish", "INFO", "3"],
-      ]);
-    } finally {
-      handler.removeFilter(filterfunc);
-    }
+    assertPassesSpamEggs(t, filterfunc);
   }),
 );
 
