@@ -351,27 +351,10 @@ class DictConfigurator {
         throw new ValueError(`Unable to configure handler ${pyRepr(name)}`, { cause: error });
       }
     }
-    const loggers = this.#section("loggers");
-    for (const name of Object.keys(loggers)) {
-      let plan: LoggerPlan;
-      try {
-        plan = this.#planLogger(loggers, name, `loggers.${name}`, true, false);
-      } catch (error) {
-        throw new ValueError(`Unable to configure logger ${pyRepr(name)}`, { cause: error });
-      }
-      changes.push(() => applyLogger(plan, true, false));
-    }
-    const rootEntry = this.#get(this.#config, "root", "root");
-    if (truthy(rootEntry)) {
-      let plan: LoggerPlan;
-      try {
-        plan = this.#planLogger(this.#config, "root", "root", true, true);
-      } catch (error) {
-        throw new ValueError("Unable to configure root logger", { cause: error });
-      }
-      changes.push(() => applyLogger(plan, true, true));
-    }
+    const { plans, rootPlan } = this.#planLoggers(true);
     for (const change of changes) change();
+    for (const plan of plans) applyLogger(plan, true, false);
+    if (rootPlan !== null) applyLogger(rootPlan, true, true);
   }
 
   /** A full configuration: build everything, then replace the handlers and configure loggers. */
@@ -382,30 +365,23 @@ class DictConfigurator {
       : true;
     const before = new Set(handlersInUse());
     let plans: LoggerPlan[];
-    let rootPlan: LoggerPlan | null = null;
+    let rootPlan: LoggerPlan | null;
     let existing: string[];
     try {
-      this.#buildFormatters();
-      this.#buildFilters();
+      this.#buildSection(
+        "formatter",
+        this.#formatters,
+        (section, name, path) => this.#configureFormatter(section, name, path),
+      );
+      this.#buildSection(
+        "filter",
+        this.#filters,
+        (section, name, path) => this.#configureFilter(section, name, path),
+      );
       this.#buildHandlers();
       // Python: the loggers that exist once the handlers are made, sorted.
       existing = [...root.manager.loggerDict.keys()].sort(compareCodePoints);
-      plans = [];
-      const loggers = this.#section("loggers");
-      for (const name of Object.keys(loggers)) {
-        try {
-          plans.push(this.#planLogger(loggers, name, `loggers.${name}`, false, false));
-        } catch (error) {
-          throw new ValueError(`Unable to configure logger ${pyRepr(name)}`, { cause: error });
-        }
-      }
-      if (truthy(this.#get(config, "root", "root"))) {
-        try {
-          rootPlan = this.#planLogger(config, "root", "root", false, true);
-        } catch (error) {
-          throw new ValueError("Unable to configure root logger", { cause: error });
-        }
-      }
+      ({ plans, rootPlan } = this.#planLoggers(false));
     } catch (error) {
       for (const handler of this.#created.reverse()) {
         if (!before.has(handler)) closeQuietly(handler);
@@ -438,26 +414,41 @@ class DictConfigurator {
     if (rootPlan !== null) applyLogger(rootPlan, false, true);
   }
 
-  #buildFormatters(): void {
-    const section = this.#section("formatters");
-    this.#built.set(section, this.#formatters);
-    for (const name of Object.keys(section)) {
+  /** Every logger entry and the root's, checked and resolved, in the configuration's order. */
+  #planLoggers(incremental: boolean): { plans: LoggerPlan[]; rootPlan: LoggerPlan | null } {
+    const plans: LoggerPlan[] = [];
+    const loggers = this.#section("loggers");
+    for (const name of Object.keys(loggers)) {
       try {
-        this.#formatters.set(name, this.#configureFormatter(section, name, `formatters.${name}`));
+        plans.push(this.#planLogger(loggers, name, `loggers.${name}`, incremental, false));
       } catch (error) {
-        throw new ValueError(`Unable to configure formatter ${pyRepr(name)}`, { cause: error });
+        throw new ValueError(`Unable to configure logger ${pyRepr(name)}`, { cause: error });
       }
     }
+    let rootPlan: LoggerPlan | null = null;
+    if (truthy(this.#get(this.#config, "root", "root"))) {
+      try {
+        rootPlan = this.#planLogger(this.#config, "root", "root", incremental, true);
+      } catch (error) {
+        throw new ValueError("Unable to configure root logger", { cause: error });
+      }
+    }
+    return { plans, rootPlan };
   }
 
-  #buildFilters(): void {
-    const section = this.#section("filters");
-    this.#built.set(section, this.#filters);
+  /** The `formatters` or `filters` section, each entry made into `made` by `configure`. */
+  #buildSection(
+    kind: "formatter" | "filter",
+    made: Map<string, unknown>,
+    configure: (section: Dict, name: string, path: string) => unknown,
+  ): void {
+    const section = this.#section(`${kind}s`);
+    this.#built.set(section, made);
     for (const name of Object.keys(section)) {
       try {
-        this.#filters.set(name, this.#configureFilter(section, name, `filters.${name}`));
+        made.set(name, configure(section, name, `${kind}s.${name}`));
       } catch (error) {
-        throw new ValueError(`Unable to configure filter ${pyRepr(name)}`, { cause: error });
+        throw new ValueError(`Unable to configure ${kind} ${pyRepr(name)}`, { cause: error });
       }
     }
   }
