@@ -445,33 +445,25 @@ class Parser {
     if (first.kind === "end" || first.kind === "newline") {
       throw r.syntax("there is no value", first.at);
     }
-    const value = this.#list(null);
+    const value = this.#expressionList();
     while (r.peek().kind === "newline") r.next();
     const end = r.peek();
     if (end.kind !== "end") throw this.#unexpected(end);
     return value;
   }
 
-  /** Items separated by commas until `close` (or the end of the text, for `null`). */
-  #list(close: string | null): PyLiteral {
+  /** The whole text's items, separated by commas: a tuple, or the one item without a comma. */
+  #expressionList(): PyLiteral {
     const r = this.#r;
-    const items: PyLiteral[] = [];
+    const items: PyLiteral[] = [this.#expr()];
     let comma = false;
-    for (;;) {
-      const t = r.peek();
-      if (close !== null && t.kind === "op" && t.text === close) break;
-      if (close === null && items.length > 0 && !isStart(t)) break;
+    for (let sep = r.peek(); sep.kind === "op" && sep.text === ","; sep = r.peek()) {
+      r.next();
+      comma = true;
+      if (!isStart(r.peek())) break;
       items.push(this.#expr());
-      const sep = r.peek();
-      if (sep.kind === "op" && sep.text === ",") {
-        r.next();
-        comma = true;
-        continue;
-      }
-      break;
     }
-    if (close === null && !comma && items.length === 1) return items[0];
-    return { type: "tuple", items };
+    return comma ? { type: "tuple", items } : items[0];
   }
 
   /** One value: a signed number or an atom with no trailer. */
