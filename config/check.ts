@@ -14,6 +14,7 @@ import { explainFileError } from "../core/io/files.ts";
 import { checkLevel } from "../core/levels.ts";
 import { closestName } from "../core/text/options.ts";
 import { KNOWN_CLASSES } from "./classes.ts";
+import { HANDLER_KEYS, QUEUE_KEYS } from "./dict.ts";
 import { fileConfigToDict } from "./file.ts";
 import { ConfigParser } from "./ini.ts";
 
@@ -79,9 +80,6 @@ function checkReferences(config: Dict, value: unknown, path: string, depth = 0):
     }
   }
 }
-
-const HANDLER_KEYS = new Set(["class", "()", "level", "formatter", "filters", "."]);
-const QUEUE_KEYS = new Set(["queue", "listener", "handlers", "respect_handler_level"]);
 
 /**
  * Checks a configuration dictionary (`dictConfig`'s schema) without building anything.

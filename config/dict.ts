@@ -1001,9 +1001,21 @@ class DictConfigurator {
 }
 
 /** The keys of a handler entry that are not keyword arguments. */
-const HANDLER_KEYS = new Set(["formatter", "level", "filters", "()", "class", "."]);
+export const HANDLER_KEYS: ReadonlySet<string> = new Set([
+  "formatter",
+  "level",
+  "filters",
+  "()",
+  "class",
+  ".",
+]);
 /** The keys of a `QueueHandler` entry that configure its listener. */
-const QUEUE_KEYS = new Set(["queue", "listener", "handlers", "respect_handler_level"]);
+export const QUEUE_KEYS: ReadonlySet<string> = new Set([
+  "queue",
+  "listener",
+  "handlers",
+  "respect_handler_level",
+]);
 
 /** A logger entry applied (Python's `configure_logger` and `configure_root`). */
 function applyLogger(plan: LoggerPlan, incremental: boolean, isRoot: boolean): void {

@@ -31,7 +31,7 @@ import {
   KNOWN_CLASSES,
   KNOWN_CONSTRUCTORS,
 } from "./classes.ts";
-import { dictConfig } from "./dict.ts";
+import { dictConfig, HANDLER_KEYS } from "./dict.ts";
 import { ConfigParser, ParsingError, pyStrip } from "./ini.ts";
 import { literalEval } from "./pyliteral.ts";
 
@@ -465,9 +465,6 @@ function bindArguments(
   return bound;
 }
 
-/** Keys of the dictionary schema's handler entries that are not arguments of the class. */
-const HANDLER_SCHEMA_KEYS = new Set(["class", "level", "formatter", "filters", "()", "."]);
-
 /**
  * Translates a parsed INI configuration into the dictionary `dictConfig` takes, as CPython's
  * `fileConfig` reads it (`_create_formatters`, `_install_handlers`, `_install_loggers`), and
@@ -598,7 +595,7 @@ function installHandlers(
       (cls.ctor === MemoryHandler || cls.ctor.prototype instanceof MemoryHandler);
     for (const [key, value] of Object.entries(bound)) {
       if (memory && key === "target" && value === null) continue; // set below, as setTarget
-      if (HANDLER_SCHEMA_KEYS.has(key) || (memory && key === "target")) {
+      if (HANDLER_KEYS.has(key) || (memory && key === "target")) {
         throw new TypeError(
           `Cannot configure ${where("kwargs")} as argument '${key}' cannot be passed through ` +
             "dictConfig, whose schema uses that key: configure this handler with dictConfig",
