@@ -276,7 +276,14 @@ async function gzip(body: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-function fail(message: string, range = true): never {
+/**
+ * Refuses a constructor argument: `subject` (`'option'` or a variable's name) must be `must`;
+ * a `RangeError`, or with `range` false a `TypeError`.
+ */
+function refuse(subject: string, must: string, value: unknown, range = true): never {
+  const message = `Cannot create OTLPHandler as ${subject} must be ${must}: current value is ${
+    pyStr(value)
+  }`;
   throw range ? new RangeError(message) : new TypeError(message);
 }
 
@@ -397,42 +404,28 @@ export class OTLPHandler extends OutboxHandler {
       batchBytes: options.batchBytes ?? 4 * 1024 * 1024,
     });
     try {
-      this.endpoint = resolveEndpoint(endpoint);
-      const url = new URL(this.endpoint);
+      const url = resolveEndpoint(endpoint);
+      this.endpoint = url.href;
       this.#host = url.host;
 
-      const protocol = options.protocol ??
-        envChoice(["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"], [
-          "http/protobuf",
-          "http/json",
-        ]) ??
-        "http/protobuf";
-      if (protocol !== "http/protobuf" && protocol !== "http/json") {
-        fail(
-          `Cannot create OTLPHandler as 'protocol' must be "http/protobuf" or "http/json": current value is ${
-            pyStr(protocol)
-          }`,
-        );
-      }
+      const protocol = choiceOption(
+        "protocol",
+        options.protocol,
+        ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"],
+        ["http/protobuf", "http/json"],
+        "http/protobuf",
+      );
       this.protocol = protocol;
       this.#json = protocol === "http/json";
 
       const batch = options.batch ?? 512;
       if (!(Number.isInteger(batch) && batch >= 1)) {
-        fail(
-          `Cannot create OTLPHandler as 'batch' must be an integer >= 1: current value is ${
-            pyStr(batch)
-          }`,
-        );
+        refuse("'batch'", "an integer >= 1", batch);
       }
       this.batch = batch;
       const delay = options.scheduleDelay ?? 1000;
       if (!(typeof delay === "number" && delay >= 0)) {
-        fail(
-          `Cannot create OTLPHandler as 'scheduleDelay' must be a number >= 0 (ms): current value is ${
-            pyStr(delay)
-          }`,
-        );
+        refuse("'scheduleDelay'", "a number >= 0 (ms)", delay);
       }
       this.scheduleDelay = delay;
 
@@ -442,47 +435,29 @@ export class OTLPHandler extends OutboxHandler {
         timeout = ms === undefined ? 10 : ms / 1000;
       }
       if (!(typeof timeout === "number" && timeout > 0)) {
-        fail(
-          `Cannot create OTLPHandler as 'timeout' must be a number > 0 (seconds): current value is ${
-            pyStr(timeout)
-          }`,
-        );
+        refuse("'timeout'", "a number > 0 (seconds)", timeout);
       }
       this.timeout = timeout;
 
-      const compression = options.compression ??
-        envChoice(
-          ["OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"],
-          ["gzip", "none"],
-        ) ?? "none";
-      if (compression !== "gzip" && compression !== "none") {
-        fail(
-          `Cannot create OTLPHandler as 'compression' must be "gzip" or "none": current value is ${
-            pyStr(compression)
-          }`,
-        );
-      }
+      const compression = choiceOption(
+        "compression",
+        options.compression,
+        ["OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"],
+        ["gzip", "none"],
+        "none",
+      );
       this.compression = compression;
 
       const callerInfo = options.callerInfo ?? true;
       if (typeof callerInfo !== "boolean") {
-        fail(
-          `Cannot create OTLPHandler as 'callerInfo' must be true or false: current value is ${
-            pyStr(callerInfo)
-          }`,
-          false,
-        );
+        refuse("'callerInfo'", "true or false", callerInfo, false);
       }
       this.callerInfo = callerInfo;
 
       const count = options.attributeCountLimit ??
         envNumber(["OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT", "OTEL_ATTRIBUTE_COUNT_LIMIT"]) ?? 128;
       if (!(Number.isInteger(count) && count >= 0)) {
-        fail(
-          `Cannot create OTLPHandler as 'attributeCountLimit' must be an integer >= 0: current value is ${
-            pyStr(count)
-          }`,
-        );
+        refuse("'attributeCountLimit'", "an integer >= 0", count);
       }
       this.attributeCountLimit = count;
       const length = options.attributeValueLengthLimit !== undefined
@@ -492,31 +467,18 @@ export class OTLPHandler extends OutboxHandler {
           "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
         ]) ?? null;
       if (length !== null && !(Number.isInteger(length) && length >= 0)) {
-        fail(
-          `Cannot create OTLPHandler as 'attributeValueLengthLimit' must be an integer >= 0 or null: current value is ${
-            pyStr(length)
-          }`,
-        );
+        refuse("'attributeValueLengthLimit'", "an integer >= 0 or null", length);
       }
       this.attributeValueLengthLimit = length;
       const maxValues = options.maxValues ?? 10_000;
       if (!(Number.isInteger(maxValues) && maxValues >= 1)) {
-        fail(
-          `Cannot create OTLPHandler as 'maxValues' must be an integer >= 1: current value is ${
-            pyStr(maxValues)
-          }`,
-        );
+        refuse("'maxValues'", "an integer >= 1", maxValues);
       }
       this.#limits = { maxLength: length ?? Infinity, maxDepth: MAX_DEPTH, maxValues };
 
       const headers = options.headers;
       if (headers !== undefined && (headers === null || typeof headers !== "object")) {
-        fail(
-          `Cannot create OTLPHandler as 'headers' must be an object of strings: current value is ${
-            pyStr(headers)
-          }`,
-          false,
-        );
+        refuse("'headers'", "an object of strings", headers, false);
       }
       const pairs = headers !== undefined ? Object.entries(headers) : parsePairs(
         env("OTEL_EXPORTER_OTLP_LOGS_HEADERS") ?? env("OTEL_EXPORTER_OTLP_HEADERS") ?? "",
@@ -524,12 +486,7 @@ export class OTLPHandler extends OutboxHandler {
       this.#headers = {};
       for (const [k, v] of pairs) {
         if (typeof v !== "string" || /[\r\n]/.test(v) || /[\r\n:]/.test(k)) {
-          fail(
-            `Cannot create OTLPHandler as header '${k}' must be a string without line breaks: current value is ${
-              pyStr(v)
-            }`,
-            false,
-          );
+          refuse(`header '${k}'`, "a string without line breaks", v, false);
         }
         this.#headers[k] = v;
       }
@@ -538,12 +495,7 @@ export class OTLPHandler extends OutboxHandler {
 
       const resource = options.resource ?? {};
       if (resource === null || typeof resource !== "object" || Array.isArray(resource)) {
-        fail(
-          `Cannot create OTLPHandler as 'resource' must be an object of attributes: current value is ${
-            pyStr(resource)
-          }`,
-          false,
-        );
+        refuse("'resource'", "an object of attributes", resource, false);
       }
       const attrs = new Map<string, unknown>([["service.name", "unknown_service:deno"]]);
       for (const [k, v] of parsePairs(env("OTEL_RESOURCE_ATTRIBUTES") ?? "")) attrs.set(k, v);
@@ -824,42 +776,50 @@ function isStructured(msg: unknown): boolean {
   return false;
 }
 
-function envChoice(names: string[], allowed: string[]): string | undefined {
+/** The first of `names` the environment sets (and lets be read), with its value. */
+function firstEnv(names: readonly string[]): [name: string, value: string] | undefined {
   for (const name of names) {
     const value = env(name);
-    if (value === undefined) continue;
-    const lower = value.toLowerCase();
-    if (!allowed.includes(lower)) {
-      fail(
-        `Cannot create OTLPHandler as ${name} must be ${
-          allowed.map((a) => `"${a}"`).join(" or ")
-        }: current value is ${pyStr(value)}`,
-      );
-    }
-    return lower;
+    if (value !== undefined) return [name, value];
   }
   return undefined;
 }
 
-function envNumber(names: string[]): number | undefined {
-  for (const name of names) {
-    const value = env(name);
-    if (value === undefined) continue;
-    const n = Number(value);
-    if (!(/^\d+$/.test(value) && Number.isSafeInteger(n))) {
-      fail(
-        `Cannot create OTLPHandler as ${name} must be an integer >= 0: current value is ${
-          pyStr(value)
-        }`,
-      );
-    }
-    return n;
+/**
+ * An option with a fixed set of values: the one `given` (unless `undefined` or `null`), else
+ * the first of the variables `names` set (in any case), else `fallback`.
+ */
+function choiceOption<T extends string>(
+  key: string,
+  given: T | null | undefined,
+  names: readonly string[],
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const must = allowed.map((a) => `"${a}"`).join(" or ");
+  if (given !== undefined && given !== null) {
+    if (!allowed.includes(given)) refuse(`'${key}'`, must, given);
+    return given;
   }
-  return undefined;
+  const found = firstEnv(names);
+  if (found === undefined) return fallback;
+  const lower = found[1].toLowerCase() as T;
+  if (!allowed.includes(lower)) refuse(found[0], must, found[1]);
+  return lower;
+}
+
+/** The first of `names` set, as a number; it must be an integer >= 0. */
+function envNumber(names: readonly string[]): number | undefined {
+  const found = firstEnv(names);
+  if (found === undefined) return undefined;
+  const [name, value] = found;
+  const n = Number(value);
+  if (!(/^\d+$/.test(value) && Number.isSafeInteger(n))) refuse(name, "an integer >= 0", value);
+  return n;
 }
 
 /** The URL to POST to, from the argument or the environment (see {@linkcode OTLPHandler}). */
-function resolveEndpoint(endpoint: string | URL | null | undefined): string {
+function resolveEndpoint(endpoint: string | URL | null | undefined): URL {
   let text: string;
   let base: boolean;
   if (endpoint === undefined || endpoint === null) {
@@ -875,36 +835,16 @@ function resolveEndpoint(endpoint: string | URL | null | undefined): string {
     text = String(endpoint);
     base = false;
   } else {
-    fail(
-      `Cannot create OTLPHandler as 'endpoint' must be an http(s) URL: current value is ${
-        pyStr(endpoint)
-      }`,
-      false,
-    );
+    refuse("'endpoint'", "an http(s) URL", endpoint, false);
   }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    fail(
-      `Cannot create OTLPHandler as 'endpoint' must be an http(s) URL such as "http://localhost:4318": current value is ${
-        pyStr(text)
-      }`,
-      false,
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    fail(
-      `Cannot create OTLPHandler as 'endpoint' must be an http(s) URL such as "http://localhost:4318": current value is ${
-        pyStr(text)
-      }`,
-      false,
-    );
+  const url = URL.parse(text);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    refuse("'endpoint'", `an http(s) URL such as "http://localhost:4318"`, text, false);
   }
   if (base || url.pathname === "/" || url.pathname === "") {
     url.pathname = url.pathname.replace(/\/?$/, "/v1/logs");
   }
-  return url.href;
+  return url;
 }
 
 // The types this entry point's API refers to, so that it documents itself alone.
