@@ -97,11 +97,7 @@ export class ConsoleHandler extends Handler {
     }
     this.#emitting = true;
     try {
-      const levelno = record.levelno;
-      if (levelno >= ERROR) console.error(text);
-      else if (levelno >= WARNING) console.warn(text);
-      else if (levelno >= INFO) console.info(text);
-      else console.debug(text);
+      console[consoleMethodFor(record.levelno)](text);
     } finally {
       this.#emitting = false;
     }
