@@ -557,14 +557,8 @@ export class HTTPHandler extends OutboxHandler {
           }`,
         );
       }
+      // Checked by HTTP_RULES: a [user, password] pair of strings, or null.
       const credentials = options.credentials ?? null;
-      if (credentials !== null && !(Array.isArray(credentials) && credentials.length === 2)) {
-        throw new TypeError(
-          `Cannot create HTTPHandler as 'credentials' must be [user, password] or null: current value is ${
-            pyStr(credentials)
-          }`,
-        );
-      }
       this.host = host;
       this.url = url;
       this.#method = this.#firstMethod = method;
