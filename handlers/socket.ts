@@ -362,15 +362,17 @@ export class SocketHandler extends OutboxHandler {
    * @throws {RangeError} For an invalid option.
    */
   constructor(host: string, port: number | null, options: SocketHandlerOptions = {}) {
-    const datagram = new.target === DatagramHandler;
-    checkArguments(
-      new.target.name,
-      host,
-      port,
-      options,
-      datagram ? DATAGRAM_RULES : SOCKET_RULES,
-      datagram || new.target === SocketHandler,
-    );
+    // A DatagramHandler has checked them, with its own rules, before calling super().
+    if (!(new.target === DatagramHandler || new.target.prototype instanceof DatagramHandler)) {
+      checkArguments(
+        new.target.name,
+        host,
+        port,
+        options,
+        SOCKET_RULES,
+        new.target === SocketHandler,
+      );
+    }
     super(options);
     this.host = host;
     this.port = port;
