@@ -441,24 +441,15 @@ export class QueueListener {
     await this.#flushHandlers();
   }
 
-  async #flushHandlers(): Promise<void> {
-    await Promise.all(this.handlers.map(async (h) => {
-      try {
-        await h.flush();
-      } catch (error) {
-        h.handleError(null, error);
-      }
-    }));
-  }
-
   /**
-   * Waits for the deliveries still under way of the handlers that deliver in the background
-   * (`pending`: the network handlers' outboxes), without flushing any other handler.
+   * Flushes the handlers, each failure reported through its handler's `handleError`. With
+   * `pendingOnly`, only those that deliver in the background and have deliveries still under
+   * way (`pending`: the network handlers' outboxes): no other handler is flushed.
    */
-  async #awaitDeliveries(): Promise<void> {
+  async #flushHandlers(pendingOnly = false): Promise<void> {
     await Promise.all(this.handlers.map(async (h) => {
       try {
-        if (h.pending) await h.flush();
+        if (!pendingOnly || h.pending) await h.flush();
       } catch (error) {
         h.handleError(null, error);
       }
@@ -501,7 +492,7 @@ export class QueueListener {
         }
       }
       await loop;
-      await this.#awaitDeliveries();
+      await this.#flushHandlers(true);
       this.#loop = null;
       this.#stopping = null;
       for (const w of this.#waiters) w.resolve();
