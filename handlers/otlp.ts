@@ -18,7 +18,7 @@ import { OutboxHandler } from "../core/outbox_handler.ts";
 import { isPermissionDenial, permissionGranted } from "../core/io/files.ts";
 import { explainNetError } from "../core/io/transport.ts";
 import { pyStr } from "../core/text/pystr.ts";
-import { recordExtras } from "../core/record_fields.ts";
+import { RECORD_ATTRIBUTES, recordExtras } from "../core/record_fields.ts";
 import type { LogRecord } from "../core/record.ts";
 import { ProtoWriter } from "../core/wire/protobuf.ts";
 import {
@@ -167,6 +167,12 @@ const OWN_ATTRIBUTES = new Set([
   "exception.type",
   "exception.message",
   "exception.stacktrace",
+]);
+/** What never goes into `attributes`: the record's own fields and the two sets above. */
+const NOT_EXTRAS: ReadonlySet<string> = new Set([
+  ...RECORD_ATTRIBUTES,
+  ...TRACE_FIELDS,
+  ...OWN_ATTRIBUTES,
 ]);
 const MAX_DEPTH = 8;
 const MAX_RESPONSE = 64 * 1024;
@@ -562,10 +568,7 @@ export class OTLPHandler extends OutboxHandler {
         (Array.isArray(args) ? args.length === 0 : Object.keys(args).length === 0);
       body = noArgs && typeof msg !== "string" && isStructured(msg) ? msg : record.getMessage();
     }
-    let attributes: Array<[string, unknown]> = [];
-    for (const pair of recordExtras(record)) {
-      if (!TRACE_FIELDS.has(pair[0]) && !OWN_ATTRIBUTES.has(pair[0])) attributes.push(pair);
-    }
+    let attributes = recordExtras(record, NOT_EXTRAS);
     attributes.push(
       ["code.file.path", record.pathname],
       ["code.function.name", record.funcName],
