@@ -239,7 +239,8 @@ function notFound(e: unknown): unknown {
     : e;
 }
 
-function pad3(n: number): string {
+/** A whole number from 0 to 999 in three digits. Internal: not exported by the package. */
+export function pad3(n: number): string {
   return n < 10 ? "00" + n : n < 100 ? "0" + n : String(n);
 }
 

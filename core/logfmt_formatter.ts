@@ -6,7 +6,7 @@
  */
 
 import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
-import { Formatter } from "./formatter.ts";
+import { Formatter, pad3 } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { RECORD_ATTRIBUTES } from "./record_fields.ts";
 import { ValueError } from "./text/errors.ts";
@@ -382,8 +382,21 @@ function safeText(value: unknown): string {
   }
 }
 
+// The text of the last second rfc3339 wrote, up to its milliseconds: records come many a second,
+// and Date's toISOString costs more than the rest of a short line.
+let lastSecond = NaN;
+let lastPrefix = "";
+/** The range of a `Date`: 100,000,000 days either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Seconds since the epoch as RFC 3339 in UTC with milliseconds. */
 function rfc3339(seconds: number): string {
-  const d = new Date(Math.floor(seconds * 1000));
-  return Number.isNaN(d.getTime()) ? String(seconds) : d.toISOString();
+  const ms = Math.floor(seconds * 1000);
+  if (!(ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS)) return String(seconds); // no Date: NaN, 1e20
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastPrefix = new Date(ms).toISOString().slice(0, -4); // "2023-11-14T22:13:20."
+    lastSecond = second;
+  }
+  return lastPrefix + pad3(ms - second * 1000) + "Z";
 }
