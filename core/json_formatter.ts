@@ -7,8 +7,8 @@
 
 import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
 import { Formatter } from "./formatter.ts";
-import { LogRecord } from "./record.ts";
-import { RECORD_ATTRIBUTES } from "./record_fields.ts";
+import type { LogRecord } from "./record.ts";
+import { extraFieldsStart, RECORD_ATTRIBUTES, reservesOwnAttributes } from "./record_fields.ts";
 import { ValueError } from "./text/errors.ts";
 import { isoTimestamp, JsonWriter } from "./text/json_writer.ts";
 import {
@@ -172,11 +172,6 @@ const RULES: OptionRules = {
 const EXAMPLE =
   `new JSONFormatter("%(levelname)s %(name)s %(message)s", { renameFields: { levelname: "level" } })`;
 
-/** The attributes a LogRecord's constructor sets, in its order. */
-const OWN_ORDER: readonly string[] = Object.keys(new LogRecord("", 0, "", 0, "", null, null));
-const OWN_COUNT = OWN_ORDER.length;
-const OWN_LAST = OWN_ORDER[OWN_COUNT - 1];
-const OWN_BEFORE_LAST = OWN_ORDER[OWN_COUNT - 2];
 /** The record attributes that are Python floats. */
 const FLOAT_ATTRIBUTES = ["created", "msecs", "relativeCreated"];
 // deno-lint-ignore no-control-regex
@@ -371,7 +366,7 @@ export class JSONFormatter extends Formatter {
     const skip = new Set(this.requiredFields);
     for (const name of this.reservedAttrs) skip.add(name);
     this.#skip = skip;
-    this.#skipsOwn = OWN_ORDER.every((name) => skip.has(name));
+    this.#skipsOwn = reservesOwnAttributes(skip);
     this.#needsTime = this.requiredFields.includes("asctime");
     this.#renames = Object.keys(this.renameFields).length > 0;
     this.#floatKeys = new Set(FLOAT_ATTRIBUTES.map((name) => this.#rename(name)));
@@ -513,13 +508,7 @@ export class JSONFormatter extends Formatter {
     const skip = this.#skip;
     const taken = this.#taken;
     const names = Object.keys(fields);
-    // A LogRecord's constructor sets its attributes first, in one order, ending with `process`
-    // and `taskName`: when they sit there (nothing was deleted and set again) and are all
-    // reserved, the extra fields are the keys after them.
-    const start = this.#skipsOwn && names.length > OWN_COUNT &&
-        names[OWN_COUNT - 1] === OWN_LAST && names[OWN_COUNT - 2] === OWN_BEFORE_LAST
-      ? OWN_COUNT
-      : 0;
+    const start = this.#skipsOwn ? extraFieldsStart(names) : 0;
     for (let i = start; i < names.length; i++) {
       const key = names[i];
       if (skip.has(key) || key.charCodeAt(0) === 95 /* _ */) continue;
