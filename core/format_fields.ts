@@ -6,6 +6,26 @@
  */
 
 import { ValueError } from "./text/errors.ts";
+import { either, nullable, type OptionRule, satisfies, string } from "./text/options.ts";
+
+/** The rule of a structured formatter's `fmt`: a format, an array of field names, or nothing. */
+export const FIELDS_FORMAT: OptionRule = nullable(
+  either(
+    string(),
+    satisfies(
+      "an array of field names",
+      (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
+    ),
+  ),
+);
+
+/** The rule of a structured formatter's `reservedAttrs`: names in any iterable, or nothing. */
+export const NAMES: OptionRule = nullable(
+  satisfies(
+    "an iterable of names",
+    (v) => typeof v === "object" && v !== null && Symbol.iterator in v,
+  ),
+);
 
 const TEMPLATE_FIELD = /\$(?:\$|\{(.+?)\}|([_a-z][_a-z0-9]*))/gi;
 const BRACE_FIELD = /\{(.+?)\}/g;

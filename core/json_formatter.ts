@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
+import { dictEntries, FIELDS_FORMAT, formatFields, isDictMessage, NAMES } from "./format_fields.ts";
 import { Formatter } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { extraFieldsStart, RECORD_ATTRIBUTES, reservesOwnAttributes } from "./record_fields.ts";
@@ -22,7 +22,6 @@ import {
   nullable,
   object,
   type OptionRules,
-  satisfies,
   string,
 } from "./text/options.ts";
 
@@ -152,12 +151,7 @@ const RULES: OptionRules = {
   renameFields: nullable(object()),
   renameFieldsKeepMissing: boolean(),
   staticFields: nullable(object()),
-  reservedAttrs: nullable(
-    satisfies(
-      "an iterable of names",
-      (v) => typeof v === "object" && v !== null && Symbol.iterator in v,
-    ),
-  ),
+  reservedAttrs: NAMES,
   timestamp: either(boolean(), string()),
   defaults: nullable(object()),
   excInfoAsArray: boolean(),
@@ -319,15 +313,7 @@ export class JSONFormatter extends Formatter {
       "JSONFormatter",
       "fmt",
       fmt,
-      nullable(
-        either(
-          string(),
-          satisfies(
-            "an array of field names",
-            (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
-          ),
-        ),
-      ),
+      FIELDS_FORMAT,
     );
     checkOptions(
       "JSONFormatter",

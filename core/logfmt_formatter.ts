@@ -5,7 +5,7 @@
  * @module
  */
 
-import { dictEntries, formatFields, isDictMessage } from "./format_fields.ts";
+import { dictEntries, FIELDS_FORMAT, formatFields, isDictMessage, NAMES } from "./format_fields.ts";
 import { Formatter, pad3 } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { RECORD_ATTRIBUTES } from "./record_fields.ts";
@@ -17,12 +17,10 @@ import {
   any,
   checkOption,
   checkOptions,
-  either,
   integer,
   nullable,
   object,
   type OptionRules,
-  satisfies,
   string,
 } from "./text/options.ts";
 
@@ -72,12 +70,7 @@ const RULES: OptionRules = {
   style: any(),
   renameFields: nullable(object()),
   staticFields: nullable(object()),
-  reservedAttrs: nullable(
-    satisfies(
-      "an iterable of names",
-      (v) => typeof v === "object" && v !== null && Symbol.iterator in v,
-    ),
-  ),
+  reservedAttrs: NAMES,
   maxValueLength: integer(16),
 };
 
@@ -205,15 +198,7 @@ export class LogfmtFormatter extends Formatter {
       "LogfmtFormatter",
       "fmt",
       fmt,
-      nullable(
-        either(
-          string(),
-          satisfies(
-            "an array of field names",
-            (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
-          ),
-        ),
-      ),
+      FIELDS_FORMAT,
     );
     checkOptions(
       "LogfmtFormatter",
