@@ -86,6 +86,8 @@ const NEEDS_QUOTES = /[\u0000-\u0020="\\\u0085\u2028\u2029\ud800-\udfff]/;
 const ESCAPED =
   // deno-lint-ignore no-control-regex
   /[\u0000-\u001f"\\\u0085\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** `ESCAPED` without the `g` flag: a test, much cheaper than a replace that finds nothing. */
+const NEEDS_ESCAPE = new RegExp(ESCAPED.source);
 
 function escapeChar(ch: string): string {
   switch (ch) {
@@ -115,7 +117,7 @@ function escapeChar(ch: string): string {
 function logfmtValue(text: string): string {
   if (text === "") return '""';
   if (!NEEDS_QUOTES.test(text)) return text;
-  return '"' + text.replace(ESCAPED, escapeChar) + '"';
+  return '"' + (NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, escapeChar) : text) + '"';
 }
 
 /** A key without the characters logfmt keys cannot hold; `_` when nothing is left. */
