@@ -8,7 +8,7 @@
 import { dictEntries, FIELDS_FORMAT, formatFields, isDictMessage, NAMES } from "./format_fields.ts";
 import { Formatter, pad3 } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
-import { RECORD_ATTRIBUTES } from "./record_fields.ts";
+import { extraFieldsStart, RECORD_ATTRIBUTES, reservesOwnAttributes } from "./record_fields.ts";
 import { ValueError } from "./text/errors.ts";
 import { JsonWriter } from "./text/json_writer.ts";
 import { isPyInt, pyIntStr, pyStr } from "./text/pystr.ts";
@@ -170,6 +170,8 @@ export class LogfmtFormatter extends Formatter {
   readonly reservedAttrs: ReadonlySet<string>;
 
   #skip: ReadonlySet<string>;
+  /** Whether `#skip` holds every attribute a record's constructor sets. */
+  #skipsOwn: boolean;
   #needsTime: boolean;
   #maxValueLength: number;
   #writer: JsonWriter;
@@ -226,6 +228,7 @@ export class LogfmtFormatter extends Formatter {
     const skip = new Set(this.fields.filter((name) => !DEFAULT_FIELDS.includes(name)));
     for (const name of this.reservedAttrs) skip.add(name);
     this.#skip = skip;
+    this.#skipsOwn = reservesOwnAttributes(skip);
     this.#needsTime = this.fields.includes("asctime");
     this.#maxValueLength = options.maxValueLength ?? 65536;
     this.#writer = new JsonWriter({ ensureAscii: false, maxLength: this.#maxValueLength });
@@ -266,8 +269,10 @@ export class LogfmtFormatter extends Formatter {
       }
     }
     const skip = this.#skip;
-    for (const key in fields) {
-      if (skip.has(key) || key.charCodeAt(0) === 95 || !Object.hasOwn(fields, key)) continue;
+    const keys = Object.keys(fields);
+    for (let i = this.#skipsOwn ? extraFieldsStart(keys) : 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (skip.has(key) || key.charCodeAt(0) === 95) continue;
       const value = fields[key];
       if (value !== undefined) data.set(key, value);
     }
