@@ -539,7 +539,29 @@ export class Formatter {
   usesTime(): boolean {
     return this.#usesTime;
   }
+
+  /**
+   * Whether formatting shows caller information (`pathname`, `filename`, `module`, `lineno`,
+   * `funcName`): a handler asks for it (a stack capture per record) only when its formatter
+   * does, unless `settings.callerInfo` says otherwise. Formatters that take their fields from
+   * elsewhere than `fmt` (JSON, logfmt) answer from those fields.
+   *
+   * @returns `true` when the format names one of those fields.
+   *
+   * @example
+   * ```ts
+   * import { Formatter } from "@x/loghandlers";
+   * console.assert(new Formatter("%(filename)s:%(lineno)d %(message)s").usesCallerInfo());
+   * console.assert(!new Formatter("%(levelname)s %(message)s").usesCallerInfo());
+   * ```
+   */
+  usesCallerInfo(): boolean {
+    return CALLER_FIELDS.test(this.fmt);
+  }
 }
+
+/** The record attributes that need caller information, as a format or a field name names them. */
+export const CALLER_FIELDS: RegExp = /pathname|filename|module|lineno|funcName/;
 
 const usesTimeMethod = Formatter.prototype.usesTime;
 Formatter.prototype.converter = localtime;

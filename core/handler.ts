@@ -5,7 +5,7 @@
  */
 
 import { Filterer } from "./filter.ts";
-import { Formatter } from "./formatter.ts";
+import { CALLER_FIELDS, Formatter } from "./formatter.ts";
 import { checkLevel, getLevelName, type Level, NOTSET } from "./levels.ts";
 import type { LogRecord } from "./record.ts";
 import { pyRepr, pyStr } from "./text/pystr.ts";
@@ -14,7 +14,6 @@ import { bumpConfigGeneration, settings } from "./settings.ts";
 import { registerHandler, unregisterHandler } from "./shutdown.ts";
 
 let defaultFormatter: Formatter | undefined;
-const CALLER_FIELDS = /pathname|filename|module|lineno|funcName/;
 let reporting = false;
 
 /**
@@ -108,12 +107,15 @@ export abstract class Handler extends Filterer {
 
   /**
    * Whether the records this handler receives need caller information (`pathname`, `lineno`,
-   * ...). By default: whether the formatter's format uses one of those fields. Handlers that send
+   * ...). By default: whether the formatter uses one of those fields
+   * ({@linkcode Formatter.usesCallerInfo}). Handlers that send
    * whole records elsewhere override it to return `true`.
    */
   get needsCallerInfo(): boolean {
     const f = this.#formatter;
-    return f !== null && CALLER_FIELDS.test(f.fmt);
+    if (f === null) return false;
+    // A formatter-like object that is not a Formatter: look at its format.
+    return typeof f.usesCallerInfo === "function" ? f.usesCallerInfo() : CALLER_FIELDS.test(f.fmt);
   }
 
   /**

@@ -6,7 +6,7 @@
  */
 
 import { dictEntries, FIELDS_FORMAT, formatFields, isDictMessage, NAMES } from "./format_fields.ts";
-import { Formatter } from "./formatter.ts";
+import { CALLER_FIELDS, Formatter } from "./formatter.ts";
 import type { LogRecord } from "./record.ts";
 import { extraFieldsStart, RECORD_ATTRIBUTES, reservesOwnAttributes } from "./record_fields.ts";
 import { ValueError } from "./text/errors.ts";
@@ -635,6 +635,15 @@ export class JSONFormatter extends Formatter {
    */
   override usesTime(): boolean {
     return this.#needsTime;
+  }
+
+  /**
+   * Whether the fields include caller information (`lineno`, `funcName`, `pathname`, ...).
+   *
+   * @returns `true` when one of them is written.
+   */
+  override usesCallerInfo(): boolean {
+    return this.requiredFields.some((name) => CALLER_FIELDS.test(name));
   }
 
   #rename(key: string): string {

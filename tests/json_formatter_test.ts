@@ -748,3 +748,17 @@ Deno.test("JSONFormatter keeps extra fields of a record whose own attributes wer
   fields.late = 3;
   assertEquals(f.format(r), '{"message": "m", "early": 1, "middle": 2, "late": 3}');
 });
+
+Deno.test("a JSONFormatter given its fields as an array gets the caller's lineno and funcName, with no other formatter asking", () => {
+  const { log, h } = collectingLogger(
+    "json.caller",
+    new JSONFormatter(["funcName", "module", "message"]),
+  );
+  function checkout() {
+    log.warning("paid");
+  }
+  checkout();
+  assertEquals(h.lines, [
+    '{"funcName": "checkout", "module": "json_formatter_test", "message": "paid"}',
+  ]);
+});

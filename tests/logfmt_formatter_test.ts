@@ -171,3 +171,21 @@ Deno.test("LogfmtFormatter never throws and bounds what it writes", () => {
     "renameFields",
   );
 });
+
+Deno.test("a LogfmtFormatter that writes lineno and funcName gets the caller's, with no other formatter asking", () => {
+  const { log, h, reported } = collectingLogger(
+    "logfmt.caller",
+    new LogfmtFormatter(["lineno", "funcName", "msg"]),
+  );
+  function checkout() {
+    log.warning("paid"); // the caller's line
+  }
+  const source = Deno.readTextFileSync(new URL(import.meta.url)).split("\n");
+  const line = source.findIndex((l) => l.endsWith("// the caller's line")) + 1;
+  checkout();
+  assertEquals(reported, []);
+  assertEquals(h.lines, [`lineno=${line} funcName=checkout msg=paid`]);
+  const fmt = collectingLogger("logfmt.caller", new LogfmtFormatter("%(filename)s %(msg)s"));
+  fmt.log.warning("here");
+  assertEquals(fmt.h.lines, ["filename=logfmt_formatter_test.ts msg=here"]);
+});
