@@ -7,6 +7,7 @@
  * @module
  */
 
+import { base64 } from "../text/bytes.ts";
 import { connectStream } from "./transport.ts";
 
 /** How {@linkcode SmtpClient.connect} reaches and greets the server. */
@@ -85,11 +86,8 @@ const utf8 = new TextEncoder();
 const latin1 = new TextDecoder("latin1");
 const MAX_LINE = 65536;
 
-function base64(text: string): string {
-  const bytes = utf8.encode(text);
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
+function base64Text(text: string): string {
+  return base64(utf8.encode(text));
 }
 
 function describeReply(reply: Reply): string {
@@ -374,11 +372,11 @@ export class SmtpClient {
     const offered = (this.#extensions.get("AUTH") ?? "").toUpperCase().split(/\s+/);
     const [user, password] = credentials;
     if (offered.includes("PLAIN")) {
-      await this.#command(`AUTH PLAIN ${base64(`\0${user}\0${password}`)}`, 235, "AUTH PLAIN");
+      await this.#command(`AUTH PLAIN ${base64Text(`\0${user}\0${password}`)}`, 235, "AUTH PLAIN");
     } else if (offered.includes("LOGIN")) {
       await this.#command("AUTH LOGIN", 334, "AUTH LOGIN");
-      await this.#command(base64(user), 334, "AUTH LOGIN (user name)");
-      await this.#command(base64(password), 235, "AUTH LOGIN (password)");
+      await this.#command(base64Text(user), 334, "AUTH LOGIN (user name)");
+      await this.#command(base64Text(password), 235, "AUTH LOGIN (password)");
     } else {
       throw new SmtpError(
         `SMTP server ${this.#where} offers no AUTH mechanism this client speaks (PLAIN, ` +

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { base64 } from "./bytes.ts";
 import { floatRepr } from "./float_format.ts";
 import { isPyInt, pyIntStr, pyStr } from "./pystr.ts";
 
@@ -63,14 +64,7 @@ function escapeNonAscii(ch: string): string {
 
 /** `bytes` as python-json-logger writes them: URL-safe base64. */
 function base64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode.apply(
-      null,
-      bytes.subarray(i, i + 0x8000) as unknown as number[],
-    );
-  }
-  return btoa(bin).replaceAll("+", "-").replaceAll("/", "_");
+  return base64(bytes).replaceAll("+", "-").replaceAll("/", "_");
 }
 
 function pad(n: number, width: number): string {

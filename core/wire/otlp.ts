@@ -7,7 +7,7 @@
  * @module
  */
 
-import { concatBytes } from "../text/bytes.ts";
+import { base64, concatBytes } from "../text/bytes.ts";
 import { ProtoWriter, readFields } from "./protobuf.ts";
 import { pyStr } from "../text/pystr.ts";
 
@@ -327,14 +327,6 @@ export function encodeLogRecordProto(w: ProtoWriter, r: OtlpLogRecord, limits: V
   if (r.traceId !== null) w.bytes(9, hexBytes(r.traceId));
   if (r.spanId !== null) w.bytes(10, hexBytes(r.spanId));
   if (r.observedSec !== 0 || r.observedNs !== 0) writeNanos(w, 11, r.observedSec, r.observedNs);
-}
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
 }
 
 function jsonDouble(x: number): string {

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { latin1Text } from "../text/bytes.ts";
+
 /**
  * Marks a number to be pickled as a Python float even when it is whole (e.g. `created =
  * 1700000000`).
@@ -253,18 +255,6 @@ const MIN_INT_DIGITS = 640;
 // Encoder.
 
 const textEncoder = new TextEncoder();
-
-/** Bytes as Latin-1 text: one char per byte (TextDecoder's "latin1" is windows-1252). */
-function latin1(bytes: Uint8Array, start = 0, end: number = bytes.length): string {
-  let out = "";
-  for (let i = start; i < end; i += 8192) {
-    out += String.fromCharCode.apply(
-      null,
-      bytes.subarray(i, Math.min(end, i + 8192)) as unknown as number[],
-    );
-  }
-  return out;
-}
 
 class Encoder {
   buf: Uint8Array = new Uint8Array(4096);
@@ -623,7 +613,7 @@ class Encoder {
         `Cannot pickle a Uint8Array as 'protocol' must be >= 3 for bytes: current value is ${this.proto} (CPython pickles bytes at protocols 1 and 2 as a call to _codecs.encode, which safe unpicklers refuse)`,
       );
     }
-    const key = latin1(b);
+    const key = latin1Text(b);
     const seen = this.bytesMemo?.get(key);
     if (seen !== undefined) return this.memoGet(seen);
     const n = b.length;
@@ -1040,7 +1030,7 @@ function decodeLegacy(bytes: Uint8Array): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    return latin1(bytes);
+    return latin1Text(bytes);
   }
 }
 
@@ -1063,7 +1053,7 @@ function opName(op: number): string {
 /** A protocol 0 line as the C unpickler sees it: a C string, so it ends at the first NUL. */
 function cString(bytes: Uint8Array, start: number, end: number): string {
   const nul = bytes.subarray(start, end).indexOf(0);
-  return latin1(bytes, start, nul < 0 ? end : start + nul);
+  return latin1Text(bytes, start, nul < 0 ? end : start + nul);
 }
 
 function toInt(v: bigint): number | bigint {
@@ -1231,7 +1221,7 @@ function rawUnicodeEscapeDecode(bytes: Uint8Array, start: number, end: number): 
     while (i < end && bytes[i] === 0x5c) i++;
     if (((i - bs) & 1) === 0 || i >= end || (bytes[i] !== 0x75 && bytes[i] !== 0x55)) continue;
     // An odd run of backslashes before u or U: the last one starts an escape.
-    out += latin1(bytes, from, i - 1);
+    out += latin1Text(bytes, from, i - 1);
     const count = bytes[i] === 0x75 ? 4 : 8;
     i++;
     if (i + count > end) {
@@ -1257,7 +1247,7 @@ function rawUnicodeEscapeDecode(bytes: Uint8Array, start: number, end: number): 
     i += count;
     from = i;
   }
-  return out + latin1(bytes, from, end);
+  return out + latin1Text(bytes, from, end);
 }
 
 /**
@@ -2074,7 +2064,7 @@ function load(
       }
       case GET: {
         const [s, e] = line("GET");
-        const t = latin1(bytes, s, e);
+        const t = latin1Text(bytes, s, e);
         if (!/^\s*[0-9]+\s*$/.test(t)) {
           throw new UnpicklingError(`Cannot unpickle GET: bad memo key ${JSON.stringify(t)}`);
         }
@@ -2092,7 +2082,7 @@ function load(
         break;
       case PUT: {
         const [s, e] = line("PUT");
-        const t = latin1(bytes, s, e);
+        const t = latin1Text(bytes, s, e);
         if (!/^\s*[0-9]+\s*$/.test(t)) {
           throw new UnpicklingError(`Cannot unpickle PUT: bad memo key ${JSON.stringify(t)}`);
         }
