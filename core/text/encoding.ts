@@ -16,6 +16,7 @@ import {
   type CodePageName,
   encodingTable,
 } from "./codepages.ts";
+import { escapeCodePoint } from "./pystr.ts";
 
 export type { CodePageName };
 
@@ -179,12 +180,7 @@ function describeFailure(
       break;
     }
   }
-  const hex = cp.toString(16);
-  const shown = cp <= 0xff
-    ? `\\x${hex.padStart(2, "0")}`
-    : cp <= 0xffff
-    ? `\\u${hex.padStart(4, "0")}`
-    : `\\U${hex.padStart(8, "0")}`;
+  const shown = escapeCodePoint(cp);
   return `'${encoding}' codec can't encode character '${shown}' in position ${start}: ${reason}`;
 }
 
@@ -551,13 +547,6 @@ function writeAscii(out: ByteList, codec: Codec, ascii: string): void {
   for (let i = 0; i < ascii.length; i++) writeCodePoint(out, codec, ascii.charCodeAt(i));
 }
 
-function backslashEscape(cp: number): string {
-  const hex = cp.toString(16);
-  if (cp <= 0xff) return `\\x${hex.padStart(2, "0")}`;
-  if (cp <= 0xffff) return `\\u${hex.padStart(4, "0")}`;
-  return `\\U${hex.padStart(8, "0")}`;
-}
-
 /** Whether the codec can hold `cp` (a UTF codec holds all but lone surrogates). */
 function holds(codec: Codec, cp: number): boolean {
   switch (codec.kind) {
@@ -607,7 +596,7 @@ function encodeGeneral(text: string, codec: Codec, policy: ErrorPolicy): Uint8Ar
         for (let k = i; k < end; k++) writeCodePoint(out, codec, 0x3f);
         break;
       case "backslashreplace":
-        for (let k = i; k < end; k++) writeAscii(out, codec, backslashEscape(cps[k]));
+        for (let k = i; k < end; k++) writeAscii(out, codec, escapeCodePoint(cps[k]));
         break;
       case "xmlcharrefreplace":
         for (let k = i; k < end; k++) writeAscii(out, codec, `&#${cps[k]};`);

@@ -237,7 +237,19 @@ function hex(cp: number, width: number): string {
   return digits.length >= width ? digits : "0".repeat(width - digits.length) + digits;
 }
 
-function escapeCodePoint(cp: number): string {
+/**
+ * A code point as Python's backslash escape: `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+ *
+ * @param cp The code point.
+ * @returns The escape.
+ *
+ * @example
+ * ```ts
+ * import { escapeCodePoint } from "./pystr.ts";
+ * console.assert(escapeCodePoint(0xe9) === "\\xe9" && escapeCodePoint(0x1f600) === "\\U0001f600");
+ * ```
+ */
+export function escapeCodePoint(cp: number): string {
   if (cp < 0x100) return "\\x" + hex(cp, 2);
   if (cp < 0x10000) return "\\u" + hex(cp, 4);
   return "\\U" + hex(cp, 8);
