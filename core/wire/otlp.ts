@@ -248,12 +248,7 @@ function protoValue(
       }
       walk.path.push(value as object);
       const inner = w.begin(6);
-      for (const [k, v] of entries) {
-        const kv = w.begin(1);
-        w.string(1, typeof k === "string" ? k : textOf(k));
-        protoValue(w, 2, v, walk, maxLength);
-        w.end(kv);
-      }
+      protoKeyValues(w, 1, entries, walk, maxLength);
       w.end(inner);
       walk.path.pop();
       break;
@@ -262,6 +257,22 @@ function protoValue(
       w.string(1, cut(kind, maxLength));
   }
   w.end(at);
+}
+
+/** Writes each entry as a `KeyValue` field (a key that is not a string as its text). */
+function protoKeyValues(
+  w: ProtoWriter,
+  field: number,
+  entries: ReadonlyArray<readonly [unknown, unknown]>,
+  walk: Walk,
+  maxLength: number,
+): void {
+  for (const [key, value] of entries) {
+    const kv = w.begin(field);
+    w.string(1, typeof key === "string" ? key : textOf(key));
+    protoValue(w, 2, value, walk, maxLength);
+    w.end(kv);
+  }
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -316,12 +327,7 @@ export function encodeLogRecordProto(w: ProtoWriter, r: OtlpLogRecord, limits: V
   if (r.severityNumber !== 0) w.uint(2, r.severityNumber);
   if (r.severityText !== "") w.string(3, r.severityText);
   if (r.body !== undefined && r.body !== null) protoValue(w, 5, r.body, walk, NO_LIMIT);
-  for (const [key, value] of r.attributes) {
-    const kv = w.begin(6);
-    w.string(1, key);
-    protoValue(w, 2, value, walk, limits.maxLength);
-    w.end(kv);
-  }
+  protoKeyValues(w, 6, r.attributes, walk, limits.maxLength);
   if (r.droppedAttributes !== 0) w.uint(7, r.droppedAttributes);
   if (r.flags !== 0) w.fixed32(8, r.flags);
   if (r.traceId !== null) w.bytes(9, hexBytes(r.traceId));
@@ -389,22 +395,29 @@ function jsonValue(out: string[], value: unknown, walk: Walk, maxLength: number)
       }
       walk.path.push(value as object);
       out.push('{"kvlistValue":{"values":[');
-      for (let i = 0; i < entries.length; i++) {
-        const [k, v] = entries[i];
-        out.push(
-          `${i > 0 ? "," : ""}{"key":${
-            JSON.stringify(typeof k === "string" ? k : textOf(k))
-          },"value":`,
-        );
-        jsonValue(out, v, walk, maxLength);
-        out.push("}");
-      }
+      jsonKeyValues(out, entries, walk, maxLength);
       out.push("]}}");
       walk.path.pop();
       return;
     }
     default:
       out.push(`{"stringValue":${JSON.stringify(cut(kind, maxLength))}}`);
+  }
+}
+
+/** Appends the entries as OTLP/JSON `KeyValue` objects, comma-separated, to `out`. */
+function jsonKeyValues(
+  out: string[],
+  entries: ReadonlyArray<readonly [unknown, unknown]>,
+  walk: Walk,
+  maxLength: number,
+): void {
+  for (let i = 0; i < entries.length; i++) {
+    const [key, value] = entries[i];
+    const text = JSON.stringify(typeof key === "string" ? key : textOf(key));
+    out.push(`${i > 0 ? "," : ""}{"key":${text},"value":`);
+    jsonValue(out, value, walk, maxLength);
+    out.push("}");
   }
 }
 
@@ -440,12 +453,7 @@ export function encodeLogRecordJson(r: OtlpLogRecord, limits: ValueLimits): stri
   }
   if (r.attributes.length > 0) {
     out.push(',"attributes":[');
-    for (let i = 0; i < r.attributes.length; i++) {
-      const [key, value] = r.attributes[i];
-      out.push(`${i > 0 ? "," : ""}{"key":${JSON.stringify(key)},"value":`);
-      jsonValue(out, value, walk, limits.maxLength);
-      out.push("}");
-    }
+    jsonKeyValues(out, r.attributes, walk, limits.maxLength);
     out.push("]");
   }
   if (r.droppedAttributes !== 0) out.push(`,"droppedAttributesCount":${r.droppedAttributes}`);
@@ -476,12 +484,7 @@ export function encodeResourceProto(
 ): Uint8Array<ArrayBuffer> {
   const w = new ProtoWriter(256);
   const walk: Walk = { limits: RESOURCE_LIMITS, budget: RESOURCE_LIMITS.maxValues, path: [] };
-  for (const [key, value] of attributes) {
-    const kv = w.begin(1);
-    w.string(1, key);
-    protoValue(w, 2, value, walk, NO_LIMIT);
-    w.end(kv);
-  }
+  protoKeyValues(w, 1, attributes, walk, NO_LIMIT);
   return w.finish();
 }
 
@@ -501,12 +504,7 @@ export function encodeResourceProto(
 export function encodeResourceJson(attributes: ReadonlyArray<readonly [string, unknown]>): string {
   const walk: Walk = { limits: RESOURCE_LIMITS, budget: RESOURCE_LIMITS.maxValues, path: [] };
   const out: string[] = ['{"attributes":['];
-  for (let i = 0; i < attributes.length; i++) {
-    const [key, value] = attributes[i];
-    out.push(`${i > 0 ? "," : ""}{"key":${JSON.stringify(key)},"value":`);
-    jsonValue(out, value, walk, NO_LIMIT);
-    out.push("}");
-  }
+  jsonKeyValues(out, attributes, walk, NO_LIMIT);
   out.push("]}");
   return out.join("");
 }
