@@ -22,7 +22,16 @@ import {
   repeatText,
 } from "./float_format.ts";
 import { getMappingItem } from "./percent.ts";
-import { isPyInt, pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import {
+  codePointLength,
+  codePointSlice,
+  isPyInt,
+  pyAscii,
+  pyIntStr,
+  pyRepr,
+  pyStr,
+  pyTypeName,
+} from "./pystr.ts";
 
 /** A compiled `{` or `$` format: call it with the mapping to get the formatted text. */
 export type MappingFormatter = (mapping: object) => string;
@@ -200,18 +209,6 @@ function unknownCode(type: string, typeName: string): ValueError {
   return new ValueError(`Unknown format code '${codeText(type)}' for object of type '${typeName}'`);
 }
 
-function codePointLength(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++, n++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-  }
-  return n;
-}
-
 function formatString(value: string, spec: Spec): string {
   const type = spec.type || "s";
   check(spec, type, "str");
@@ -230,7 +227,7 @@ function formatString(value: string, spec: Spec): string {
   let text = value;
   let len = codePointLength(text);
   if (spec.precision >= 0 && len > spec.precision) {
-    text = Array.from(text).slice(0, spec.precision).join("");
+    text = codePointSlice(text, spec.precision);
     len = spec.precision;
   }
   if (spec.width <= len) return text;

@@ -8,7 +8,16 @@
 
 import { KeyError, OverflowError, ValueError } from "./errors.ts";
 import { FLOAT_ALT, floatRepr, formatFloat, repeatText } from "./float_format.ts";
-import { isPyInt, pyAscii, pyIntStr, pyRepr, pyStr, pyTypeName } from "./pystr.ts";
+import {
+  codePointLength,
+  codePointSlice,
+  isPyInt,
+  pyAscii,
+  pyIntStr,
+  pyRepr,
+  pyStr,
+  pyTypeName,
+} from "./pystr.ts";
 
 /** A compiled `%` format: call it with the arguments to get the formatted text. */
 export type PercentFormatter = (args: unknown) => string;
@@ -218,18 +227,6 @@ function failed(spec: Spec, stage: number, message: string): Spec {
   return spec;
 }
 
-function codePointIndex(s: string, end: number): number {
-  let index = 0;
-  for (let i = 0; i < end; i++, index++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) i++;
-    }
-  }
-  return index;
-}
-
 /**
  * Parses the format into literal text and conversion specs; parsing stops at a faulty spec.
  * `floats` names the mapping keys, and the positions of positional arguments (`"1"`), whose
@@ -358,7 +355,7 @@ function parseSpec(
   if (cp > 0xffff) i++;
   if (!CONVERSIONS.includes(ch)) {
     const shown = cp >= 31 && cp <= 126 ? ch : "?";
-    const index = codePointIndex(format, at);
+    const index = codePointLength(format, at);
     const message = `unsupported format character '${shown}' (0x${
       cp.toString(16)
     }) at index ${index}`;
@@ -699,33 +696,6 @@ function toChar(value: unknown, float: boolean): string {
   }
   if (code < 0 || code > 0x10ffff) throw new OverflowError("%c arg not in range(0x110000)");
   return String.fromCodePoint(Number(code));
-}
-
-function codePointLength(s: string): number {
-  let n = s.length;
-  for (let i = 0; i < s.length - 1; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
-}
-
-function codePointSlice(s: string, count: number): string {
-  let i = 0;
-  for (let k = 0; k < count && i < s.length; k++) {
-    const c = s.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length &&
-        s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff
-      ? 2
-      : 1;
-  }
-  return s.slice(0, i);
 }
 
 /** Applies sign flags, width and (for `s r a`) precision, as CPython's `%` output step does. */

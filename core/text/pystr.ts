@@ -225,6 +225,57 @@ export function pyTypeName(value: unknown): string {
   }
 }
 
+/**
+ * Python's `len()` of a string: its code points, a surrogate pair counting once and a lone
+ * surrogate once, as Python sees the same text.
+ *
+ * @param s The string.
+ * @param end Count the code points before this UTF-16 index (a pair it cuts counts as one).
+ * @returns How many code points.
+ *
+ * @example
+ * ```ts
+ * import { codePointLength } from "./pystr.ts";
+ * console.assert(codePointLength("a\u{1f600}\ud800") === 3);
+ * ```
+ */
+export function codePointLength(s: string, end: number = s.length): number {
+  let n = 0;
+  for (let i = 0; i < end; i++, n++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
+/**
+ * Python's `s[:count]`: the first `count` code points of a string.
+ *
+ * @param s The string.
+ * @param count How many code points to keep.
+ * @returns The start of the string.
+ *
+ * @example
+ * ```ts
+ * import { codePointSlice } from "./pystr.ts";
+ * console.assert(codePointSlice("\u{1f600}ab", 2) === "\u{1f600}a");
+ * ```
+ */
+export function codePointSlice(s: string, count: number): string {
+  let i = 0;
+  for (let k = 0; k < count && i < s.length; k++) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length &&
+        s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff
+      ? 2
+      : 1;
+  }
+  return s.slice(0, i);
+}
+
 function isPlainAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     if (s.charCodeAt(i) > 0x7e) return false;
