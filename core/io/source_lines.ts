@@ -7,6 +7,8 @@
  * @module
  */
 
+import { fileAccessGranted } from "./files.ts";
+
 /** The files read so far: their lines, or `null` for a file that cannot or may not be read. */
 const files = new Map<string, readonly string[] | null>();
 /** Files kept at once; the oldest is dropped past it (a program has few source files). */
@@ -38,12 +40,11 @@ export function sourceLine(path: string, lineno: number): string {
 function readLines(path: string): readonly string[] | null {
   // Only a local absolute path: not "<unknown>", "ext:...", "node:...", "https://...".
   if (!(path.startsWith("/") || /^[A-Za-z]:[\\/]/.test(path))) return null;
+  if (fileAccessGranted("read", path) !== true) return null;
   try {
-    const deno = typeof Deno === "object" ? Deno : undefined;
-    if (deno?.permissions?.querySync?.({ name: "read", path }).state !== "granted") return null;
-    const info = deno.statSync(path);
+    const info = Deno.statSync(path);
     if (!info.isFile || info.size > MAX_BYTES) return null;
-    return deno.readTextFileSync(path).split(/\r\n|\r|\n/);
+    return Deno.readTextFileSync(path).split(/\r\n|\r|\n/);
   } catch {
     return null;
   }

@@ -9,7 +9,7 @@
 import { createSocket, type Socket } from "node:dgram";
 import { lookup, type LookupOneOptions } from "node:dns";
 import { isIP } from "node:net";
-import { deniedAccess, isPermissionDenial, permissionDenied } from "./files.ts";
+import { deniedAccess, isPermissionDenial, permissionDenied, permissionGranted } from "./files.ts";
 import { checkOption, number } from "../text/options.ts";
 import { setUnrefTimeout, type TimerId } from "./timer.ts";
 
@@ -312,11 +312,7 @@ function netDescriptor(host: string, port: number): string {
 
 /** Whether `--allow-net` covers `host:port` (no prompt is shown). */
 function netGranted(descriptor: string): boolean {
-  try {
-    return Deno.permissions.querySync({ name: "net", host: descriptor }).state === "granted";
-  } catch {
-    return false;
-  }
+  return permissionGranted({ name: "net", host: descriptor }) === true;
 }
 
 /** An address of the loopback interface, which a socket bound to the loopback can reach. */
