@@ -478,18 +478,12 @@ export class JsonWriter {
   }
 
   #number(n: number): void {
-    if (isPyInt(n)) this.#write("" + n);
-    else if (n !== n) this.#write("NaN");
-    else if (n === Infinity) this.#write("Infinity");
-    else if (n === -Infinity) this.#write("-Infinity");
-    else this.#write(floatRepr(n));
+    this.#write(isPyInt(n) ? "" + n : floatText(n));
   }
 
   /** A number as a Python float: `1.0`, `NaN`, `Infinity`. */
   #float(n: number): void {
-    this.#write(
-      n !== n ? "NaN" : n === Infinity ? "Infinity" : n === -Infinity ? "-Infinity" : floatRepr(n),
-    );
+    this.#write(floatText(n));
   }
 
   #value(value: unknown, depth: number): void {
@@ -691,6 +685,17 @@ export class JsonWriter {
   }
 }
 
+/** A number as `json.dumps` writes a Python float: `1.0`, `1e-05`, `NaN`, `-Infinity`. */
+function floatText(n: number): string {
+  return n !== n
+    ? "NaN"
+    : n === Infinity
+    ? "Infinity"
+    : n === -Infinity
+    ? "-Infinity"
+    : floatRepr(n);
+}
+
 function isPlain(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -702,15 +707,7 @@ function keyText(key: unknown): string {
     case "string":
       return key;
     case "number":
-      return isPyInt(key)
-        ? "" + key
-        : key !== key
-        ? "NaN"
-        : key === Infinity
-        ? "Infinity"
-        : key === -Infinity
-        ? "-Infinity"
-        : floatRepr(key);
+      return isPyInt(key) ? "" + key : floatText(key);
     case "boolean":
       return key ? "true" : "false";
     default:
