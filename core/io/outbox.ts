@@ -113,6 +113,11 @@ function positive(name: string, value: unknown, unit: string): number {
   );
 }
 
+/** `"1 record was"`, `"3 records were"`: the start of the drop reports. */
+function recordsWere(n: number): string {
+  return n === 1 ? "1 record was" : `${n} records were`;
+}
+
 /** A `flush()` caller: resolved once `upTo` records are finished (or an attempt fails). */
 interface Waiter {
   upTo: number;
@@ -399,7 +404,7 @@ export class Outbox {
       this.#deniedStreak = 0;
       this.#report(
         new Error(
-          `${denied} record${denied === 1 ? " was" : "s were"} dropped because delivery is ` +
+          `${recordsWere(denied)} dropped because delivery is ` +
             `refused for good (${this.#denied?.name ?? "Error"}, reported once before)`,
         ),
       );
@@ -414,7 +419,7 @@ export class Outbox {
     }
     this.#report(
       new Error(
-        `${n} record${n === 1 ? " was" : "s were"} dropped because the outbox was full ` +
+        `${recordsWere(n)} dropped because the outbox was full ` +
           `(at most ${this.#maxRecords} records and ${this.#maxBytes} bytes wait); ` +
           `raise maxRecords/maxBytes or check why delivery is slow`,
       ),
@@ -594,7 +599,7 @@ export class Outbox {
       if (lost > 0) {
         this.#report(
           new Error(
-            `${lost} record${lost === 1 ? " was" : "s were"} not delivered within closeTimeout ` +
+            `${recordsWere(lost)} not delivered within closeTimeout ` +
               `(${this.#closeTimeout} ms) and ${lost === 1 ? "was" : "were"} dropped`,
           ),
         );
@@ -616,7 +621,7 @@ export class Outbox {
     const n = this.length;
     if (n === 0) return;
     this.#report(
-      new Error(`${n} record${n === 1 ? " was" : "s were"} still waiting for delivery ${when}`),
+      new Error(`${recordsWere(n)} still waiting for delivery ${when}`),
     );
   }
 }
