@@ -84,7 +84,6 @@ export class QueueEmpty extends Error {
   override name = "QueueEmpty";
 }
 
-/** A FIFO of items with O(1) shift. */
 /** A first-in first-out list with O(1) shift. */
 export class Fifo<T> {
   #items: T[] = [];
