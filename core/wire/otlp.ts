@@ -283,6 +283,33 @@ function hexBytes(hex: string): Uint8Array {
   return out;
 }
 
+/** A hex digit's value, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/** Scratch arrays for a trace id and a span id: the writer copies what it is given. */
+const TRACE_ID = new Uint8Array(16);
+const SPAN_ID = new Uint8Array(8);
+
+/**
+ * The bytes of an id of `scratch.length` bytes written in hex, in `scratch`, with no allocation
+ * on the usual path (a trace or span id per record); anything else as {@linkcode hexBytes}
+ * reads it.
+ */
+function idBytes(hex: string, scratch: Uint8Array): Uint8Array {
+  if (hex.length !== scratch.length * 2) return hexBytes(hex);
+  for (let i = 0; i < scratch.length; i++) {
+    const hi = hexDigit(hex.charCodeAt(2 * i));
+    const lo = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) return hexBytes(hex);
+    scratch[i] = (hi << 4) | lo;
+  }
+  return scratch;
+}
+
 /**
  * Whether `id` is a valid OTLP trace id (`size` 16) or span id (`size` 8) in lowercase hex,
  * not all zeros.
@@ -330,8 +357,8 @@ export function encodeLogRecordProto(w: ProtoWriter, r: OtlpLogRecord, limits: V
   protoKeyValues(w, 6, r.attributes, walk, limits.maxLength);
   if (r.droppedAttributes !== 0) w.uint(7, r.droppedAttributes);
   if (r.flags !== 0) w.fixed32(8, r.flags);
-  if (r.traceId !== null) w.bytes(9, hexBytes(r.traceId));
-  if (r.spanId !== null) w.bytes(10, hexBytes(r.spanId));
+  if (r.traceId !== null) w.bytes(9, idBytes(r.traceId, TRACE_ID));
+  if (r.spanId !== null) w.bytes(10, idBytes(r.spanId, SPAN_ID));
   if (r.observedSec !== 0 || r.observedNs !== 0) writeNanos(w, 11, r.observedSec, r.observedNs);
 }
 
