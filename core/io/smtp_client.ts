@@ -8,7 +8,7 @@
  */
 
 import { base64 } from "../text/bytes.ts";
-import { connectStream } from "./transport.ts";
+import { connectStream, writeAll } from "./transport.ts";
 
 /** How {@linkcode SmtpClient.connect} reaches and greets the server. */
 export interface SmtpConnectOptions {
@@ -527,13 +527,7 @@ export class SmtpClient {
 
   async #write(data: string | Uint8Array, what: string): Promise<void> {
     const bytes = typeof data === "string" ? utf8.encode(data) : data;
-    await this.#timed(
-      (async () => {
-        let n = 0;
-        while (n < bytes.length) n += await this.#conn.write(bytes.subarray(n));
-      })(),
-      `sending ${what}`,
-    );
+    await this.#timed(writeAll(this.#conn, bytes), `sending ${what}`);
   }
 
   async #readLine(what: string): Promise<string> {
